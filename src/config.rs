@@ -1,0 +1,1490 @@
+//! Reads and validates the main file and every commitments file into a `model::Config`,
+//! reporting every problem at once as `FILE:LINE:COL: key: message`. Parsing and validation
+//! are pure (`parse_main`, `finish`); only `load` touches the file system.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::calendar::Calendar;
+use crate::model::{
+    Cadence, CadenceId, Commitment, Config, Department, DepartmentId, Language, Letter, Mail,
+    Recipient, Schedule, Stage, Status, Tls, Transport,
+};
+
+/// One text file and its name as shown in messages.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl Source {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem found in a configuration file, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// The dotted TOML path of the key, e.g. `schedule.stage[1].from`; empty for syntax errors.
+    pub key: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if self.severity == Severity::Warning {
+            write!(f, "warning: ")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// A configuration that loaded, with the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<Problem>,
+}
+
+/// Every problem found, errors first; at least one is an error.
+#[derive(Debug)]
+pub struct Invalid {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Reads the main file and every commitments file it names, and validates them.
+pub fn load(path: &Path) -> Result<Loaded, Invalid> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            return Err(Invalid {
+                problems: vec![Problem {
+                    file: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    key: String::new(),
+                    message: format!("cannot read the configuration file: {error}"),
+                    severity: Severity::Error,
+                }],
+            });
+        }
+    };
+    let main = Source {
+        path: path.to_path_buf(),
+        text,
+    };
+    let mut problems = Vec::new();
+    let draft = parse_main(&main, &mut problems);
+    let base = base_dir(path);
+    let mut sources = Vec::new();
+    let mut seen = BTreeSet::new();
+    for pattern in &draft.commitment_patterns {
+        let joined = base.join(pattern.get_ref());
+        let joined_text = joined.to_string_lossy().into_owned();
+        let mut report = |message: String, severity| {
+            let (line, column) = main.line_column(pattern.span().start);
+            problems.push(Problem {
+                file: main.path.clone(),
+                line,
+                column,
+                key: "commitments".into(),
+                message,
+                severity,
+            });
+        };
+        let paths = match glob::glob(&joined_text) {
+            Ok(paths) => paths,
+            Err(error) => {
+                report(
+                    format!("malformed pattern `{}`: {}", pattern.get_ref(), error.msg),
+                    Severity::Error,
+                );
+                continue;
+            }
+        };
+        let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+        matched.sort();
+        if matched.is_empty() {
+            report(
+                format!("`{}` matched no file", pattern.get_ref()),
+                Severity::Warning,
+            );
+        }
+        for file in matched {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            match std::fs::read_to_string(&file) {
+                Ok(text) => sources.push(Source { path: file, text }),
+                Err(error) => report(
+                    format!("cannot read `{}`: {error}", file.display()),
+                    Severity::Error,
+                ),
+            }
+        }
+    }
+    finish(&main, draft, &sources, problems)
+}
+
+/// The folder relative paths in the main file resolve against.
+pub fn base_dir(main: &Path) -> PathBuf {
+    main.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// What the main file says, before commitments files are read.
+#[derive(Debug)]
+pub struct MainDraft {
+    timezone: Tz,
+    state_dir: PathBuf,
+    language: Language,
+    commitment_patterns: Vec<Spanned<String>>,
+    mail: Mail,
+    schedule: Option<ScheduleDraft>,
+    calendar: Calendar,
+    departments: Vec<Department>,
+    cadences: Vec<Cadence>,
+}
+
+#[derive(Debug)]
+struct ScheduleDraft {
+    remind: CadenceId,
+    on_new: bool,
+    digest: bool,
+    skip_holidays: bool,
+    stages: Vec<(Stage, Vec<Spanned<String>>)>,
+}
+
+const MAIN_KEYS: &[&str] = &[
+    "timezone",
+    "state_dir",
+    "commitments",
+    "language",
+    "mail",
+    "schedule",
+    "calendar",
+    "departments",
+];
+const MAIL_KEYS: &[&str] = &[
+    "from",
+    "reply_to",
+    "admin",
+    "transport",
+    "host",
+    "port",
+    "tls",
+    "username",
+    "password_file",
+    "ca_file",
+    "timeout",
+];
+const SCHEDULE_KEYS: &[&str] = &["remind", "on_new", "digest", "skip_holidays", "stage"];
+const STAGE_KEYS: &[&str] = &["name", "from", "remind", "cc"];
+const CALENDAR_KEYS: &[&str] = &["holidays", "workdays"];
+const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc"];
+const COMMITMENTS_FILE_KEYS: &[&str] = &["letter", "commitment"];
+const LETTER_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "session",
+    "number",
+    "proposer",
+    "replied_by",
+    "replied_on",
+    "due",
+    "source",
+];
+const COMMITMENT_KEYS: &[&str] = &[
+    "id",
+    "topic",
+    "owner",
+    "co_owners",
+    "text",
+    "due",
+    "remind",
+    "status",
+    "done_on",
+    "note",
+];
+
+/// Parses the main file. Pure: problems are appended, never returned early.
+pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
+    let mut ctx = Ctx {
+        source,
+        problems,
+        cadences: Vec::new(),
+        cadence_index: HashMap::new(),
+    };
+    let (root, errors) = DeTable::parse_recoverable(&source.text);
+    for error in errors {
+        ctx.syntax(&error);
+    }
+    let root = root.get_ref();
+    ctx.check_keys(root, "", MAIN_KEYS);
+
+    let timezone = match ctx.string(root, "", "timezone") {
+        Some(name) => match name.get_ref().parse::<Tz>() {
+            Ok(zone) => zone,
+            Err(_) => {
+                let suggestion = suggest(
+                    name.get_ref(),
+                    chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()),
+                );
+                ctx.error(
+                    name.span(),
+                    "timezone",
+                    format!(
+                        "unknown time zone `{}`{}",
+                        name.get_ref(),
+                        did_you_mean(suggestion)
+                    ),
+                );
+                chrono_tz::Asia::Shanghai
+            }
+        },
+        None => chrono_tz::Asia::Shanghai,
+    };
+    let state_dir = ctx
+        .string(root, "", "state_dir")
+        .map(|dir| base_dir(&source.path).join(dir.get_ref()))
+        .unwrap_or_else(|| PathBuf::from("/var/lib/followup"));
+    let language = match ctx.string(root, "", "language") {
+        Some(text) => match text.get_ref().as_str() {
+            "zh" => Language::Zh,
+            "en" => Language::En,
+            other => {
+                ctx.error(
+                    text.span(),
+                    "language",
+                    format!("unknown language `{other}` (expected `zh` or `en`)"),
+                );
+                Language::Zh
+            }
+        },
+        None => Language::Zh,
+    };
+    let commitment_patterns = ctx
+        .strings(root, "", "commitments")
+        .unwrap_or_else(|| vec![Spanned::new(0..0, "commitments/*.toml".to_string())]);
+
+    let departments = parse_departments(&mut ctx, root);
+    let mail = parse_mail(&mut ctx, root);
+    let calendar = parse_calendar(&mut ctx, root);
+    let schedule = parse_schedule(&mut ctx, root);
+
+    MainDraft {
+        timezone,
+        state_dir,
+        language,
+        commitment_patterns,
+        mail,
+        schedule,
+        calendar,
+        departments,
+        cadences: ctx.cadences,
+    }
+}
+
+fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
+    let mut departments = Vec::new();
+    let Some((table, _)) = ctx.table(root, "", "departments") else {
+        return departments;
+    };
+    // Which key or alias was defined where, to report clashes at both places.
+    let mut names: HashMap<String, String> = HashMap::new();
+    for (key, value) in table {
+        let path = format!("departments.{}", quote_key(key.get_ref()));
+        let Some(department) = ctx.expect_table(value, &path) else {
+            continue;
+        };
+        ctx.check_keys(department, &path, DEPARTMENT_KEYS);
+        let key_text = key.get_ref().to_string();
+        if key_text.trim().is_empty() {
+            ctx.error(key.span(), &path, "a department key must not be empty");
+        }
+        if let Some(owner) = names.insert(key_text.clone(), path.clone()) {
+            ctx.error(
+                key.span(),
+                &path,
+                format!("`{key_text}` is already an alias of {owner}"),
+            );
+        }
+        let name = ctx
+            .string(department, &path, "name")
+            .map(Spanned::into_inner);
+        let mut aliases = Vec::new();
+        for alias in ctx
+            .strings(department, &path, "aliases")
+            .unwrap_or_default()
+        {
+            let alias_text = alias.get_ref().clone();
+            if alias_text == key_text {
+                aliases.push(alias_text);
+                continue;
+            }
+            if let Some(owner) = names.insert(alias_text.clone(), path.clone()) {
+                ctx.error(
+                    alias.span(),
+                    &format!("{path}.aliases"),
+                    format!("`{alias_text}` already names {owner}"),
+                );
+            }
+            aliases.push(alias_text);
+        }
+        let to = ctx.addresses(department, &path, "to");
+        match department.get("to") {
+            None => ctx.error(
+                value.span(),
+                &path,
+                "missing key `to` (the department's addresses)",
+            ),
+            Some(list)
+                if to.is_empty() && list.get_ref().as_array().is_some_and(|a| a.is_empty()) =>
+            {
+                ctx.error(
+                    list.span(),
+                    &format!("{path}.to"),
+                    "`to` is empty: a department needs at least one address",
+                );
+            }
+            Some(_) => {}
+        }
+        let cc = ctx.addresses(department, &path, "cc");
+        departments.push(Department {
+            key: key_text,
+            name,
+            aliases,
+            to,
+            cc,
+        });
+    }
+    departments
+}
+
+fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
+    let mut mail = Mail {
+        from: String::new(),
+        reply_to: None,
+        admin: Vec::new(),
+        transport: Transport::Smtp,
+        host: None,
+        port: 0,
+        tls: Tls::Starttls,
+        username: None,
+        password_file: None,
+        ca_file: None,
+        timeout: Duration::from_secs(30),
+    };
+    let Some((table, _)) = ctx.table(root, "", "mail") else {
+        ctx.error(
+            0..0,
+            "mail",
+            "missing table `[mail]` (at least `from` is needed)",
+        );
+        return mail;
+    };
+    let path = "mail";
+    if let Some(password) = table.get("password") {
+        ctx.error(
+            password.span(),
+            "mail.password",
+            "a password written in the configuration is refused: put it in a file named by `password_file` (or systemd's LoadCredential=), or set FOLLOWUP_SMTP_PASSWORD",
+        );
+    }
+    let keys: Vec<&str> = MAIL_KEYS.to_vec();
+    ctx.check_keys_except(table, path, &keys, &["password"]);
+    match ctx.string(table, path, "from") {
+        Some(from) => {
+            if ctx.address(&from, "mail.from") {
+                mail.from = from.into_inner();
+            }
+        }
+        None => ctx.error(0..0, "mail.from", "missing key `from` (the sender address)"),
+    }
+    if let Some(reply_to) = ctx.string(table, path, "reply_to")
+        && ctx.address(&reply_to, "mail.reply_to")
+    {
+        mail.reply_to = Some(reply_to.into_inner());
+    }
+    mail.admin = ctx.addresses(table, path, "admin");
+    let transport_span = table.get("transport").map(Spanned::span);
+    if let Some(transport) = ctx.string(table, path, "transport") {
+        mail.transport = match transport.get_ref().as_str() {
+            "smtp" => Transport::Smtp,
+            "file" => Transport::File,
+            "stdout" => Transport::Stdout,
+            other => {
+                ctx.error(
+                    transport.span(),
+                    "mail.transport",
+                    format!("unknown transport `{other}` (expected `smtp`, `file` or `stdout`)"),
+                );
+                Transport::Smtp
+            }
+        };
+    }
+    if let Some(tls) = ctx.string(table, path, "tls") {
+        mail.tls = match tls.get_ref().as_str() {
+            "starttls" => Tls::Starttls,
+            "tls" => Tls::Tls,
+            "none" => Tls::None,
+            other => {
+                ctx.error(
+                    tls.span(),
+                    "mail.tls",
+                    format!("unknown tls mode `{other}` (expected `starttls`, `tls` or `none`)"),
+                );
+                Tls::Starttls
+            }
+        };
+    }
+    let host = ctx.string(table, path, "host");
+    if let Some(host) = &host {
+        if host.get_ref().trim().is_empty() || host.get_ref().contains(['\r', '\n', ' ']) {
+            ctx.error(
+                host.span(),
+                "mail.host",
+                format!("`{}` is not a host name", host.get_ref()),
+            );
+        } else if mail.tls == Tls::None && !is_loopback(host.get_ref()) {
+            ctx.error(
+                host.span(),
+                "mail.host",
+                format!(
+                    "`tls = \"none\"` is refused for `{}`: mail and passwords would cross the network in clear text (use `starttls` or `tls`; `none` is only for a loopback host)",
+                    host.get_ref()
+                ),
+            );
+        }
+    } else if mail.transport == Transport::Smtp {
+        ctx.error(
+            transport_span.unwrap_or(0..0),
+            "mail.host",
+            "missing key `host` (the SMTP server), needed with `transport = \"smtp\"`",
+        );
+    }
+    mail.host = host.map(Spanned::into_inner);
+    mail.port = match mail.tls {
+        Tls::Starttls => 587,
+        Tls::Tls => 465,
+        Tls::None => 25,
+    };
+    if let Some(port) = table.get("port") {
+        match port
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+        {
+            Some(number) if (1..=65535).contains(&number) => mail.port = number as u16,
+            _ => ctx.error(
+                port.span(),
+                "mail.port",
+                "expected a port number from 1 to 65535",
+            ),
+        }
+    }
+    mail.username = ctx.string(table, path, "username").map(Spanned::into_inner);
+    let base = base_dir(&ctx.source.path);
+    mail.password_file = ctx
+        .string(table, path, "password_file")
+        .map(|file| base.join(file.get_ref()));
+    mail.ca_file = ctx
+        .string(table, path, "ca_file")
+        .map(|file| base.join(file.get_ref()));
+    if let Some(timeout) = ctx.string(table, path, "timeout") {
+        match parse_duration(timeout.get_ref()) {
+            Some(seconds) if seconds > 0 => mail.timeout = Duration::from_secs(seconds as u64),
+            _ => ctx.error(
+                timeout.span(),
+                "mail.timeout",
+                format!(
+                    "`{}` is not a duration (expected e.g. `30s`, `2m`)",
+                    timeout.get_ref()
+                ),
+            ),
+        }
+    }
+    mail
+}
+
+fn parse_calendar(ctx: &mut Ctx, root: &DeTable) -> Calendar {
+    let mut calendar = Calendar::default();
+    let Some((table, _)) = ctx.table(root, "", "calendar") else {
+        return calendar;
+    };
+    ctx.check_keys(table, "calendar", CALENDAR_KEYS);
+    calendar.holidays = ctx
+        .dates(table, "calendar", "holidays")
+        .into_iter()
+        .collect();
+    calendar.workdays = ctx
+        .dates(table, "calendar", "workdays")
+        .into_iter()
+        .collect();
+    if let Some(list) = table.get("workdays") {
+        for date in calendar.workdays.intersection(&calendar.holidays) {
+            ctx.error(
+                list.span(),
+                "calendar.workdays",
+                format!("{date} is listed both as a holiday and as a workday"),
+            );
+        }
+    }
+    calendar
+}
+
+fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
+    let empty = DeTable::new();
+    let table = ctx
+        .table(root, "", "schedule")
+        .map_or(&empty, |(table, _)| table);
+    ctx.check_keys(table, "schedule", SCHEDULE_KEYS);
+    let remind = match ctx.string(table, "schedule", "remind") {
+        Some(text) => ctx.cadence(&text, "schedule.remind"),
+        None => ctx.cadence(
+            &Spanned::new(0..0, "0 9 * * MON".to_string()),
+            "schedule.remind",
+        ),
+    };
+    let on_new = ctx.boolean(table, "schedule", "on_new").unwrap_or(true);
+    let digest = ctx.boolean(table, "schedule", "digest").unwrap_or(true);
+    let skip_holidays = ctx
+        .boolean(table, "schedule", "skip_holidays")
+        .unwrap_or(true);
+    let mut stages = Vec::new();
+    if let Some(list) = table.get("stage") {
+        match list.get_ref().as_array() {
+            None => ctx.type_error(
+                list,
+                "schedule.stage",
+                "an array of tables `[[schedule.stage]]`",
+            ),
+            Some(items) => {
+                let mut offsets: HashMap<i64, usize> = HashMap::new();
+                for (index, item) in items.iter().enumerate() {
+                    let path = format!("schedule.stage[{}]", index + 1);
+                    let Some(stage) = ctx.expect_table(item, &path) else {
+                        continue;
+                    };
+                    ctx.check_keys(stage, &path, STAGE_KEYS);
+                    let name = ctx.string(stage, &path, "name").map(Spanned::into_inner);
+                    let Some(from) = ctx.string(stage, &path, "from") else {
+                        if stage.get("from").is_none() {
+                            ctx.error(item.span(), &path, "missing key `from` (an offset from the due date such as `-14d` or `0d`)");
+                        }
+                        continue;
+                    };
+                    let Some(seconds) = parse_offset(from.get_ref()) else {
+                        ctx.error(
+                            from.span(),
+                            &format!("{path}.from"),
+                            format!(
+                                "`{}` is not an offset (expected a signed whole number of days or hours: `-14d`, `0d`, `+7d`, `-36h`)",
+                                from.get_ref()
+                            ),
+                        );
+                        continue;
+                    };
+                    if let Some(previous) = offsets.insert(seconds, index + 1) {
+                        ctx.error(
+                            from.span(),
+                            &format!("{path}.from"),
+                            format!("stage {previous} already starts at `{}`", from.get_ref()),
+                        );
+                    }
+                    let remind = ctx
+                        .string(stage, &path, "remind")
+                        .map(|text| ctx.cadence(&text, &format!("{path}.remind")));
+                    let cc = ctx.strings(stage, &path, "cc").unwrap_or_default();
+                    stages.push((
+                        Stage {
+                            name,
+                            from_text: from.into_inner(),
+                            from_seconds: seconds,
+                            remind: remind.flatten(),
+                            cc: Vec::new(),
+                        },
+                        cc,
+                    ));
+                }
+            }
+        }
+    }
+    stages.sort_by_key(|(stage, _)| stage.from_seconds);
+    Some(ScheduleDraft {
+        remind: remind.unwrap_or(0),
+        on_new,
+        digest,
+        skip_holidays,
+        stages,
+    })
+}
+
+/// Reads the commitments files and builds the validated configuration. Pure.
+pub fn finish(
+    main: &Source,
+    draft: MainDraft,
+    commitment_sources: &[Source],
+    mut problems: Vec<Problem>,
+) -> Result<Loaded, Invalid> {
+    let MainDraft {
+        timezone,
+        state_dir,
+        language,
+        commitment_patterns: _,
+        mail,
+        schedule,
+        calendar,
+        departments,
+        cadences,
+    } = draft;
+    let names = DepartmentNames::new(&departments);
+
+    // Stage cc entries name departments or addresses; resolve them now that departments are known.
+    let mut ctx = Ctx {
+        source: main,
+        problems: &mut problems,
+        cadences,
+        cadence_index: HashMap::new(),
+    };
+    ctx.reindex_cadences();
+    let schedule = schedule.map(|draft| {
+        let stages = draft
+            .stages
+            .into_iter()
+            .enumerate()
+            .map(|(index, (mut stage, cc))| {
+                let path = format!("schedule.stage[{}].cc", index + 1);
+                stage.cc = cc
+                    .iter()
+                    .filter_map(|entry| ctx.recipient(&names, entry, &path))
+                    .collect();
+                stage
+            })
+            .collect();
+        Schedule {
+            remind: draft.remind,
+            on_new: draft.on_new,
+            digest: draft.digest,
+            skip_holidays: draft.skip_holidays,
+            stages,
+        }
+    });
+    let mut cadences = std::mem::take(&mut ctx.cadences);
+    let mut cadence_index = std::mem::take(&mut ctx.cadence_index);
+    drop(ctx);
+
+    let mut letters = Vec::new();
+    let mut commitments = Vec::new();
+    // Where each commitment and letter id was first defined: (file, line, column).
+    let mut commitment_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
+    let mut letter_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
+    for source in commitment_sources {
+        let mut ctx = Ctx {
+            source,
+            problems: &mut problems,
+            cadences: std::mem::take(&mut cadences),
+            cadence_index: std::mem::take(&mut cadence_index),
+        };
+        parse_commitments_file(
+            &mut ctx,
+            &names,
+            &mut letters,
+            &mut commitments,
+            &mut commitment_ids,
+            &mut letter_ids,
+        );
+        cadences = std::mem::take(&mut ctx.cadences);
+        cadence_index = std::mem::take(&mut ctx.cadence_index);
+    }
+
+    problems.sort_by(|a, b| (a.severity).cmp(&b.severity));
+    if problems
+        .iter()
+        .any(|problem| problem.severity == Severity::Error)
+    {
+        return Err(Invalid { problems });
+    }
+    let schedule = schedule.expect("a schedule draft exists whenever there are no errors");
+    let mut files = vec![main.path.clone()];
+    files.extend(commitment_sources.iter().map(|source| source.path.clone()));
+    Ok(Loaded {
+        config: Config {
+            path: main.path.clone(),
+            files,
+            timezone,
+            state_dir,
+            language,
+            mail,
+            schedule,
+            calendar,
+            departments,
+            letters,
+            commitments,
+            cadences,
+        },
+        warnings: problems,
+    })
+}
+
+fn parse_commitments_file(
+    ctx: &mut Ctx,
+    names: &DepartmentNames,
+    letters: &mut Vec<Letter>,
+    commitments: &mut Vec<Commitment>,
+    commitment_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
+    letter_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
+) {
+    let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
+    for error in &errors {
+        ctx.syntax(error);
+    }
+    let root = root.get_ref();
+    ctx.check_keys(root, "", COMMITMENTS_FILE_KEYS);
+    let letter_index = letters.len();
+    let Some((letter_table, letter_span)) = ctx.table(root, "", "letter") else {
+        if errors.is_empty() {
+            ctx.error(
+                0..0,
+                "letter",
+                "missing table `[letter]` (id and title of the reply letter)",
+            );
+        }
+        return;
+    };
+    ctx.check_keys(letter_table, "letter", LETTER_KEYS);
+    let id = ctx.required_string(letter_table, "letter", "id", letter_span.clone());
+    if let Some(id) = &id {
+        ctx.unique_id(letter_ids, id, "letter.id", "letter");
+    }
+    let title = ctx.required_string(letter_table, "letter", "title", letter_span);
+    let replied_on = ctx.date(letter_table, "letter", "replied_on");
+    let letter_due = ctx.date(letter_table, "letter", "due");
+    letters.push(Letter {
+        id: id.map(Spanned::into_inner).unwrap_or_default(),
+        title: title.map(Spanned::into_inner).unwrap_or_default(),
+        session: ctx
+            .string(letter_table, "letter", "session")
+            .map(Spanned::into_inner),
+        number: ctx
+            .string(letter_table, "letter", "number")
+            .map(Spanned::into_inner),
+        proposer: ctx
+            .string(letter_table, "letter", "proposer")
+            .map(Spanned::into_inner),
+        replied_by: ctx
+            .string(letter_table, "letter", "replied_by")
+            .map(Spanned::into_inner),
+        replied_on,
+        due: letter_due,
+        source: ctx
+            .string(letter_table, "letter", "source")
+            .map(Spanned::into_inner),
+        file: ctx.source.path.clone(),
+    });
+
+    let Some(list) = root.get("commitment") else {
+        ctx.warn(0..0, "commitment", "this letter has no `[[commitment]]`");
+        return;
+    };
+    let Some(items) = list.get_ref().as_array() else {
+        ctx.type_error(list, "commitment", "an array of tables `[[commitment]]`");
+        return;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("commitment[{}]", index + 1);
+        let Some(table) = ctx.expect_table(item, &path) else {
+            continue;
+        };
+        ctx.check_keys(table, &path, COMMITMENT_KEYS);
+        let id = ctx.required_string(table, &path, "id", item.span());
+        if let Some(id) = &id {
+            if id.get_ref().trim().is_empty() || id.get_ref().contains(['\r', '\n', ',']) {
+                ctx.error(
+                    id.span(),
+                    &format!("{path}.id"),
+                    "an id must be non-empty and contain no comma or line break",
+                );
+            }
+            ctx.unique_id(commitment_ids, id, &format!("{path}.id"), "commitment");
+        }
+        let owner = match table.get("owner") {
+            None => {
+                ctx.error(
+                    item.span(),
+                    &path,
+                    "missing key `owner` (the lead department, a key or alias)",
+                );
+                None
+            }
+            Some(_) => ctx
+                .string(table, &path, "owner")
+                .and_then(|owner| ctx.department(names, &owner, &format!("{path}.owner"))),
+        };
+        let co_owners: Vec<DepartmentId> = ctx
+            .strings(table, &path, "co_owners")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
+            .collect();
+        let text = ctx.required_string(table, &path, "text", item.span());
+        let due = ctx.date(table, &path, "due").or(letter_due);
+        let remind = ctx
+            .string(table, &path, "remind")
+            .and_then(|text| ctx.cadence(&text, &format!("{path}.remind")));
+        let status = match ctx.string(table, &path, "status") {
+            None => Status::Open,
+            Some(status) => match status.get_ref().as_str() {
+                "open" => Status::Open,
+                "done" => Status::Done,
+                other => {
+                    ctx.error(
+                        status.span(),
+                        &format!("{path}.status"),
+                        format!("unknown status `{other}` (expected `open` or `done`)"),
+                    );
+                    Status::Open
+                }
+            },
+        };
+        let done_on = ctx.date(table, &path, "done_on");
+        if let (Some(done), Some(replied)) = (done_on, replied_on)
+            && done < replied
+            && let Some(value) = table.get("done_on")
+        {
+            ctx.error(
+                value.span(),
+                &format!("{path}.done_on"),
+                format!("done on {done}, before the letter was answered on {replied}"),
+            );
+        }
+        if status == Status::Open
+            && done_on.is_some()
+            && let Some(value) = table.get("done_on")
+        {
+            ctx.warn(
+                value.span(),
+                &format!("{path}.done_on"),
+                "`done_on` is set but `status` is `open`; the commitment is still reminded",
+            );
+        }
+        let (Some(id), Some(owner), Some(text)) = (id, owner, text) else {
+            continue;
+        };
+        commitments.push(Commitment {
+            id: id.into_inner(),
+            letter: letter_index,
+            topic: ctx.string(table, &path, "topic").map(Spanned::into_inner),
+            owner,
+            co_owners,
+            text: text.into_inner(),
+            due,
+            remind,
+            status,
+            done_on,
+            note: ctx.string(table, &path, "note").map(Spanned::into_inner),
+            file: ctx.source.path.clone(),
+        });
+    }
+}
+
+/// Department keys and aliases, for resolving and suggesting names.
+struct DepartmentNames {
+    index: HashMap<String, DepartmentId>,
+}
+
+impl DepartmentNames {
+    fn new(departments: &[Department]) -> Self {
+        let mut index = HashMap::new();
+        for (id, department) in departments.iter().enumerate() {
+            for alias in &department.aliases {
+                index.entry(alias.clone()).or_insert(id);
+            }
+        }
+        // Keys win over aliases.
+        for (id, department) in departments.iter().enumerate() {
+            index.insert(department.key.clone(), id);
+        }
+        Self { index }
+    }
+}
+
+struct Ctx<'a> {
+    source: &'a Source,
+    problems: &'a mut Vec<Problem>,
+    cadences: Vec<Cadence>,
+    cadence_index: HashMap<String, CadenceId>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, span: Range<usize>, key: &str, message: String, severity: Severity) {
+        let (line, column) = self.source.line_column(span.start);
+        self.problems.push(Problem {
+            file: self.source.path.clone(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+            severity,
+        });
+    }
+
+    fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        self.push(span, key, message.into(), Severity::Error);
+    }
+
+    fn warn(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        self.push(span, key, message.into(), Severity::Warning);
+    }
+
+    fn syntax(&mut self, error: &toml::de::Error) {
+        let span = error.span().unwrap_or(0..0);
+        let message = error.message().trim().replace('\n', " ");
+        self.error(span, "", format!("TOML syntax: {message}"));
+    }
+
+    fn check_keys(&mut self, table: &DeTable, path: &str, allowed: &[&str]) {
+        self.check_keys_except(table, path, allowed, &[]);
+    }
+
+    fn check_keys_except(&mut self, table: &DeTable, path: &str, allowed: &[&str], skip: &[&str]) {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if allowed.contains(&name) || skip.contains(&name) {
+                continue;
+            }
+            let suggestion = suggest(name, allowed.iter().copied());
+            let where_ = if path.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in `{path}`")
+            };
+            self.error(
+                key.span(),
+                &join_path(path, name),
+                format!("unknown key `{name}` {where_}{}", did_you_mean(suggestion)),
+            );
+        }
+    }
+
+    fn type_error(&mut self, value: &Spanned<DeValue>, key: &str, expected: &str) {
+        self.error(
+            value.span(),
+            key,
+            format!("expected {expected}, found {}", describe(value.get_ref())),
+        );
+    }
+
+    fn table<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        path: &str,
+        key: &str,
+    ) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+        let value = table.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(inner) => Some((inner, value.span())),
+            _ => {
+                self.type_error(value, &join_path(path, key), "a table");
+                None
+            }
+        }
+    }
+
+    fn expect_table<'t, 'i>(
+        &mut self,
+        value: &'t Spanned<DeValue<'i>>,
+        path: &str,
+    ) -> Option<&'t DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                self.type_error(value, path, "a table");
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, table: &DeTable, path: &str, key: &str) -> Option<Spanned<String>> {
+        let value = table.get(key)?;
+        match value.get_ref() {
+            DeValue::String(text) => Some(Spanned::new(value.span(), text.to_string())),
+            _ => {
+                self.type_error(value, &join_path(path, key), "a string");
+                None
+            }
+        }
+    }
+
+    fn required_string(
+        &mut self,
+        table: &DeTable,
+        path: &str,
+        key: &str,
+        table_span: Range<usize>,
+    ) -> Option<Spanned<String>> {
+        if table.get(key).is_none() {
+            self.error(table_span, path, format!("missing key `{key}`"));
+            return None;
+        }
+        let value = self.string(table, path, key)?;
+        if value.get_ref().trim().is_empty() {
+            self.error(
+                value.span(),
+                &join_path(path, key),
+                format!("`{key}` must not be empty"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    fn boolean(&mut self, table: &DeTable, path: &str, key: &str) -> Option<bool> {
+        let value = table.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            _ => {
+                self.type_error(value, &join_path(path, key), "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, table: &DeTable, path: &str, key: &str) -> Option<Vec<Spanned<String>>> {
+        let value = table.get(key)?;
+        let full = join_path(path, key);
+        let Some(items) = value.get_ref().as_array() else {
+            self.type_error(value, &full, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::String(text) => out.push(Spanned::new(item.span(), text.to_string())),
+                _ => self.type_error(item, &format!("{full}[{index}]"), "a string"),
+            }
+        }
+        Some(out)
+    }
+
+    fn date_value(&mut self, value: &Spanned<DeValue>, key: &str) -> Option<NaiveDate> {
+        let parsed = match value.get_ref() {
+            DeValue::Datetime(datetime) => match (datetime.date, datetime.time) {
+                (Some(date), None) => NaiveDate::from_ymd_opt(
+                    i32::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                ),
+                _ => None,
+            },
+            DeValue::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                value.span(),
+                key,
+                format!(
+                    "expected a date such as 2025-12-31, found {}",
+                    describe(value.get_ref())
+                ),
+            );
+        }
+        parsed
+    }
+
+    fn date(&mut self, table: &DeTable, path: &str, key: &str) -> Option<NaiveDate> {
+        let value = table.get(key)?;
+        self.date_value(value, &join_path(path, key))
+    }
+
+    fn dates(&mut self, table: &DeTable, path: &str, key: &str) -> Vec<NaiveDate> {
+        let Some(value) = table.get(key) else {
+            return Vec::new();
+        };
+        let full = join_path(path, key);
+        let Some(items) = value.get_ref().as_array() else {
+            self.type_error(value, &full, "an array of dates");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(index, item)| self.date_value(item, &format!("{full}[{index}]")))
+            .collect()
+    }
+
+    /// Checks one address; true when it is acceptable.
+    fn address(&mut self, value: &Spanned<String>, key: &str) -> bool {
+        match check_address(value.get_ref()) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.error(
+                    value.span(),
+                    key,
+                    format!(
+                        "`{}` is not an email address: {reason}",
+                        value.get_ref().escape_debug()
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn addresses(&mut self, table: &DeTable, path: &str, key: &str) -> Vec<String> {
+        let full = join_path(path, key);
+        let list = self.strings(table, path, key).unwrap_or_default();
+        let mut out = Vec::new();
+        for (index, value) in list.into_iter().enumerate() {
+            if self.address(&value, &format!("{full}[{index}]")) {
+                out.push(value.into_inner());
+            }
+        }
+        out
+    }
+
+    fn department(
+        &mut self,
+        names: &DepartmentNames,
+        name: &Spanned<String>,
+        key: &str,
+    ) -> Option<DepartmentId> {
+        if let Some(id) = names.index.get(name.get_ref()) {
+            return Some(*id);
+        }
+        let suggestion = suggest(name.get_ref(), names.index.keys().map(String::as_str));
+        self.error(
+            name.span(),
+            key,
+            format!(
+                "unknown department `{}`{}",
+                name.get_ref(),
+                did_you_mean(suggestion)
+            ),
+        );
+        None
+    }
+
+    fn recipient(
+        &mut self,
+        names: &DepartmentNames,
+        entry: &Spanned<String>,
+        key: &str,
+    ) -> Option<Recipient> {
+        if entry.get_ref().contains('@') {
+            return self
+                .address(entry, key)
+                .then(|| Recipient::Address(entry.get_ref().clone()));
+        }
+        self.department(names, entry, key)
+            .map(Recipient::Department)
+    }
+
+    fn cadence(&mut self, text: &Spanned<String>, key: &str) -> Option<CadenceId> {
+        let expression = text.get_ref().trim();
+        if let Some(id) = self.cadence_index.get(expression) {
+            return Some(*id);
+        }
+        match parse_cron(expression) {
+            Ok(cron) => {
+                let id = self.cadences.len();
+                self.cadences.push(Cadence {
+                    text: expression.to_string(),
+                    cron,
+                });
+                self.cadence_index.insert(expression.to_string(), id);
+                Some(id)
+            }
+            Err(reason) => {
+                self.error(
+                    text.span(),
+                    key,
+                    format!("invalid cron expression `{}`: {reason}", text.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn reindex_cadences(&mut self) {
+        self.cadence_index = self
+            .cadences
+            .iter()
+            .enumerate()
+            .map(|(id, cadence)| (cadence.text.clone(), id))
+            .collect();
+    }
+
+    fn unique_id(
+        &mut self,
+        seen: &mut HashMap<String, (PathBuf, usize, usize)>,
+        id: &Spanned<String>,
+        key: &str,
+        what: &str,
+    ) {
+        let (line, column) = self.source.line_column(id.span().start);
+        match seen.get(id.get_ref()) {
+            Some((file, first_line, first_column)) => {
+                let message = format!(
+                    "duplicate {what} id `{}`, first defined at {}:{first_line}:{first_column}",
+                    id.get_ref(),
+                    file.display()
+                );
+                self.error(id.span(), key, message);
+            }
+            None => {
+                seen.insert(
+                    id.get_ref().clone(),
+                    (self.source.path.clone(), line, column),
+                );
+            }
+        }
+    }
+}
+
+fn describe(value: &DeValue) -> Cow<'static, str> {
+    match value {
+        DeValue::String(text) => format!("the string \"{}\"", text.escape_debug()).into(),
+        DeValue::Integer(number) => format!("the integer {}", number.as_str()).into(),
+        DeValue::Float(number) => format!("the number {}", number.as_str()).into(),
+        DeValue::Boolean(flag) => format!("`{flag}`").into(),
+        DeValue::Datetime(datetime) => format!("the date-time {datetime}").into(),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    let key = quote_key(key);
+    if path.is_empty() {
+        key
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn quote_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_string()
+    } else {
+        format!("\"{}\"", key.escape_debug())
+    }
+}
+
+/// Parses a cron expression the way the whole product does: 5 fields, 6 with seconds first,
+/// or an `@` shortcut; day-of-month and day-of-week ORed (Vixie).
+pub fn parse_cron(expression: &str) -> Result<croner::Cron, String> {
+    if expression.starts_with('@') {
+        const SHORTCUTS: &[&str] = &[
+            "@yearly",
+            "@annually",
+            "@monthly",
+            "@weekly",
+            "@daily",
+            "@midnight",
+            "@hourly",
+        ];
+        let lower = expression.to_ascii_lowercase();
+        if !SHORTCUTS.contains(&lower.as_str()) {
+            return Err(format!(
+                "unknown shortcut{} (expected one of {})",
+                did_you_mean(suggest(&lower, SHORTCUTS.iter().copied())),
+                SHORTCUTS.join(", ")
+            ));
+        }
+    }
+    let fields = expression.split_whitespace().count();
+    if !expression.starts_with('@') && !(5..=6).contains(&fields) {
+        return Err(format!(
+            "expected 5 fields (minute hour day month weekday) or 6 with seconds first, found {fields}"
+        ));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Optional)
+        .year(croner::parser::Year::Disallowed)
+        .build()
+        .parse(expression)
+        .map_err(|error| lowercase_first(&error.to_string()))
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_lowercase()
+            .chain(chars)
+            .collect::<String>()
+            .trim_end_matches('.')
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+/// `-14d`, `0d`, `+7d`, `-36h` → seconds. Zero needs no sign.
+pub fn parse_offset(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'-' => (-1, &text[1..]),
+        b'+' => (1, &text[1..]),
+        _ => (1, text),
+    };
+    let unit = rest.chars().last()?;
+    let digits = &rest[..rest.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 5 {
+        return None;
+    }
+    let number: i64 = digits.parse().ok()?;
+    if number != 0 && !text.starts_with(['-', '+']) {
+        return None;
+    }
+    match unit {
+        'd' => Some(sign * number * 86_400),
+        'h' => Some(sign * number * 3_600),
+        _ => None,
+    }
+}
+
+/// `30s`, `2m`, `1h` → seconds.
+fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let digits = &text[..text.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
+        return None;
+    }
+    let number: i64 = digits.parse().ok()?;
+    match unit {
+        's' => Some(number),
+        'm' => Some(number * 60),
+        'h' => Some(number * 3_600),
+        _ => None,
+    }
+}
+
+/// Accepts `local@domain` or `Name <local@domain>`; refuses anything that could break a header.
+pub fn check_address(text: &str) -> Result<(), &'static str> {
+    if text.contains(['\r', '\n']) {
+        return Err("it contains a line break");
+    }
+    let address = match (text.find('<'), text.rfind('>')) {
+        (Some(open), Some(close)) if open < close && text[close + 1..].trim().is_empty() => {
+            &text[open + 1..close]
+        }
+        (None, None) => text.trim(),
+        _ => return Err("unbalanced `<` `>`"),
+    };
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err("no `@`");
+    };
+    if local.is_empty()
+        || local
+            .contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == '@')
+    {
+        return Err("the part before `@` is empty or has spaces or `<>,@`");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 && domain != "localhost"
+        || labels.iter().any(|label| {
+            label.is_empty()
+                || label.starts_with('-')
+                || label.ends_with('-')
+                || !label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+    {
+        return Err("the domain is not a host name such as example.gov.cn");
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map_or_else(String::new, |name| format!(" (did you mean `{name}`?)"))
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a plausible typo.
+pub fn suggest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let input_chars: Vec<char> = input.chars().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let candidate_chars: Vec<char> = candidate.chars().collect();
+        let distance = edit_distance(&input_chars, &candidate_chars);
+        let limit = (input_chars.len().max(candidate_chars.len()) / 3).max(1);
+        let contains = candidate.contains(input) || input.contains(candidate);
+        if (distance <= limit || contains) && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

@@ -1,0 +1,696 @@
+//! Decides who is reminded when: a deterministic state machine over (configuration,
+//! delivery-log view, now). It never reads the clock, never touches a file, a socket or the
+//! database, and cannot fail; it imports nothing from tokio, lettre or rusqlite.
+//!
+//! A *nominal* moment is a firing of a commitment's cadence. With `skip_holidays`, a nominal
+//! moment on a day off moves to the next working day at the same wall-clock time; the moved
+//! time is the *moment* that is sent and logged, so nominal moments that collapse onto one
+//! moment are sent once. Each open commitment sits in a queue keyed by its next moment, so a
+//! wake costs O(k log n) for the k commitments due, not a scan of all n.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+use crate::calendar::DayOff;
+use crate::model::{Commitment, Config, DepartmentId, Recipient, Status};
+
+/// How far ahead the engine looks for a commitment's next moment before deciding it has none
+/// (a cron such as `0 9 29 2 *` fires only in leap years).
+const HORIZON_DAYS: u64 = 1_500;
+/// The longest run of consecutive days off the calendar can shift a moment across.
+const LONGEST_BREAK_DAYS: u64 = 40;
+
+/// What the delivery log says about one commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    /// When the daemon first saw the commitment; moments before it never count.
+    pub first_seen: DateTime<Utc>,
+    /// The latest moment recorded for it (sent, failed or pending), if any.
+    pub last_moment: Option<DateTime<Utc>>,
+}
+
+/// The delivery log as the engine needs it: per commitment id.
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    pub seen: HashMap<String, Seen>,
+}
+
+/// Where a reminder's cadence came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Why {
+    /// The commitment was seen for the first time (`on_new`).
+    FirstNotice,
+    /// A moment of the commitment's cadence.
+    Cadence {
+        /// The cron text that produced it.
+        cadence: String,
+        /// `commitment`, `default` or `stage`.
+        source: &'static str,
+        /// The stage's name or offset when a stage applied.
+        stage: Option<String>,
+        /// The nominal date and why it was off, when the moment was moved.
+        moved_from: Option<(NaiveDate, &'static str)>,
+        /// True when the moment was in the past when it became due (the daemon was stopped).
+        catch_up: bool,
+    },
+}
+
+/// One commitment due at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub commitment: usize,
+    pub moment: DateTime<Utc>,
+    pub why: Why,
+}
+
+/// One email: a department, a moment, the commitments it lists and who receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub department: DepartmentId,
+    pub moment: DateTime<Utc>,
+    pub items: Vec<Due>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+impl Reminder {
+    pub fn commitment_ids<'c>(&self, config: &'c Config) -> Vec<&'c str> {
+        self.items
+            .iter()
+            .map(|item| config.commitments[item.commitment].id.as_str())
+            .collect()
+    }
+}
+
+/// What one wake produced.
+#[derive(Debug, Clone, Default)]
+pub struct Tick {
+    /// Emails to send now, in order of department then moment.
+    pub reminders: Vec<Reminder>,
+    /// Commitments seen for the first time at this tick, for the log.
+    pub first_seen: Vec<usize>,
+    /// When to wake next; `None` when nothing is ever due again.
+    pub next_wake: Option<DateTime<Utc>>,
+}
+
+/// The reminder state machine. Build it from the configuration and the log, then call
+/// `tick(now)` at each wake; it assumes every reminder it returns gets recorded.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Arc<Config>,
+    anchors: Vec<Option<Seen>>,
+    /// (next moment, commitment index); commitments never seen sort first at `MIN_UTC`.
+    queue: BTreeSet<(DateTime<Utc>, usize)>,
+}
+
+impl Engine {
+    pub fn new(config: Arc<Config>, log: &LogView) -> Engine {
+        let mut engine = Engine {
+            anchors: config
+                .commitments
+                .iter()
+                .map(|commitment| log.seen.get(&commitment.id).copied())
+                .collect(),
+            queue: BTreeSet::new(),
+            config,
+        };
+        for index in 0..engine.config.commitments.len() {
+            engine.enqueue(index);
+        }
+        engine
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The earliest time anything can become due; `MIN_UTC` when a commitment is new.
+    pub fn next_wake(&self) -> Option<DateTime<Utc>> {
+        self.queue.first().map(|(at, _)| *at)
+    }
+
+    fn enqueue(&mut self, index: usize) {
+        let commitment = &self.config.commitments[index];
+        if commitment.status == Status::Done {
+            return;
+        }
+        let key = match self.anchors[index] {
+            None => Some(DateTime::<Utc>::MIN_UTC),
+            Some(seen) => {
+                let after = seen
+                    .last_moment
+                    .map_or(seen.first_seen, |last| last.max(seen.first_seen));
+                Moments::new(&self.config, commitment)
+                    .next_after(after)
+                    .map(|moment| moment.at)
+            }
+        };
+        if let Some(key) = key {
+            self.queue.insert((key, index));
+        }
+    }
+
+    /// Everything due at `now`: first notices, cadence moments and catch-ups (one per
+    /// commitment however many moments were missed), grouped into emails.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Tick {
+        let now = now
+            .with_nanosecond(0)
+            .expect("zero nanoseconds is always valid");
+        let mut due = Vec::new();
+        let mut first_seen = Vec::new();
+        while let Some(&(at, index)) = self.queue.first() {
+            if at > now {
+                break;
+            }
+            self.queue.pop_first();
+            let commitment = &self.config.commitments[index];
+            match self.anchors[index] {
+                None => {
+                    first_seen.push(index);
+                    self.anchors[index] = Some(Seen {
+                        first_seen: now,
+                        last_moment: None,
+                    });
+                    if self.config.schedule.on_new {
+                        due.push(Due {
+                            commitment: index,
+                            moment: now,
+                            why: Why::FirstNotice,
+                        });
+                        self.anchors[index] = Some(Seen {
+                            first_seen: now,
+                            last_moment: Some(now),
+                        });
+                    }
+                }
+                Some(seen) => {
+                    let floor = seen
+                        .last_moment
+                        .map_or(seen.first_seen, |last| last.max(seen.first_seen));
+                    let moments = Moments::new(&self.config, commitment);
+                    if let Some(moment) = moments.latest_within(floor, now) {
+                        // Late when moments were skipped or the one sent is not this wake's.
+                        let catch_up =
+                            moment.at != at || now - moment.at > chrono::Duration::minutes(1);
+                        due.push(Due {
+                            commitment: index,
+                            moment: moment.at,
+                            why: moments.why(&moment, catch_up),
+                        });
+                        self.anchors[index] = Some(Seen {
+                            first_seen: seen.first_seen,
+                            last_moment: Some(moment.at),
+                        });
+                    }
+                }
+            }
+            self.enqueue(index);
+        }
+        Tick {
+            reminders: group(&self.config, due),
+            first_seen,
+            next_wake: self.next_wake(),
+        }
+    }
+}
+
+/// Every reminder from `from` up to and including `until`, as the daemon would send them
+/// if it ran from `from` on the given log. At most `limit` emails.
+pub fn plan(
+    config: Arc<Config>,
+    log: &LogView,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: usize,
+) -> Vec<Reminder> {
+    let mut engine = Engine::new(config, log);
+    let mut reminders = Vec::new();
+    let mut now = from;
+    loop {
+        let tick = engine.tick(now);
+        reminders.extend(tick.reminders);
+        if reminders.len() >= limit {
+            reminders.truncate(limit);
+            return reminders;
+        }
+        match tick.next_wake {
+            Some(next) if next <= until => now = next.max(now),
+            _ => return reminders,
+        }
+    }
+}
+
+/// The next moment a commitment will be reminded after `after`, ignoring the log.
+pub fn next_moment(
+    config: &Config,
+    commitment: &Commitment,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if commitment.status == Status::Done {
+        return None;
+    }
+    Moments::new(config, commitment)
+        .next_after(after)
+        .map(|moment| moment.at)
+}
+
+/// Whether a commitment is overdue at `at`: its due date has ended.
+pub fn is_overdue(config: &Config, commitment: &Commitment, at: DateTime<Utc>) -> bool {
+    commitment.status == Status::Open
+        && commitment
+            .due
+            .is_some_and(|due| at.with_timezone(&config.timezone).date_naive() > due)
+}
+
+/// Days until the due date (negative when overdue), in the configured zone.
+pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) -> Option<i64> {
+    let today = at.with_timezone(&config.timezone).date_naive();
+    commitment.due.map(|due| (due - today).num_days())
+}
+
+fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
+    let owner = |item: &Due| config.commitments[item.commitment].owner;
+    due.sort_by(|a, b| (owner(a), a.moment, a.commitment).cmp(&(owner(b), b.moment, b.commitment)));
+    let mut reminders: Vec<Reminder> = Vec::new();
+    for item in due {
+        let department = owner(&item);
+        match reminders.last_mut() {
+            Some(last)
+                if config.schedule.digest
+                    && last.department == department
+                    && last.moment == item.moment =>
+            {
+                last.items.push(item);
+            }
+            _ => reminders.push(Reminder {
+                department,
+                moment: item.moment,
+                items: vec![item],
+                to: Vec::new(),
+                cc: Vec::new(),
+            }),
+        }
+    }
+    for reminder in &mut reminders {
+        let (to, cc) = recipients(config, reminder);
+        reminder.to = to;
+        reminder.cc = cc;
+    }
+    reminders
+}
+
+/// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
+/// stage each commitment is in at the moment; without duplicates, in that order.
+fn recipients(config: &Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
+    let department = config.department(reminder.department);
+    let to = department.to.clone();
+    let mut cc: Vec<String> = Vec::new();
+    let mut add = |address: &String| {
+        if !to.contains(address) && !cc.contains(address) {
+            cc.push(address.clone());
+        }
+    };
+    for item in &reminder.items {
+        let commitment = &config.commitments[item.commitment];
+        for co_owner in &commitment.co_owners {
+            config.department(*co_owner).to.iter().for_each(&mut add);
+        }
+    }
+    department.cc.iter().for_each(&mut add);
+    for item in &reminder.items {
+        let commitment = &config.commitments[item.commitment];
+        if let Some(stage) = stage_at(config, commitment, item.moment) {
+            for recipient in &config.schedule.stages[stage].cc {
+                match recipient {
+                    Recipient::Department(id) => {
+                        config.department(*id).to.iter().for_each(&mut add)
+                    }
+                    Recipient::Address(address) => add(address),
+                }
+            }
+        }
+    }
+    (to, cc)
+}
+
+/// The index of the last stage whose start has passed at `at`, if any.
+pub fn stage_at(config: &Config, commitment: &Commitment, at: DateTime<Utc>) -> Option<usize> {
+    let due = commitment.due?;
+    let end = due_end(config.timezone, due);
+    config
+        .schedule
+        .stages
+        .iter()
+        .rposition(|stage| end + chrono::Duration::seconds(stage.from_seconds) <= at)
+}
+
+/// The end of the due date: the midnight after it, in the configured zone.
+fn due_end(zone: Tz, due: NaiveDate) -> DateTime<Utc> {
+    day_start(zone, due.checked_add_days(Days::new(1)).unwrap_or(due))
+}
+
+/// The first instant of a local date (midnight, or the end of a DST gap covering it).
+fn day_start(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    local_instant(zone, date, NaiveTime::MIN)
+}
+
+/// A wall-clock time on a date as an instant: the earlier one in an overlap, the first
+/// instant after the gap when the time does not exist.
+fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let mut naive = date.and_time(time);
+    for _ in 0..4 {
+        if let Some(instant) = zone.from_local_datetime(&naive).earliest() {
+            return instant.with_timezone(&Utc);
+        }
+        // Inside a DST gap: move forward in quarter hours until the clock exists again.
+        naive += chrono::Duration::minutes(15);
+        let truncated = naive.with_minute(naive.minute() / 15 * 15).unwrap_or(naive);
+        naive = truncated.with_second(0).unwrap_or(truncated);
+    }
+    Utc.from_utc_datetime(&date.and_time(time))
+}
+
+fn local_time(zone: Tz, at: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
+    let local = at.with_timezone(&zone).naive_local();
+    (local.date(), local.time())
+}
+
+/// A moment and the nominal cadence firing it came from.
+#[derive(Debug, Clone, Copy)]
+struct Moment {
+    at: DateTime<Utc>,
+    nominal: DateTime<Utc>,
+}
+
+/// The moments of one commitment's cadence, with stages and the calendar applied.
+struct Moments<'a> {
+    config: &'a Config,
+    commitment: &'a Commitment,
+    zone: Tz,
+    /// (start, cadence id, stage index) segments: each cadence applies from its start to the
+    /// next start; the first segment is the commitment's own or the default cadence.
+    segments: Vec<(DateTime<Utc>, usize, Option<usize>)>,
+}
+
+impl<'a> Moments<'a> {
+    fn new(config: &'a Config, commitment: &'a Commitment) -> Self {
+        let mut segments = vec![(DateTime::<Utc>::MIN_UTC, config.schedule.remind, None)];
+        if let Some(own) = commitment.remind {
+            segments[0].1 = own;
+        } else if let Some(due) = commitment.due {
+            let end = due_end(config.timezone, due);
+            for (index, stage) in config.schedule.stages.iter().enumerate() {
+                if let Some(cadence) = stage.remind {
+                    let start = end + chrono::Duration::seconds(stage.from_seconds);
+                    segments.push((start, cadence, Some(index)));
+                }
+            }
+        }
+        Moments {
+            config,
+            commitment,
+            zone: config.timezone,
+            segments,
+        }
+    }
+
+    fn skip(&self) -> bool {
+        self.config.schedule.skip_holidays
+    }
+
+    fn day_off(&self, date: NaiveDate) -> Option<DayOff> {
+        if self.skip() {
+            self.config.calendar.day_off(date)
+        } else {
+            None
+        }
+    }
+
+    /// The latest nominal firing in `[low, high]` (both inclusive, whole seconds).
+    fn latest_nominal(&self, low: DateTime<Utc>, high: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if low > high {
+            return None;
+        }
+        for (position, &(start, cadence, _)) in self.segments.iter().enumerate().rev() {
+            let end = self
+                .segments
+                .get(position + 1)
+                .map_or(high, |(next, _, _)| {
+                    (*next - chrono::Duration::seconds(1)).min(high)
+                });
+            let start = start.max(low);
+            if start > end {
+                continue;
+            }
+            let cron = &self.config.cadences[cadence].cron;
+            if let Ok(found) = cron.find_previous_occurrence(&end.with_timezone(&self.zone), true) {
+                let found = found.with_timezone(&Utc);
+                if found >= start {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// The earliest nominal firing in `[low, high]` (both inclusive, whole seconds).
+    fn earliest_nominal(&self, low: DateTime<Utc>, high: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if low > high {
+            return None;
+        }
+        for (position, &(start, cadence, _)) in self.segments.iter().enumerate() {
+            let end = self
+                .segments
+                .get(position + 1)
+                .map_or(high, |(next, _, _)| {
+                    (*next - chrono::Duration::seconds(1)).min(high)
+                });
+            let start = start.max(low);
+            if start > end {
+                continue;
+            }
+            let cron = &self.config.cadences[cadence].cron;
+            if let Ok(found) = cron.find_next_occurrence(&start.with_timezone(&self.zone), true) {
+                let found = found.with_timezone(&Utc);
+                if found <= end {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// The days off immediately before a working day, nearest first.
+    fn break_before(&self, day: NaiveDate) -> Vec<NaiveDate> {
+        let mut days = Vec::new();
+        let mut previous = day;
+        while let Some(date) = previous.checked_sub_days(Days::new(1)) {
+            if self.day_off(date).is_none() || days.len() as u64 >= LONGEST_BREAK_DAYS {
+                break;
+            }
+            days.push(date);
+            previous = date;
+        }
+        days
+    }
+
+    fn day_end(&self, date: NaiveDate) -> DateTime<Utc> {
+        let next = date.checked_add_days(Days::new(1)).unwrap_or(date);
+        day_start(self.zone, next) - chrono::Duration::seconds(1)
+    }
+
+    /// A nominal firing on a day off, moved to `day` at the same wall-clock time.
+    fn moved(&self, nominal: DateTime<Utc>, day: NaiveDate) -> Moment {
+        let (_, time) = local_time(self.zone, nominal);
+        Moment {
+            at: local_instant(self.zone, day, time),
+            nominal,
+        }
+    }
+
+    /// The wall-clock window `[from, to]` of a day as instants, for firings on a day off.
+    fn window(
+        &self,
+        day: NaiveDate,
+        from: NaiveTime,
+        to: NaiveTime,
+    ) -> (DateTime<Utc>, DateTime<Utc>) {
+        let low = local_instant(self.zone, day, from);
+        let high = if to == NaiveTime::from_hms_opt(23, 59, 59).expect("valid time") {
+            self.day_end(day)
+        } else {
+            local_instant(self.zone, day, to)
+        };
+        (low, high)
+    }
+
+    /// The first moment strictly after `after`.
+    fn next_after(&self, after: DateTime<Utc>) -> Option<Moment> {
+        let after = after.with_nanosecond(0).expect("zero nanoseconds is valid");
+        let (first_day, after_time) = local_time(self.zone, after);
+        let last_second = NaiveTime::from_hms_opt(23, 59, 59).expect("valid time");
+        let mut day = first_day;
+        for _ in 0..HORIZON_DAYS {
+            if self.day_off(day).is_none() {
+                let on_first_day = day == first_day;
+                let low = if on_first_day {
+                    after + chrono::Duration::seconds(1)
+                } else {
+                    day_start(self.zone, day)
+                };
+                let mut best = self
+                    .earliest_nominal(low, self.day_end(day))
+                    .map(|nominal| Moment {
+                        at: nominal,
+                        nominal,
+                    });
+                for off in self.break_before(day) {
+                    // Moved firings land on `day`; on the first day only those after `after` count.
+                    let from = if on_first_day {
+                        match after_time.overflowing_add_signed(chrono::Duration::seconds(1)) {
+                            (time, 0) => time,
+                            _ => continue,
+                        }
+                    } else {
+                        NaiveTime::MIN
+                    };
+                    let (low, high) = self.window(off, from, last_second);
+                    if let Some(nominal) = self.earliest_nominal(low, high) {
+                        let candidate = self.moved(nominal, day);
+                        if candidate.at > after && best.is_none_or(|b| candidate.at < b.at) {
+                            best = Some(candidate);
+                        }
+                    }
+                }
+                if best.is_some() {
+                    return best;
+                }
+            }
+            day = day.checked_add_days(Days::new(1))?;
+        }
+        None
+    }
+
+    /// The latest moment in `(floor, high]`.
+    fn latest_within(&self, floor: DateTime<Utc>, high: DateTime<Utc>) -> Option<Moment> {
+        let (last_day, high_time) = local_time(self.zone, high);
+        let (floor_day, floor_time) = local_time(self.zone, floor);
+        let last_second = NaiveTime::from_hms_opt(23, 59, 59).expect("valid time");
+        let mut day = last_day;
+        while day >= floor_day {
+            if self.day_off(day).is_none() {
+                let top = if day == last_day {
+                    high
+                } else {
+                    self.day_end(day)
+                };
+                let low = (floor + chrono::Duration::seconds(1)).max(day_start(self.zone, day));
+                let mut best = self.latest_nominal(low, top).map(|nominal| Moment {
+                    at: nominal,
+                    nominal,
+                });
+                for off in self.break_before(day) {
+                    let to = if day == last_day {
+                        high_time
+                    } else {
+                        last_second
+                    };
+                    let from = if day == floor_day {
+                        match floor_time.overflowing_add_signed(chrono::Duration::seconds(1)) {
+                            (time, 0) => time,
+                            _ => continue,
+                        }
+                    } else {
+                        NaiveTime::MIN
+                    };
+                    if from > to {
+                        continue;
+                    }
+                    let (low, high_instant) = self.window(off, from, to);
+                    if let Some(nominal) = self.latest_nominal(low, high_instant) {
+                        let candidate = self.moved(nominal, day);
+                        if candidate.at > floor
+                            && candidate.at <= high
+                            && best.is_none_or(|b| candidate.at > b.at)
+                        {
+                            best = Some(candidate);
+                        }
+                    }
+                }
+                if best.is_some() {
+                    return best;
+                }
+            }
+            day = day.checked_sub_days(Days::new(1))?;
+        }
+        None
+    }
+
+    fn why(&self, moment: &Moment, catch_up: bool) -> Why {
+        let (_, cadence_id, stage) = self
+            .segments
+            .iter()
+            .rev()
+            .find(|(start, _, _)| *start <= moment.nominal)
+            .copied()
+            .unwrap_or((DateTime::<Utc>::MIN_UTC, self.config.schedule.remind, None));
+        let (source, stage) = match stage {
+            _ if self.commitment.remind.is_some() => ("commitment", None),
+            Some(index) => {
+                let stage = &self.config.schedule.stages[index];
+                (
+                    "stage",
+                    Some(
+                        stage
+                            .name
+                            .clone()
+                            .unwrap_or_else(|| stage.from_text.clone()),
+                    ),
+                )
+            }
+            None => ("default", None),
+        };
+        let (nominal_day, _) = local_time(self.zone, moment.nominal);
+        let moved_from = if moment.at != moment.nominal {
+            self.day_off(nominal_day).map(|off| {
+                (
+                    nominal_day,
+                    match off {
+                        DayOff::Holiday => "holiday",
+                        DayOff::Weekend => "weekend",
+                    },
+                )
+            })
+        } else {
+            None
+        };
+        Why::Cadence {
+            cadence: self.config.cadences[cadence_id].text.clone(),
+            source,
+            stage,
+            moved_from,
+            catch_up,
+        }
+    }
+}
+
+/// "moved from Saturday 2025-10-04 (holiday)"
+pub fn describe_move(date: NaiveDate, reason: &str) -> String {
+    format!("moved from {} {date} ({reason})", weekday_name(date))
+}
+
+fn weekday_name(date: NaiveDate) -> &'static str {
+    match date.weekday() {
+        chrono::Weekday::Mon => "Monday",
+        chrono::Weekday::Tue => "Tuesday",
+        chrono::Weekday::Wed => "Wednesday",
+        chrono::Weekday::Thu => "Thursday",
+        chrono::Weekday::Fri => "Friday",
+        chrono::Weekday::Sat => "Saturday",
+        chrono::Weekday::Sun => "Sunday",
+    }
+}

@@ -1,0 +1,11 @@
+//! followup: reminds departments of the promises in official reply letters until each is done.
+//! See ARCHITECTURE.md for the map.
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod model;
+pub mod views;

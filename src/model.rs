@@ -1,0 +1,196 @@
+//! The validated configuration: departments, letters, commitments and schedules with every
+//! name resolved and every cron expression parsed. Built only by `config`; read by everything
+//! else. Owns no I/O and never reads the clock.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::calendar::Calendar;
+
+/// Everything `followup` knows after a successful `config::load`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main file, as it was named on the command line.
+    pub path: PathBuf,
+    /// Every file read to build this configuration (the main file first), for reload watching.
+    pub files: Vec<PathBuf>,
+    pub timezone: Tz,
+    pub state_dir: PathBuf,
+    pub language: Language,
+    pub mail: Mail,
+    pub schedule: Schedule,
+    pub calendar: Calendar,
+    pub departments: Vec<Department>,
+    pub letters: Vec<Letter>,
+    pub commitments: Vec<Commitment>,
+    /// Parsed cron expressions, shared: parsing costs ~20 µs, so each distinct text is parsed once.
+    pub cadences: Vec<Cadence>,
+}
+
+/// An index into `Config::departments`.
+pub type DepartmentId = usize;
+/// An index into `Config::cadences`.
+pub type CadenceId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone)]
+pub struct Department {
+    /// The key of `[departments."KEY"]`, the name used in mail subjects and views.
+    pub key: String,
+    /// The full official name, if given.
+    pub name: Option<String>,
+    pub aliases: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub id: String,
+    pub title: String,
+    pub session: Option<String>,
+    pub number: Option<String>,
+    pub proposer: Option<String>,
+    pub replied_by: Option<String>,
+    pub replied_on: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub source: Option<String>,
+    /// The commitments file this letter came from.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Done,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Done => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Commitment {
+    pub id: String,
+    /// An index into `Config::letters`.
+    pub letter: usize,
+    pub topic: Option<String>,
+    pub owner: DepartmentId,
+    pub co_owners: Vec<DepartmentId>,
+    pub text: String,
+    /// The commitment's own due date, else its letter's.
+    pub due: Option<NaiveDate>,
+    /// The commitment's own cadence, overriding stages and the default.
+    pub remind: Option<CadenceId>,
+    pub status: Status,
+    pub done_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub file: PathBuf,
+}
+
+/// A parsed cron expression and the text it came from.
+#[derive(Debug, Clone)]
+pub struct Cadence {
+    pub text: String,
+    pub cron: croner::Cron,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub remind: CadenceId,
+    pub on_new: bool,
+    pub digest: bool,
+    pub skip_holidays: bool,
+    /// Sorted by `from`, earliest first.
+    pub stages: Vec<Stage>,
+}
+
+/// An escalation stage: from `from` relative to the end of the due date, `remind` (if set)
+/// replaces the cadence and `cc` is copied.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: Option<String>,
+    /// The offset as written, e.g. `-14d`.
+    pub from_text: String,
+    /// The offset in seconds; negative is before the end of the due date.
+    pub from_seconds: i64,
+    pub remind: Option<CadenceId>,
+    pub cc: Vec<Recipient>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    Department(DepartmentId),
+    Address(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Smtp,
+    File,
+    Stdout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub from: String,
+    pub reply_to: Option<String>,
+    pub admin: Vec<String>,
+    pub transport: Transport,
+    pub host: Option<String>,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+impl Config {
+    pub fn department(&self, id: DepartmentId) -> &Department {
+        &self.departments[id]
+    }
+
+    pub fn letter_of(&self, commitment: &Commitment) -> &Letter {
+        &self.letters[commitment.letter]
+    }
+
+    /// Finds a department by key or alias.
+    pub fn find_department(&self, name: &str) -> Option<DepartmentId> {
+        self.departments
+            .iter()
+            .position(|department| department.key == name)
+            .or_else(|| {
+                self.departments
+                    .iter()
+                    .position(|department| department.aliases.iter().any(|alias| alias == name))
+            })
+    }
+
+    pub fn find_commitment(&self, id: &str) -> Option<usize> {
+        self.commitments
+            .iter()
+            .position(|commitment| commitment.id == id)
+    }
+}

@@ -1,0 +1,315 @@
+//! What `check`, `list` and `plan` print: text tables for people and JSON for scripts.
+//! Pure: takes the configuration, the engine's answers and `now`; never writes anything.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::cli::StatusFilter;
+use crate::engine::{self, LogView, Reminder, Why};
+use crate::model::{Config, DepartmentId, Status};
+
+/// The one-line summary of a valid configuration.
+pub fn summary(config: &Config, now: DateTime<Utc>) -> String {
+    let open = config
+        .commitments
+        .iter()
+        .filter(|commitment| commitment.status == Status::Open)
+        .count();
+    let done = config.commitments.len() - open;
+    let overdue = config
+        .commitments
+        .iter()
+        .filter(|commitment| engine::is_overdue(config, commitment, now))
+        .count();
+    let next = config
+        .commitments
+        .iter()
+        .filter_map(|commitment| engine::next_moment(config, commitment, now))
+        .min();
+    format!(
+        "ok: {} departments, {} letters, {} commitments ({open} open, {done} done, {overdue} overdue); next reminder {}",
+        config.departments.len(),
+        config.letters.len(),
+        config.commitments.len(),
+        next.map_or_else(|| "none".to_string(), |at| local(config, at)),
+    )
+}
+
+/// Official holidays are published a year at a time; warn 60 days before the calendar's
+/// last listed year ends so the next year's dates get added in time.
+pub fn calendar_warning(config: &Config, now: DateTime<Utc>) -> Option<String> {
+    if !config.schedule.skip_holidays {
+        return None;
+    }
+    let last = config.calendar.last_listed()?;
+    let soon = (now + chrono::Duration::days(60))
+        .with_timezone(&config.timezone)
+        .date_naive();
+    (soon.year() > last.year()).then(|| {
+        format!(
+            "the calendar lists no day after {last}: add {}'s holidays and make-up workdays from the State Council notice",
+            last.year() + 1
+        )
+    })
+}
+
+/// Which commitments `list` shows.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub status: StatusFilter,
+    pub owner: Option<DepartmentId>,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ListRow<'a> {
+    id: &'a str,
+    letter: &'a str,
+    title: &'a str,
+    topic: Option<&'a str>,
+    owner: &'a str,
+    co_owners: Vec<&'a str>,
+    due: Option<String>,
+    days_left: Option<i64>,
+    overdue: bool,
+    status: Status,
+    done_on: Option<String>,
+    next_reminder: Option<String>,
+}
+
+pub fn list(
+    config: &Config,
+    log: &LogView,
+    filter: &ListFilter,
+    at: DateTime<Utc>,
+    json: bool,
+) -> String {
+    let rows: Vec<ListRow> = config
+        .commitments
+        .iter()
+        .filter(|commitment| match filter.status {
+            StatusFilter::Open => commitment.status == Status::Open,
+            StatusFilter::Done => commitment.status == Status::Done,
+            StatusFilter::All => true,
+        })
+        .filter(|commitment| {
+            filter.owner.is_none_or(|owner| {
+                commitment.owner == owner || commitment.co_owners.contains(&owner)
+            })
+        })
+        .filter(|commitment| !filter.overdue || engine::is_overdue(config, commitment, at))
+        .map(|commitment| {
+            let letter = config.letter_of(commitment);
+            let after = log
+                .seen
+                .get(&commitment.id)
+                .and_then(|seen| seen.last_moment)
+                .map_or(at, |last| last.max(at));
+            ListRow {
+                id: &commitment.id,
+                letter: &letter.id,
+                title: &letter.title,
+                topic: commitment.topic.as_deref(),
+                owner: &config.department(commitment.owner).key,
+                co_owners: commitment
+                    .co_owners
+                    .iter()
+                    .map(|id| config.department(*id).key.as_str())
+                    .collect(),
+                due: commitment.due.map(|due| due.to_string()),
+                days_left: engine::days_left(config, commitment, at),
+                overdue: engine::is_overdue(config, commitment, at),
+                status: commitment.status,
+                done_on: commitment.done_on.map(|date| date.to_string()),
+                next_reminder: engine::next_moment(config, commitment, after)
+                    .map(|next| local(config, next)),
+            }
+        })
+        .collect();
+    if json {
+        return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
+    }
+    let mut table = Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"]);
+    for row in &rows {
+        let mut owner = row.owner.to_string();
+        if !row.co_owners.is_empty() {
+            owner = format!("{owner} (+{})", row.co_owners.join(", "));
+        }
+        let due = match (&row.due, row.days_left) {
+            (Some(due), Some(days)) if row.status == Status::Open && days < 0 => {
+                format!("{due} ({} days overdue)", -days)
+            }
+            (Some(due), Some(days)) if row.status == Status::Open => {
+                format!("{due} ({days} days left)")
+            }
+            (Some(due), _) => due.clone(),
+            (None, _) => "-".into(),
+        };
+        let status = match &row.done_on {
+            Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
+            _ => row.status.as_str().to_string(),
+        };
+        table.row(vec![
+            row.id.to_string(),
+            owner,
+            due,
+            status,
+            row.next_reminder.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let mut out = table.render();
+    let _ = writeln!(
+        out,
+        "{} commitment{}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    );
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct PlanEmail<'a> {
+    moment: String,
+    department: &'a str,
+    to: &'a [String],
+    cc: &'a [String],
+    commitments: Vec<&'a str>,
+    why: Vec<PlanWhy<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanWhy<'a> {
+    commitment: &'a str,
+    #[serde(flatten)]
+    why: &'a Why,
+    text: String,
+}
+
+pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
+    let emails: Vec<PlanEmail> = reminders
+        .iter()
+        .map(|reminder| PlanEmail {
+            moment: local(config, reminder.moment),
+            department: &config.department(reminder.department).key,
+            to: &reminder.to,
+            cc: &reminder.cc,
+            commitments: reminder.commitment_ids(config),
+            why: reminder
+                .items
+                .iter()
+                .map(|item| PlanWhy {
+                    commitment: &config.commitments[item.commitment].id,
+                    why: &item.why,
+                    text: describe_why(&item.why),
+                })
+                .collect(),
+        })
+        .collect();
+    if json {
+        return serde_json::to_string_pretty(&emails).expect("plan rows always serialize") + "\n";
+    }
+    let mut out = String::new();
+    for email in &emails {
+        let _ = writeln!(out, "{}  {}", email.moment, email.department);
+        let _ = writeln!(out, "    to: {}", email.to.join(", "));
+        if !email.cc.is_empty() {
+            let _ = writeln!(out, "    cc: {}", email.cc.join(", "));
+        }
+        for why in &email.why {
+            let _ = writeln!(out, "    {}  {}", why.commitment, why.text);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} email{}",
+        emails.len(),
+        if emails.len() == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// "cadence `0 9 * * *` (stage 临近截止), moved from Saturday 2025-10-04 (holiday)"
+pub fn describe_why(why: &Why) -> String {
+    match why {
+        Why::FirstNotice => "first notice".into(),
+        Why::Cadence {
+            cadence,
+            source,
+            stage,
+            moved_from,
+            catch_up,
+        } => {
+            let mut text = format!("cadence `{cadence}`");
+            match (source, stage) {
+                (_, Some(stage)) => {
+                    let _ = write!(text, " (stage {stage})");
+                }
+                (&"commitment", None) => text.push_str(" (the commitment's own)"),
+                _ => text.push_str(" (default)"),
+            }
+            if let Some((date, reason)) = moved_from {
+                let _ = write!(text, ", {}", engine::describe_move(*date, reason));
+            }
+            if *catch_up {
+                text.push_str(", catch-up for moments missed while stopped");
+            }
+            text
+        }
+    }
+}
+
+/// A time in the configured zone, to the minute or second as needed.
+pub fn local(config: &Config, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&config.timezone);
+    if local.format("%S").to_string() == "00" {
+        local.format("%Y-%m-%d %H:%M %a %:z").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M:%S %a %:z").to_string()
+    }
+}
+
+/// A plain text table that lines up CJK text by display width.
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Table {
+            rows: vec![header.iter().map(|cell| cell.to_string()).collect()],
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self) -> String {
+        let columns = self.rows[0].len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|column| {
+                self.rows
+                    .iter()
+                    .map(|row| row[column].width())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (column, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if column + 1 < columns {
+                    line.push_str(&" ".repeat(widths[column] - cell.width() + 2));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
