@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
 use crate::model::Config;
-use crate::{clock, views};
+use crate::{clock, import, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -78,6 +78,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draft a commitments file from a reply letter's next-steps (下一步工作) sections.
+    ///
+    /// Reads plain UTF-8 text (copied from a PDF or a web page). Department names are
+    /// resolved to the configured departments' keys and aliases when the configuration
+    /// loads; unresolved owners are kept and flagged with a `# check:` comment. A summary
+    /// goes to stderr. Review the draft before putting it in the commitments folder: a
+    /// running daemon picks it up at once.
+    Import {
+        /// The letter's text file.
+        letter: PathBuf,
+        /// Write the draft here (refuses to overwrite) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Id of the letter; commitments get PREFIX-1, PREFIX-2… (default: the file name).
+        #[arg(long, value_name = "ID")]
+        prefix: Option<String>,
+        /// Print the draft as JSON instead of TOML.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,6 +122,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = clock::now();
     match cli.command {
         Command::Check => check(&cli.config, now),
+        Command::Import {
+            letter,
+            output,
+            prefix,
+            json,
+        } => import_letter(&cli.config, &letter, output.as_deref(), prefix, json),
         Command::List {
             status,
             owner,
@@ -145,6 +171,107 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn import_letter(
+    config_path: &Path,
+    letter: &Path,
+    output: Option<&Path>,
+    prefix: Option<String>,
+    json: bool,
+) -> Result<ExitCode> {
+    let bytes = std::fs::read(letter).with_context(|| format!("reading `{}`", letter.display()))?;
+    let text = import::decode(&bytes).with_context(|| format!("reading `{}`", letter.display()))?;
+    // The configuration is optional here: without one, names stay as the letter writes them.
+    let config = if config_path.exists() {
+        match load(config_path) {
+            Some(loaded) => Some(loaded.config),
+            None => return Ok(ExitCode::from(1)),
+        }
+    } else {
+        eprintln!(
+            "note: no configuration at `{}`; department names are kept as written",
+            config_path.display()
+        );
+        None
+    };
+    let prefix = prefix.unwrap_or_else(|| default_prefix(letter));
+    let resolver = |name: &str| {
+        config
+            .as_ref()
+            .and_then(|config| resolve_department(config, name))
+    };
+    let options = import::Options {
+        prefix: &prefix,
+        resolve: config
+            .as_ref()
+            .map(|_| &resolver as &dyn Fn(&str) -> Option<String>),
+    };
+    let draft = import::import(&text, &options)
+        .with_context(|| format!("importing `{}`", letter.display()))?;
+    let rendered = if json {
+        draft.to_json()
+    } else {
+        draft.to_toml(&options)
+    };
+    match output {
+        Some(path) => write_new(path, &rendered)?,
+        None => print!("{rendered}"),
+    }
+    eprint!("{}", draft.summary());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A department key for a name as a letter writes it: a key, an alias or a full name.
+fn resolve_department(config: &Config, name: &str) -> Option<String> {
+    let id = config.find_department(name).or_else(|| {
+        config
+            .departments
+            .iter()
+            .position(|department| department.name.as_deref() == Some(name))
+    })?;
+    Some(config.department(id).key.clone())
+}
+
+/// The letter file's name as an id: `letters/jl-2025-ai.txt` → `jl-2025-ai`.
+fn default_prefix(letter: &Path) -> String {
+    let stem = letter
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "letter".into()
+    } else {
+        cleaned
+    }
+}
+
+/// Writes a new file; an existing file is never overwritten.
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "creating `{}` (an existing file is never overwritten)",
+                path.display()
+            )
+        })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing `{}`", path.display()))
 }
 
 fn check(path: &Path, now: DateTime<Utc>) -> Result<ExitCode> {

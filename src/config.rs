@@ -176,6 +176,14 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     finish(&main, draft, &sources, problems)
 }
 
+/// Validates a main file and the commitments files given, without touching the file system
+/// (the main file's `commitments` patterns are not expanded). For tests and tools.
+pub fn from_sources(main: &Source, commitment_sources: &[Source]) -> Result<Loaded, Invalid> {
+    let mut problems = Vec::new();
+    let draft = parse_main(main, &mut problems);
+    finish(main, draft, commitment_sources, problems)
+}
+
 /// The folder relative paths in the main file resolve against.
 pub fn base_dir(main: &Path) -> PathBuf {
     main.parent().map(Path::to_path_buf).unwrap_or_default()

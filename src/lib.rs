@@ -7,5 +7,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod import;
 pub mod model;
 pub mod views;

@@ -1,1 +1,5 @@
+//! The one integration-test binary: runs the real `followup` binary and the library's pure
+//! parts against real files, real SMTP servers and real SQLite.
 
+mod check_corpus;
+mod support;
