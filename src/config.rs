@@ -65,6 +65,12 @@ pub struct Problem {
     pub severity: Severity,
 }
 
+impl Problem {
+    fn is_syntax(&self) -> bool {
+        self.key.is_empty() && self.message.starts_with("TOML syntax")
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
@@ -209,7 +215,9 @@ struct ScheduleDraft {
     on_new: bool,
     digest: bool,
     skip_holidays: bool,
-    stages: Vec<(Stage, Vec<Spanned<String>>)>,
+    /// Each stage with its `cc` entries (resolved once departments are known) and its
+    /// 1-based position in the file.
+    stages: Vec<(Stage, Vec<Spanned<String>>, usize)>,
 }
 
 const MAIN_KEYS: &[&str] = &[
@@ -392,7 +400,7 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
         match department.get("to") {
             None => ctx.error(
                 value.span(),
-                &path,
+                &format!("{path}.to"),
                 "missing key `to` (the department's addresses)",
             ),
             Some(list)
@@ -432,7 +440,7 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
         ca_file: None,
         timeout: Duration::from_secs(30),
     };
-    let Some((table, _)) = ctx.table(root, "", "mail") else {
+    let Some((table, table_span)) = ctx.table(root, "", "mail") else {
         ctx.error(
             0..0,
             "mail",
@@ -456,7 +464,11 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
                 mail.from = from.into_inner();
             }
         }
-        None => ctx.error(0..0, "mail.from", "missing key `from` (the sender address)"),
+        None => ctx.error(
+            table_span.clone(),
+            "mail.from",
+            "missing key `from` (the sender address)",
+        ),
     }
     if let Some(reply_to) = ctx.string(table, path, "reply_to")
         && ctx.address(&reply_to, "mail.reply_to")
@@ -515,7 +527,7 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
         }
     } else if mail.transport == Transport::Smtp {
         ctx.error(
-            transport_span.unwrap_or(0..0),
+            transport_span.unwrap_or(table_span),
             "mail.host",
             "missing key `host` (the SMTP server), needed with `transport = \"smtp\"`",
         );
@@ -578,13 +590,29 @@ fn parse_calendar(ctx: &mut Ctx, root: &DeTable) -> Calendar {
         .dates(table, "calendar", "workdays")
         .into_iter()
         .collect();
-    if let Some(list) = table.get("workdays") {
-        for date in calendar.workdays.intersection(&calendar.holidays) {
-            ctx.error(
-                list.span(),
-                "calendar.workdays",
-                format!("{date} is listed both as a holiday and as a workday"),
-            );
+    if let Some(items) = table
+        .get("workdays")
+        .and_then(|list| list.get_ref().as_array())
+    {
+        for (index, item) in items.iter().enumerate() {
+            let date = match item.get_ref() {
+                DeValue::Datetime(datetime) => datetime.date.and_then(|date| {
+                    NaiveDate::from_ymd_opt(
+                        i32::from(date.year),
+                        u32::from(date.month),
+                        u32::from(date.day),
+                    )
+                }),
+                DeValue::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                _ => None,
+            };
+            if let Some(date) = date.filter(|date| calendar.holidays.contains(date)) {
+                ctx.error(
+                    item.span(),
+                    &format!("calendar.workdays[{}]", index + 1),
+                    format!("{date} is listed both as a holiday and as a workday"),
+                );
+            }
         }
     }
     calendar
@@ -617,7 +645,7 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
                 "an array of tables `[[schedule.stage]]`",
             ),
             Some(items) => {
-                let mut offsets: HashMap<i64, usize> = HashMap::new();
+                let mut offsets: HashMap<i64, (usize, String)> = HashMap::new();
                 for (index, item) in items.iter().enumerate() {
                     let path = format!("schedule.stage[{}]", index + 1);
                     let Some(stage) = ctx.expect_table(item, &path) else {
@@ -627,7 +655,7 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
                     let name = ctx.string(stage, &path, "name").map(Spanned::into_inner);
                     let Some(from) = ctx.string(stage, &path, "from") else {
                         if stage.get("from").is_none() {
-                            ctx.error(item.span(), &path, "missing key `from` (an offset from the due date such as `-14d` or `0d`)");
+                            ctx.error(item.span(), &format!("{path}.from"), "missing key `from` (an offset from the due date such as `-14d` or `0d`)");
                         }
                         continue;
                     };
@@ -642,12 +670,11 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
                         );
                         continue;
                     };
-                    if let Some(previous) = offsets.insert(seconds, index + 1) {
-                        ctx.error(
-                            from.span(),
-                            &format!("{path}.from"),
-                            format!("stage {previous} already starts at `{}`", from.get_ref()),
-                        );
+                    if let Some((previous, text)) = offsets.get(&seconds) {
+                        let message = format!("stage {previous} already starts at `{text}`");
+                        ctx.error(from.span(), &format!("{path}.from"), message);
+                    } else {
+                        offsets.insert(seconds, (index + 1, from.get_ref().clone()));
                     }
                     let remind = ctx
                         .string(stage, &path, "remind")
@@ -662,12 +689,13 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
                             cc: Vec::new(),
                         },
                         cc,
+                        index + 1,
                     ));
                 }
             }
         }
     }
-    stages.sort_by_key(|(stage, _)| stage.from_seconds);
+    stages.sort_by_key(|(stage, _, _)| stage.from_seconds);
     Some(ScheduleDraft {
         remind: remind.unwrap_or(0),
         on_new,
@@ -709,9 +737,8 @@ pub fn finish(
         let stages = draft
             .stages
             .into_iter()
-            .enumerate()
-            .map(|(index, (mut stage, cc))| {
-                let path = format!("schedule.stage[{}].cc", index + 1);
+            .map(|(mut stage, cc, position)| {
+                let path = format!("schedule.stage[{position}].cc");
                 stage.cc = cc
                     .iter()
                     .filter_map(|entry| ctx.recipient(&names, entry, &path))
@@ -755,7 +782,7 @@ pub fn finish(
         cadence_index = std::mem::take(&mut ctx.cadence_index);
     }
 
-    problems.sort_by(|a, b| (a.severity).cmp(&b.severity));
+    tidy(&mut problems, main, commitment_sources);
     if problems
         .iter()
         .any(|problem| problem.severity == Severity::Error)
@@ -869,7 +896,7 @@ fn parse_commitments_file(
             None => {
                 ctx.error(
                     item.span(),
-                    &path,
+                    &format!("{path}.owner"),
                     "missing key `owner` (the lead department, a key or alias)",
                 );
                 None
@@ -945,15 +972,47 @@ fn parse_commitments_file(
     }
 }
 
+/// Orders problems as a reader expects (errors first, then file by file in load order, by
+/// position) and drops what a syntax error makes meaningless: in a file whose TOML does not
+/// parse, only the syntax errors are reported.
+fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source]) {
+    let broken: BTreeSet<PathBuf> = problems
+        .iter()
+        .filter(|problem| problem.is_syntax())
+        .map(|problem| problem.file.clone())
+        .collect();
+    problems.retain(|problem| problem.is_syntax() || !broken.contains(&problem.file));
+    let order = |file: &Path| {
+        std::iter::once(main)
+            .chain(commitment_sources)
+            .position(|source| source.path == file)
+            .unwrap_or(usize::MAX)
+    };
+    problems.sort_by_key(|problem| {
+        (
+            problem.severity,
+            order(&problem.file),
+            problem.line,
+            problem.column,
+        )
+    });
+}
+
 /// Department keys and aliases, for resolving and suggesting names.
 struct DepartmentNames {
     index: HashMap<String, DepartmentId>,
+    /// Every key and alias in declaration order, so suggestions are deterministic.
+    ordered: Vec<(String, DepartmentId)>,
+    keys: Vec<String>,
 }
 
 impl DepartmentNames {
     fn new(departments: &[Department]) -> Self {
         let mut index = HashMap::new();
+        let mut ordered = Vec::new();
         for (id, department) in departments.iter().enumerate() {
+            ordered.push((department.key.clone(), id));
+            ordered.extend(department.aliases.iter().map(|alias| (alias.clone(), id)));
             for alias in &department.aliases {
                 index.entry(alias.clone()).or_insert(id);
             }
@@ -962,7 +1021,15 @@ impl DepartmentNames {
         for (id, department) in departments.iter().enumerate() {
             index.insert(department.key.clone(), id);
         }
-        Self { index }
+        let keys = departments
+            .iter()
+            .map(|department| department.key.clone())
+            .collect();
+        Self {
+            index,
+            ordered,
+            keys,
+        }
     }
 }
 
@@ -1081,7 +1148,11 @@ impl Ctx<'_> {
         table_span: Range<usize>,
     ) -> Option<Spanned<String>> {
         if table.get(key).is_none() {
-            self.error(table_span, path, format!("missing key `{key}`"));
+            self.error(
+                table_span,
+                &join_path(path, key),
+                format!("missing key `{key}`"),
+            );
             return None;
         }
         let value = self.string(table, path, key)?;
@@ -1118,7 +1189,7 @@ impl Ctx<'_> {
         for (index, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::String(text) => out.push(Spanned::new(item.span(), text.to_string())),
-                _ => self.type_error(item, &format!("{full}[{index}]"), "a string"),
+                _ => self.type_error(item, &format!("{full}[{}]", index + 1), "a string"),
             }
         }
         Some(out)
@@ -1167,7 +1238,7 @@ impl Ctx<'_> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(index, item)| self.date_value(item, &format!("{full}[{index}]")))
+            .filter_map(|(index, item)| self.date_value(item, &format!("{full}[{}]", index + 1)))
             .collect()
     }
 
@@ -1194,7 +1265,7 @@ impl Ctx<'_> {
         let list = self.strings(table, path, key).unwrap_or_default();
         let mut out = Vec::new();
         for (index, value) in list.into_iter().enumerate() {
-            if self.address(&value, &format!("{full}[{index}]")) {
+            if self.address(&value, &format!("{full}[{}]", index + 1)) {
                 out.push(value.into_inner());
             }
         }
@@ -1210,7 +1281,17 @@ impl Ctx<'_> {
         if let Some(id) = names.index.get(name.get_ref()) {
             return Some(*id);
         }
-        let suggestion = suggest(name.get_ref(), names.index.keys().map(String::as_str));
+        if name.get_ref().trim().is_empty() {
+            self.error(name.span(), key, "a department name must not be empty");
+            return None;
+        }
+        // Suggest the department's key even when the nearest name is one of its aliases.
+        let suggestion = suggest(
+            name.get_ref(),
+            names.ordered.iter().map(|(n, _)| n.as_str()),
+        )
+        .and_then(|found| names.ordered.iter().find(|(n, _)| n == found))
+        .map(|(_, id)| names.keys[*id].as_str());
         self.error(
             name.span(),
             key,
@@ -1470,6 +1551,9 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 
 /// The closest candidate by edit distance, if it is close enough to be a plausible typo.
 pub fn suggest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    if input.trim().is_empty() {
+        return None;
+    }
     let input_chars: Vec<char> = input.chars().collect();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -1484,15 +1568,27 @@ pub fn suggest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Op
     best.map(|(_, name)| name)
 }
 
+/// Optimal string alignment distance: a swap of two neighbours (`onwer`) counts as one edit.
 fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
+    let width = b.len() + 1;
+    let mut table = vec![0usize; (a.len() + 1) * width];
+    for (i, cell) in table.iter_mut().step_by(width).enumerate() {
+        *cell = i;
     }
-    previous[b.len()]
+    for (j, cell) in table.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[(i - 1) * width + j] + 1)
+                .min(table[i * width + j - 1] + 1)
+                .min(table[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[(i - 2) * width + j - 2] + 1);
+            }
+            table[i * width + j] = best;
+        }
+    }
+    table[a.len() * width + b.len()]
 }

@@ -274,7 +274,7 @@ pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) ->
 
 fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
     let owner = |item: &Due| config.commitments[item.commitment].owner;
-    due.sort_by(|a, b| (owner(a), a.moment, a.commitment).cmp(&(owner(b), b.moment, b.commitment)));
+    due.sort_by_key(|a| (owner(a), a.moment, a.commitment));
     let mut reminders: Vec<Reminder> = Vec::new();
     for item in due {
         let department = owner(&item);

@@ -232,13 +232,12 @@ fn strip_pinyin(chars: &[char]) -> Vec<char> {
         let c = chars[i];
         if c == '(' && out.last().is_some_and(|p: &char| is_cjk(*p)) {
             let close = (i + 2..chars.len().min(i + 9)).find(|&j| chars[j] == ')');
-            if let Some(j) = close {
-                if chars[i + 1..j].iter().all(|c| is_pinyin_char(*c))
-                    && chars[i + 1..j].iter().any(|c| !c.is_ascii())
-                {
-                    i = j + 1;
-                    continue;
-                }
+            if let Some(j) = close
+                && chars[i + 1..j].iter().all(|c| is_pinyin_char(*c))
+                && chars[i + 1..j].iter().any(|c| !c.is_ascii())
+            {
+                i = j + 1;
+                continue;
             }
         }
         out.push(c);
@@ -582,10 +581,10 @@ fn unnumbered_heading(block: &str) -> Option<Heading> {
 fn topic_of(heading: &str) -> String {
     let h = heading.trim_end_matches(['。', '：']);
     if let Some(inner) = h.strip_prefix("关于") {
-        if let (Some(a), Some(b)) = (inner.find('“'), inner.rfind('”')) {
-            if a < b {
-                return inner[a + '“'.len_utf8()..b].to_owned();
-            }
+        if let (Some(a), Some(b)) = (inner.find('“'), inner.rfind('”'))
+            && a < b
+        {
+            return inner[a + '“'.len_utf8()..b].to_owned();
         }
         for tail in ["的建议", "的提案", "的议案", "的问题"] {
             if let Some(t) = inner.strip_suffix(tail) {
@@ -942,11 +941,11 @@ fn parse_subject(s: &str) -> Option<Subject> {
 fn core_name(name: &str) -> String {
     let mut core = name;
     for level in ["自治区", "省", "市", "县", "州", "盟", "旗"] {
-        if let Some(i) = core.find(level) {
-            if core[..i].chars().count() <= 6 {
-                core = &core[i + level.len()..];
-                break;
-            }
+        if let Some(i) = core.find(level)
+            && core[..i].chars().count() <= 6
+        {
+            core = &core[i + level.len()..];
+            break;
         }
     }
     let core = core

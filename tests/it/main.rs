@@ -2,4 +2,7 @@
 //! parts against real files, real SMTP servers and real SQLite.
 
 mod check_corpus;
+mod cli;
+mod engine;
+mod properties;
 mod support;

@@ -1,0 +1,259 @@
+//! The command line end to end: `list`, `plan`, `import` and exit statuses, through the real
+//! binary on real files.
+
+use crate::support::{Workspace, fixtures, output, stderr, stdout};
+
+/// A workspace holding the shipped example configuration (departments, calendar, schedule)
+/// with the state directory inside the workspace.
+fn example() -> Workspace {
+    let workspace = Workspace::new();
+    let shipped = std::fs::read_to_string(fixtures().join("../config/followup.toml"))
+        .expect("the shipped configuration exists");
+    let text = shipped.replace("state_dir = \"../state\"", "state_dir = \"state\"");
+    assert_ne!(
+        text, shipped,
+        "the shipped state_dir line is where the test expects it"
+    );
+    workspace.write("followup.toml", &text);
+    let commitments =
+        std::fs::read_to_string(fixtures().join("../config/commitments/jl-2025-ai.toml"))
+            .expect("the shipped commitments exist");
+    workspace.write("commitments/jl-2025-ai.toml", &commitments);
+    workspace
+}
+
+#[test]
+fn list_json_filters_by_owner_and_overdue() {
+    let workspace = example();
+    let result = output(workspace.followup().args([
+        "list",
+        "--json",
+        "--owner",
+        "财政厅",
+        "--at",
+        "2026-12-02",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let rows: serde_json::Value =
+        serde_json::from_str(&stdout(&result)).expect("list --json prints JSON");
+    let rows = rows.as_array().expect("an array of commitments");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], "jl-2025-ai-3");
+    assert_eq!(rows[0]["owner"], "省财政厅");
+    assert_eq!(rows[0]["overdue"], true);
+    assert_eq!(rows[0]["days_left"], -2);
+
+    let result =
+        output(
+            workspace
+                .followup()
+                .args(["list", "--json", "--overdue", "--at", "2026-11-28"]),
+        );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&result)).expect("JSON");
+    assert_eq!(
+        rows.as_array().map(Vec::len),
+        Some(0),
+        "nothing is overdue before 2026-11-30 ends"
+    );
+
+    let result = output(workspace.followup().args(["list", "--owner", "科技局"]));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("unknown department `科技局` (did you mean `科技厅`?)"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn list_table_lines_up_chinese_text() {
+    let workspace = example();
+    let result = output(
+        workspace
+            .followup()
+            .args(["list", "--at", "2026-11-28T10:00:00+08:00"]),
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let text = stdout(&result);
+    assert!(text.starts_with("ID            OWNER     DUE"), "{text}");
+    assert!(
+        text.contains("jl-2025-ai-3  省财政厅  2026-11-30 (2 days left)"),
+        "{text}"
+    );
+    assert!(text.ends_with("6 commitments\n"), "{text}");
+}
+
+#[test]
+fn plan_json_says_when_to_whom_and_why() {
+    let workspace = example();
+    let result = output(workspace.followup().args([
+        "plan",
+        "--json",
+        "--days",
+        "3",
+        "--at",
+        "2026-11-28T10:00:00+08:00",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let emails: serde_json::Value =
+        serde_json::from_str(&stdout(&result)).expect("plan --json prints JSON");
+    let emails = emails.as_array().expect("an array of emails");
+    // First notices for the three departments at once, then Monday's reminders.
+    let summary: Vec<String> = emails
+        .iter()
+        .map(|email| {
+            format!(
+                "{} {} {}",
+                email["moment"].as_str().unwrap_or_default(),
+                email["department"].as_str().unwrap_or_default(),
+                email["why"][0]["text"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "2026-11-28 10:00 Sat +08:00 省科技厅 first notice",
+            "2026-11-28 10:00 Sat +08:00 省财政厅 first notice",
+            "2026-11-28 10:00 Sat +08:00 省人社厅 first notice",
+            "2026-11-30 09:00 Mon +08:00 省科技厅 cadence `0 9 * * MON` (default)",
+            "2026-11-30 09:00 Mon +08:00 省财政厅 cadence `0 9 * * *` (stage 临近截止)",
+            "2026-11-30 09:00 Mon +08:00 省人社厅 cadence `0 9 * * MON` (default)",
+            "2026-12-01 09:00 Tue +08:00 省财政厅 cadence `0 9 * * *` (stage 已逾期)",
+        ]
+    );
+    let overdue = &emails[6];
+    assert_eq!(overdue["to"][0], "office@czt.example.gov.cn");
+    assert!(
+        overdue["cc"]
+            .as_array()
+            .is_some_and(|cc| cc.iter().any(|a| a == "duban@example.gov.cn")),
+        "the supervising office is copied once overdue: {overdue}"
+    );
+}
+
+#[test]
+fn views_reject_a_malformed_time() {
+    let workspace = example();
+    let result = output(workspace.followup().args(["plan", "--at", "next tuesday"]));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("`next tuesday` is not a time"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_explains() {
+    let workspace = example();
+    let result = output(workspace.followup().args(["list", "--status", "closed"]));
+    assert_eq!(result.status.code(), Some(2));
+    let result = output(workspace.followup().arg("--help"));
+    assert!(result.status.success());
+    let help = stdout(&result);
+    for command in ["check", "list", "plan", "import"] {
+        assert!(help.contains(command), "--help lists `{command}`:\n{help}");
+    }
+}
+
+#[test]
+fn import_of_the_seed_letter_passes_check_with_the_shipped_departments() {
+    let workspace = example();
+    let letter = fixtures().join("letters/000_0793bff3c028bd39.txt");
+    std::fs::remove_file(workspace.path().join("commitments/jl-2025-ai.toml")).expect("removable");
+    let result = output(workspace.followup().arg("import").arg(&letter).args([
+        "-o",
+        "commitments/imported.toml",
+        "--prefix",
+        "jl-ai",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("6 commitments: 省科技厅 ×4, 省财政厅, 省人社厅"),
+        "{}",
+        stderr(&result)
+    );
+    let draft = workspace.read("commitments/imported.toml");
+    let owners: Vec<&str> = draft
+        .lines()
+        .filter(|line| line.starts_with("owner = "))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            "owner = \"省科技厅\"",
+            "owner = \"省科技厅\"",
+            "owner = \"省财政厅\"",
+            "owner = \"省科技厅\"",
+            "owner = \"省科技厅\"",
+            "owner = \"省人社厅\""
+        ]
+    );
+    let result = output(workspace.followup().arg("check"));
+    assert!(
+        result.status.success(),
+        "{}{}",
+        stdout(&result),
+        stderr(&result)
+    );
+    assert!(
+        stdout(&result).contains("1 letters, 6 commitments (6 open"),
+        "{}",
+        stdout(&result)
+    );
+
+    // The draft is never written over an existing file.
+    let again = output(
+        workspace
+            .followup()
+            .arg("import")
+            .arg(&letter)
+            .args(["-o", "commitments/imported.toml"]),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("never overwritten"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(workspace.read("commitments/imported.toml"), draft);
+}
+
+#[test]
+fn import_refuses_bad_input_clearly_and_writes_nothing() {
+    let workspace = example();
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("empty.txt", b"", "empty"),
+        ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00", "binary"),
+        ("gbk.txt", b"\xc4\xe3\xba\xc3\xa3\xac\xcf\xc2\xd2\xbb\xb2\xbd", "UTF-8"),
+        (
+            "no-next-steps.txt",
+            "张三代表：\n您提出的《关于加强道路养护的建议》收悉，现答复如下：\n我厅已完成全省道路普查。\n感谢您的关心。\n省交通运输厅\n2025年6月1日\n".as_bytes(),
+            "no next-steps section",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = workspace.path().join(name);
+        std::fs::write(&path, bytes).expect("writable");
+        let result = output(
+            workspace
+                .followup()
+                .arg("import")
+                .arg(&path)
+                .args(["-o", "draft.toml"]),
+        );
+        assert_eq!(result.status.code(), Some(1), "{name}: {}", stderr(&result));
+        assert!(
+            stderr(&result)
+                .to_lowercase()
+                .contains(&expected.to_lowercase()),
+            "{name}: expected `{expected}` in: {}",
+            stderr(&result)
+        );
+        assert!(
+            !workspace.path().join("draft.toml").exists(),
+            "{name}: no file is written"
+        );
+    }
+}
