@@ -11,8 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
+use crate::ledger::Ledger;
 use crate::model::Config;
-use crate::{clock, import, views};
+use crate::{clock, daemon, edit, import, logging, mail, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -39,6 +40,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon in the foreground (systemd `Type=notify`).
+    ///
+    /// Sends every reminder when it is due, records each in the delivery log under
+    /// `state_dir`, retries transient failures, reloads on SIGHUP or when a configuration
+    /// file changes, and stops cleanly on SIGTERM/SIGINT. Logs go to stderr (`RUST_LOG`).
+    Run {
+        /// One pass: send everything due now (first notices, catch-up, retries), wait for
+        /// it, exit (1 if anything was not delivered).
+        #[arg(long)]
+        once: bool,
+    },
     /// Validate the main file and every commitments file.
     ///
     /// Prints every problem as `FILE:LINE:COL: key: message` and exits 1, or prints a
@@ -77,6 +89,52 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the next email for a commitment or a department exactly as it would be sent
+    /// (headers and text part).
+    Preview {
+        /// A commitment id.
+        #[arg(required_unless_present = "owner", conflicts_with = "owner")]
+        id: Option<String>,
+        /// A department (key or alias): its next email.
+        #[arg(long, value_name = "DEPT")]
+        owner: Option<String>,
+        /// Look from this time instead of now (RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Mark commitments done in their own TOML files (status, done_on, note); every other
+    /// byte of each file stays as it was. A running daemon stops reminding them at once.
+    Done {
+        /// Commitment ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// A note to record with the commitment (replaces an existing note).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// The date it was done (default: today in the configured time zone).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// Set commitments back to open (removes done_on, keeps the note).
+    Reopen {
+        /// Commitment ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Show the delivery log: moment, recipients, Message-ID, state, error.
+    History {
+        /// Only this commitment.
+        id: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send one test message through the configured transport and print the server's answer.
+    SendTest {
+        /// The address to send to.
+        #[arg(long, value_name = "ADDR")]
+        to: String,
     },
     /// Draft a commitments file from a reply letter's next-steps (下一步工作) sections.
     ///
@@ -120,7 +178,84 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let now = clock::now();
+    logging::init(match cli.command {
+        Command::Run { .. } | Command::SendTest { .. } => "info",
+        _ => "warn",
+    });
     match cli.command {
+        Command::Run { once } => daemon::run(&cli.config, once),
+        Command::Preview { id, owner, at } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = Arc::new(loaded.config);
+            let at = parse_time(&config, at.as_deref(), now)?;
+            preview(config, id.as_deref(), owner.as_deref(), at, now)
+        }
+        Command::Done { ids, note, on } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = loaded.config;
+            let on = match on {
+                Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .with_context(|| format!("`{text}` is not a date such as 2025-11-03"))?,
+                None => now.with_timezone(&config.timezone).date_naive(),
+            };
+            let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
+            for item in edited {
+                let state = if item.changed {
+                    "marked done"
+                } else {
+                    "already done"
+                };
+                println!("{}: {state} in {}", item.id, item.file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reopen { ids } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let edited = edit::apply(&loaded.config, &ids, &edit::Change::Reopen)?;
+            for item in edited {
+                let state = if item.changed {
+                    "reopened"
+                } else {
+                    "already open"
+                };
+                println!("{}: {state} in {}", item.id, item.file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { id, json } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = loaded.config;
+            if let Some(id) = &id
+                && config.find_commitment(id).is_none()
+            {
+                let suggestion =
+                    config::suggest(id, config.commitments.iter().map(|c| c.id.as_str()));
+                match suggestion {
+                    Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
+                    None => bail!("unknown commitment `{id}`"),
+                }
+            }
+            let rows = match Ledger::open_read_only(&config.state_dir)? {
+                Some(ledger) => ledger.history(id.as_deref())?,
+                None => Vec::new(),
+            };
+            print!("{}", views::history(&config, &rows, json));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SendTest { to } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            send_test(&loaded.config, &to, now)
+        }
         Command::Check => check(&cli.config, now),
         Command::Import {
             letter,
@@ -149,7 +284,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 owner,
                 overdue,
             };
-            let log = LogView::default();
+            let log = log_view(&config)?;
             print!("{}", views::list(&config, &log, &filter, at, json));
             Ok(ExitCode::SUCCESS)
         }
@@ -165,10 +300,98 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = Arc::new(loaded.config);
             let from = parse_time(&config, at.as_deref(), now)?;
             let until = from + chrono::Duration::days(i64::from(days));
-            let log = LogView::default();
+            let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
             print!("{}", views::plan(&config, &reminders, json));
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The delivery log as the engine sees it, or an empty one before the daemon first ran.
+fn log_view(config: &Config) -> Result<LogView> {
+    match Ledger::open_read_only(&config.state_dir)? {
+        Some(ledger) => ledger.log_view(),
+        None => Ok(LogView::default()),
+    }
+}
+
+fn preview(
+    config: Arc<Config>,
+    id: Option<&str>,
+    owner: Option<&str>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode> {
+    let wanted = match (id, owner) {
+        (Some(id), _) => match config.find_commitment(id) {
+            Some(index) if config.commitments[index].status == crate::model::Status::Done => {
+                bail!("`{id}` is done: no more reminders")
+            }
+            Some(index) => Target::Commitment(index),
+            None => match config::suggest(id, config.commitments.iter().map(|c| c.id.as_str())) {
+                Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
+                None => bail!("unknown commitment `{id}`"),
+            },
+        },
+        (None, Some(name)) => Target::Department(department(&config, name)?),
+        (None, None) => bail!("name a commitment id or --owner DEPT"),
+    };
+    let log = log_view(&config)?;
+    // The next email that concerns it, as the daemon would send it.
+    let until = at + chrono::Duration::days(800);
+    let reminders = engine::plan(config.clone(), &log, at, until, 100_000);
+    let Some(reminder) = reminders.into_iter().find(|reminder| match wanted {
+        Target::Commitment(index) => reminder.items.iter().any(|item| item.commitment == index),
+        Target::Department(department) => reminder.department == department,
+    }) else {
+        bail!("nothing will be sent for it in the next 800 days")
+    };
+    let previous = match Ledger::open_read_only(&config.state_dir)? {
+        Some(ledger) => ledger
+            .previous_message_id(&config.department(reminder.department).key, reminder.moment)?,
+        None => None,
+    };
+    let templates = mail::Templates::load(config.templates.as_deref())?;
+    let composed = mail::compose(
+        &config,
+        &templates,
+        &reminder,
+        previous.as_deref(),
+        now.max(reminder.moment),
+    )?;
+    print!("{}", views::preview(&composed));
+    Ok(ExitCode::SUCCESS)
+}
+
+enum Target {
+    Commitment(usize),
+    Department(usize),
+}
+
+fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> {
+    let message = mail::compose_test(config, to, now)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // The SMTP pool lives and dies inside the runtime.
+    let result = runtime.block_on(async {
+        let transport = transport::Transport::from_config(config)?;
+        anyhow::Ok(transport.send(&message).await)
+    })?;
+    match result {
+        Ok(answer) => {
+            println!("{answer}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            let kind = match failure {
+                transport::Failure::Transient(_) => "temporary failure",
+                transport::Failure::Permanent(_) => "permanent failure",
+            };
+            eprintln!("error: {kind}: {}", failure.message());
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -200,6 +200,7 @@ pub fn base_dir(main: &Path) -> PathBuf {
 pub struct MainDraft {
     timezone: Tz,
     state_dir: PathBuf,
+    templates: Option<PathBuf>,
     language: Language,
     commitment_patterns: Vec<Spanned<String>>,
     mail: Mail,
@@ -223,6 +224,7 @@ struct ScheduleDraft {
 const MAIN_KEYS: &[&str] = &[
     "timezone",
     "state_dir",
+    "templates",
     "commitments",
     "language",
     "mail",
@@ -313,6 +315,9 @@ pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
         .string(root, "", "state_dir")
         .map(|dir| base_dir(&source.path).join(dir.get_ref()))
         .unwrap_or_else(|| PathBuf::from("/var/lib/followup"));
+    let templates = ctx
+        .string(root, "", "templates")
+        .map(|dir| base_dir(&source.path).join(dir.get_ref()));
     let language = match ctx.string(root, "", "language") {
         Some(text) => match text.get_ref().as_str() {
             "zh" => Language::Zh,
@@ -340,6 +345,7 @@ pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
     MainDraft {
         timezone,
         state_dir,
+        templates,
         language,
         commitment_patterns,
         mail,
@@ -715,6 +721,7 @@ pub fn finish(
     let MainDraft {
         timezone,
         state_dir,
+        templates,
         language,
         commitment_patterns: _,
         mail,
@@ -798,6 +805,7 @@ pub fn finish(
             files,
             timezone,
             state_dir,
+            templates,
             language,
             mail,
             schedule,

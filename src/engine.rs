@@ -39,7 +39,7 @@ pub struct LogView {
 }
 
 /// Where a reminder's cadence came from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Why {
     /// The commitment was seen for the first time (`on_new`).
@@ -49,11 +49,11 @@ pub enum Why {
         /// The cron text that produced it.
         cadence: String,
         /// `commitment`, `default` or `stage`.
-        source: &'static str,
+        source: String,
         /// The stage's name or offset when a stage applied.
         stage: Option<String>,
         /// The nominal date and why it was off, when the moment was moved.
-        moved_from: Option<(NaiveDate, &'static str)>,
+        moved_from: Option<(NaiveDate, String)>,
         /// True when the moment was in the past when it became due (the daemon was stopped).
         catch_up: bool,
     },
@@ -301,6 +301,27 @@ fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
         reminder.cc = cc;
     }
     reminders
+}
+
+/// One email from its parts, with recipients as the configuration has them now (used to
+/// re-compose an email recorded earlier).
+pub fn assemble(
+    config: &Config,
+    department: DepartmentId,
+    moment: DateTime<Utc>,
+    items: Vec<Due>,
+) -> Reminder {
+    let mut reminder = Reminder {
+        department,
+        moment,
+        items,
+        to: Vec::new(),
+        cc: Vec::new(),
+    };
+    let (to, cc) = recipients(config, &reminder);
+    reminder.to = to;
+    reminder.cc = cc;
+    reminder
 }
 
 /// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
@@ -662,7 +683,8 @@ impl<'a> Moments<'a> {
                     match off {
                         DayOff::Holiday => "holiday",
                         DayOff::Weekend => "weekend",
-                    },
+                    }
+                    .to_string(),
                 )
             })
         } else {
@@ -670,7 +692,7 @@ impl<'a> Moments<'a> {
         };
         Why::Cadence {
             cadence: self.config.cadences[cadence_id].text.clone(),
-            source,
+            source: source.to_string(),
             stage,
             moved_from,
             catch_up,

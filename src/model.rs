@@ -19,6 +19,8 @@ pub struct Config {
     pub files: Vec<PathBuf>,
     pub timezone: Tz,
     pub state_dir: PathBuf,
+    /// A folder whose templates override the built-in ones (`reminder.zh.txt`, …), if set.
+    pub templates: Option<PathBuf>,
     pub language: Language,
     pub mail: Mail,
     pub schedule: Schedule,

@@ -231,6 +231,73 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
     out
 }
 
+/// `followup history`: newest first.
+pub fn history(config: &Config, rows: &[crate::ledger::HistoryRow], json: bool) -> String {
+    if json {
+        return serde_json::to_string_pretty(rows).expect("history rows always serialize") + "\n";
+    }
+    let mut table = Table::new(&["MOMENT", "COMMITMENT", "STATE", "TO", "MESSAGE-ID", "ERROR"]);
+    for row in rows {
+        let mut recipients = row.to.join(", ");
+        if !row.cc.is_empty() {
+            recipients = format!("{recipients} (cc {})", row.cc.join(", "));
+        }
+        let state = match row.state {
+            crate::ledger::State::Pending if row.attempts > 0 => {
+                format!("pending ({} attempts)", row.attempts)
+            }
+            state => serde_json::to_value(state)
+                .ok()
+                .and_then(|value| value.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        };
+        table.row(vec![
+            local(config, row.moment),
+            row.commitment.clone(),
+            state,
+            recipients,
+            row.message_id.clone(),
+            row.error.clone().unwrap_or_default(),
+        ]);
+    }
+    let mut out = table.render();
+    let _ = writeln!(out, "{} deliveries", rows.len());
+    out
+}
+
+/// `followup preview`: the headers as sent (subject decoded) and the text part.
+pub fn preview(composed: &crate::mail::Composed) -> String {
+    let mut out = String::new();
+    let headers = composed.message.headers().to_string();
+    // The decoded subject replaces the encoded one, and MIME plumbing is not shown; folded
+    // continuation lines follow their header.
+    let mut keep = false;
+    for line in headers.lines() {
+        if line.starts_with([' ', '\t']) {
+            if keep {
+                let _ = writeln!(out, "{line}");
+            }
+            continue;
+        }
+        let name = line.split(':').next().unwrap_or_default();
+        keep = !matches!(
+            name,
+            "Subject" | "MIME-Version" | "Content-Type" | "Content-Transfer-Encoding"
+        );
+        if name == "Subject" {
+            let _ = writeln!(out, "Subject: {}", composed.subject);
+        } else if keep {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out.push('\n');
+    out.push_str(&composed.text);
+    if !composed.text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
 /// "cadence `0 9 * * *` (stage 临近截止), moved from Saturday 2025-10-04 (holiday)"
 pub fn describe_why(why: &Why) -> String {
     match why {
@@ -247,7 +314,9 @@ pub fn describe_why(why: &Why) -> String {
                 (_, Some(stage)) => {
                     let _ = write!(text, " (stage {stage})");
                 }
-                (&"commitment", None) => text.push_str(" (the commitment's own)"),
+                (source, None) if source == "commitment" => {
+                    text.push_str(" (the commitment's own)")
+                }
                 _ => text.push_str(" (default)"),
             }
             if let Some((date, reason)) = moved_from {

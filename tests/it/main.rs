@@ -3,6 +3,10 @@
 
 mod check_corpus;
 mod cli;
+mod daemon;
+mod edit;
 mod engine;
+mod mail;
 mod properties;
+mod smtp_server;
 mod support;

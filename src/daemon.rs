@@ -1,0 +1,586 @@
+//! The daemon loop: ask the engine what is due, record it in the delivery log, send it with
+//! bounded concurrency, record the answers, then sleep until the next moment (at most a
+//! minute, to notice wall-clock jumps and suspend). Reloads on SIGHUP or a changed file,
+//! stops on SIGTERM/SIGINT, and talks to systemd. The only place that sleeps.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{self, Invalid};
+use crate::engine::{self, Due, Engine, Reminder, Why};
+use crate::ledger::{Email, Ledger, Pending};
+use crate::mail::{self, Templates};
+use crate::model::{Config, Status, Transport as Kind};
+use crate::transport::{Failure, Transport};
+use crate::{clock, views};
+
+/// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// Retries wait 30 s, 60 s, 2 min … up to an hour.
+const FIRST_RETRY: i64 = 30;
+const LAST_RETRY: i64 = 3_600;
+/// How long in-flight sends may take to finish after SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(30);
+/// Several file events in a burst (an editor's save) make one reload.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// Runs `followup run [--once]`.
+pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let loaded = match config::load(config_path) {
+            Ok(loaded) => loaded,
+            Err(invalid) => {
+                report_invalid(&invalid);
+                tracing::error!("not starting: the configuration is invalid");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        let mut daemon = Daemon::start(config_path.to_path_buf(), Arc::new(loaded.config))?;
+        if once {
+            let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
+            return Ok(if outcome.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        daemon.serve().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn report_invalid(invalid: &Invalid) {
+    for problem in &invalid.problems {
+        match problem.severity {
+            config::Severity::Error => tracing::error!("{problem}"),
+            config::Severity::Warning => tracing::warn!("{problem}"),
+        }
+    }
+}
+
+fn never_stop() -> watch::Receiver<bool> {
+    let (sender, receiver) = watch::channel(false);
+    // Keep the sender alive for the receiver's lifetime by leaking nothing: a closed channel
+    // reads as its last value, `false`.
+    drop(sender);
+    receiver
+}
+
+struct Daemon {
+    config_path: PathBuf,
+    config: Arc<Config>,
+    engine: Engine,
+    ledger: Ledger,
+    transport: Arc<Transport>,
+    templates: Arc<Templates>,
+    notifier: Notifier,
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+struct Outcome {
+    sent: usize,
+    failed: usize,
+}
+
+impl Daemon {
+    fn start(config_path: PathBuf, config: Arc<Config>) -> Result<Daemon> {
+        let ledger = Ledger::open(&config.state_dir)?;
+        let log = ledger.log_view()?;
+        let engine = Engine::new(config.clone(), &log);
+        let transport = Arc::new(Transport::from_config(&config)?);
+        let templates = Arc::new(Templates::load(config.templates.as_deref())?);
+        tracing::info!(
+            config = %config_path.display(),
+            state_dir = %config.state_dir.display(),
+            commitments = config.commitments.len(),
+            "started"
+        );
+        Ok(Daemon {
+            config_path,
+            config,
+            engine,
+            ledger,
+            transport,
+            templates,
+            notifier: Notifier::from_environment(),
+        })
+    }
+
+    async fn serve(&mut self) -> Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+        let (stop_sender, stop) = watch::channel(false);
+        let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
+        let mut watcher = watch_files(&self.config, change_sender.clone());
+        self.notifier.ready(&self.status(clock::now()));
+
+        loop {
+            let now = clock::now();
+            let healthy = match self.pass(now, false, &stop).await {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::error!("{error:#}");
+                    false
+                }
+            };
+            let now = clock::now();
+            self.notifier.status(&self.status(now));
+            if healthy {
+                self.notifier.watchdog();
+            }
+            let wake = self.next_wake(now);
+            let sleep = (wake - now)
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP);
+            let sleep = self
+                .notifier
+                .watchdog_interval()
+                .map_or(sleep, |interval| sleep.min(interval));
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP: reloading");
+                    self.reload(&change_sender, &mut watcher);
+                }
+                Some(()) = changes.recv() => {
+                    // Let the rest of a burst of events arrive, then reload once.
+                    tokio::time::sleep(SETTLE).await;
+                    while changes.try_recv().is_ok() {}
+                    tracing::info!("a configuration file changed: reloading");
+                    self.reload(&change_sender, &mut watcher);
+                }
+                _ = terminate.recv() => break,
+                _ = interrupt.recv() => break,
+            }
+        }
+        let _ = stop_sender.send(true);
+        self.notifier.stopping();
+        tracing::info!("stopping");
+        Ok(())
+    }
+
+    fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let retry = self.ledger.next_retry().ok().flatten();
+        [self.engine.next_wake(), retry]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or_default())
+    }
+
+    fn status(&self, now: DateTime<Utc>) -> String {
+        let open = self
+            .config
+            .commitments
+            .iter()
+            .filter(|commitment| commitment.status == Status::Open)
+            .count();
+        let overdue = self
+            .config
+            .commitments
+            .iter()
+            .filter(|commitment| engine::is_overdue(&self.config, commitment, now))
+            .count();
+        let next = self
+            .engine
+            .next_wake()
+            .filter(|at| *at > DateTime::<Utc>::MIN_UTC)
+            .map_or_else(|| "none".to_string(), |at| views::local(&self.config, at));
+        format!("{open} open, {overdue} overdue; next reminder {next}")
+    }
+
+    fn reload(
+        &mut self,
+        change_sender: &mpsc::UnboundedSender<()>,
+        watcher: &mut Option<notify::RecommendedWatcher>,
+    ) {
+        self.notifier.reloading();
+        match config::load(&self.config_path) {
+            Err(invalid) => {
+                report_invalid(&invalid);
+                tracing::error!(
+                    "the new configuration is invalid; still running on the last good one"
+                );
+            }
+            Ok(loaded) => match self.apply(Arc::new(loaded.config)) {
+                Ok(()) => {
+                    for warning in &loaded.warnings {
+                        tracing::warn!("{warning}");
+                    }
+                    *watcher = watch_files(&self.config, change_sender.clone());
+                    tracing::info!(commitments = self.config.commitments.len(), "reloaded");
+                }
+                Err(error) => tracing::error!("not reloaded: {error:#}"),
+            },
+        }
+        self.notifier.ready(&self.status(clock::now()));
+    }
+
+    fn apply(&mut self, config: Arc<Config>) -> Result<()> {
+        let transport = Arc::new(Transport::from_config(&config)?);
+        let templates = Arc::new(Templates::load(config.templates.as_deref())?);
+        let open: Vec<&str> = config
+            .commitments
+            .iter()
+            .filter(|commitment| commitment.status == Status::Open)
+            .map(|commitment| commitment.id.as_str())
+            .collect();
+        let dropped = self.ledger.drop_pending_except(&open, clock::now())?;
+        if dropped > 0 {
+            tracing::info!(
+                dropped,
+                "dropped queued retries of commitments that are done"
+            );
+        }
+        let log = self.ledger.log_view()?;
+        self.engine = Engine::new(config.clone(), &log);
+        self.config = config;
+        self.transport = transport;
+        self.templates = templates;
+        Ok(())
+    }
+
+    /// One pass: record what the engine says is due, then send every pending email whose
+    /// attempt is due (all of them with `all_pending`), `stop` ending it early.
+    async fn pass(
+        &mut self,
+        now: DateTime<Utc>,
+        all_pending: bool,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<Outcome> {
+        let tick = self.engine.tick(now);
+        let first_seen: Vec<(String, DateTime<Utc>)> = tick
+            .first_seen
+            .iter()
+            .map(|index| (self.config.commitments[*index].id.clone(), now))
+            .collect();
+        let emails: Vec<Email> = tick
+            .reminders
+            .iter()
+            .map(|reminder| self.email(reminder))
+            .collect();
+        // Written before any SMTP transaction: nothing is sent that the log could not record.
+        self.ledger.record(&first_seen, &emails, now)?;
+        let pending = self
+            .ledger
+            .pending(if all_pending { None } else { Some(now) })?;
+        self.deliver(pending, now, stop).await
+    }
+
+    fn email(&self, reminder: &Reminder) -> Email {
+        let department = &self.config.department(reminder.department).key;
+        Email {
+            message_id: mail::message_id(&self.config, reminder),
+            department: department.clone(),
+            moment: reminder.moment,
+            commitments: reminder
+                .commitment_ids(&self.config)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            why: reminder
+                .items
+                .iter()
+                .map(|item| serde_json::to_string(&item.why).expect("a reason always serializes"))
+                .collect(),
+            to: reminder.to.clone(),
+            cc: reminder.cc.clone(),
+        }
+    }
+
+    /// Rebuilds a recorded email's reminder from the current configuration; `None` when none
+    /// of its commitments is still open.
+    fn reminder(&self, pending: &Pending) -> Option<Reminder> {
+        let department = self.config.find_department(&pending.email.department)?;
+        let items: Vec<Due> = pending
+            .email
+            .commitments
+            .iter()
+            .zip(&pending.email.why)
+            .filter_map(|(id, why)| {
+                let index = self.config.find_commitment(id)?;
+                (self.config.commitments[index].status == Status::Open).then(|| Due {
+                    commitment: index,
+                    moment: pending.email.moment,
+                    why: serde_json::from_str::<Why>(why).unwrap_or(Why::FirstNotice),
+                })
+            })
+            .collect();
+        (!items.is_empty())
+            .then(|| engine::assemble(&self.config, department, pending.email.moment, items))
+    }
+
+    async fn deliver(
+        &mut self,
+        pending: Vec<Pending>,
+        now: DateTime<Utc>,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<Outcome> {
+        let limit = match self.config.mail.transport {
+            Kind::Smtp => 4,
+            Kind::File | Kind::Stdout => 1,
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut outcome = Outcome::default();
+        let mut failures = Vec::new();
+        for item in pending {
+            if *stop.borrow() {
+                break;
+            }
+            // Results are recorded as soon as they come, so at any moment at most `limit`
+            // accepted emails can be unrecorded (the in-flight ones a crash may repeat).
+            while tasks.len() >= limit {
+                if let Some(joined) = tasks.join_next().await {
+                    let (item, result) = joined.context("a send task failed")?;
+                    self.record_result(&item, result, &mut outcome, &mut failures)?;
+                }
+            }
+            let Some(reminder) = self.reminder(&item) else {
+                let reason = "its commitments are done or no longer configured";
+                self.ledger
+                    .mark_dropped(&item.email.message_id, reason, now)?;
+                continue;
+            };
+            let previous = self
+                .ledger
+                .previous_message_id(&item.email.department, item.email.moment)?;
+            let composed = match mail::compose(
+                &self.config,
+                &self.templates,
+                &reminder,
+                previous.as_deref(),
+                now,
+            ) {
+                Ok(composed) => composed,
+                Err(error) => {
+                    let message = format!("composing the email failed: {error:#}");
+                    tracing::error!(message_id = %item.email.message_id, "{message}");
+                    self.ledger
+                        .mark_failed(&item.email.message_id, &message, now)?;
+                    continue;
+                }
+            };
+            let transport = self.transport.clone();
+            tasks.spawn(async move {
+                let result = transport.send(&composed.message).await;
+                (item, result)
+            });
+        }
+        let deadline = tokio::time::Instant::now() + self.config.mail.timeout * 4 + STOP_GRACE;
+        loop {
+            let next = tokio::time::timeout_at(deadline, tasks.join_next()).await;
+            let Ok(Some(joined)) = next else {
+                if next.is_err() {
+                    tracing::warn!(
+                        "in-flight sends did not finish in time; they stay pending and are retried"
+                    );
+                }
+                break;
+            };
+            let (item, result) = joined.context("a send task failed")?;
+            self.record_result(&item, result, &mut outcome, &mut failures)?;
+        }
+        if !failures.is_empty() {
+            self.report(&failures, now).await;
+        }
+        Ok(outcome)
+    }
+
+    fn record_result(
+        &mut self,
+        item: &Pending,
+        result: Result<String, Failure>,
+        outcome: &mut Outcome,
+        failures: &mut Vec<mail::Failure>,
+    ) -> Result<()> {
+        let now = clock::now();
+        let email = &item.email;
+        let ids = email.commitments.join(", ");
+        match result {
+            Ok(answer) => {
+                self.ledger.mark_sent(&email.message_id, now)?;
+                outcome.sent += 1;
+                tracing::info!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    "sent: {answer}"
+                );
+            }
+            Err(Failure::Transient(error)) => {
+                let attempt = item.attempts + 1;
+                let delay = (FIRST_RETRY << (attempt - 1).min(10)).min(LAST_RETRY);
+                let retry_at = now + chrono::Duration::seconds(delay);
+                self.ledger
+                    .mark_retry(&email.message_id, &error, retry_at, now)?;
+                outcome.failed += 1;
+                tracing::warn!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    attempt,
+                    "not delivered, retrying at {}: {error}",
+                    views::local(&self.config, retry_at)
+                );
+            }
+            Err(Failure::Permanent(error)) => {
+                self.ledger.mark_failed(&email.message_id, &error, now)?;
+                outcome.failed += 1;
+                tracing::error!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    "refused for good: {error}"
+                );
+                failures.push(mail::Failure {
+                    department: email.department.clone(),
+                    commitments: email.commitments.clone(),
+                    message_id: email.message_id.clone(),
+                    error,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells `mail.admin` about permanent failures, in one email.
+    async fn report(&self, failures: &[mail::Failure], now: DateTime<Utc>) {
+        match mail::compose_failure_report(&self.config, failures, now) {
+            Ok(Some(message)) => match self.transport.send(&message).await {
+                Ok(answer) => {
+                    tracing::info!(failures = failures.len(), "reported to the admin: {answer}")
+                }
+                Err(error) => tracing::error!(
+                    "reporting failures to the admin failed: {}",
+                    error.message()
+                ),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::error!("composing the failure report failed: {error:#}"),
+        }
+    }
+}
+
+/// Watches the folders holding the configuration and commitments files; editors replace
+/// files, so the folders are watched, not the files. `None` if watching is unavailable
+/// (SIGHUP still reloads).
+fn watch_files(
+    config: &Config,
+    sender: mpsc::UnboundedSender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher as _;
+    let mut folders: Vec<PathBuf> = config
+        .files
+        .iter()
+        .map(|file| folder_of(file))
+        .chain(std::iter::once(folder_of(&config.path).join("commitments")))
+        .filter(|folder| folder.is_dir())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let handler = move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            let relevant = !event.kind.is_access()
+                && event.paths.iter().any(|path| {
+                    path.extension()
+                        .is_some_and(|extension| extension == "toml")
+                });
+            if relevant {
+                let _ = sender.send(());
+            }
+        }
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
+        Ok(watcher) => watcher,
+        Err(error) => {
+            tracing::warn!("cannot watch configuration files ({error}); reload with SIGHUP");
+            return None;
+        }
+    };
+    for folder in &folders {
+        if let Err(error) = watcher.watch(folder, notify::RecursiveMode::NonRecursive) {
+            tracing::warn!(
+                "cannot watch `{}` ({error}); reload with SIGHUP",
+                folder.display()
+            );
+        }
+    }
+    Some(watcher)
+}
+
+fn folder_of(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// sd_notify messages to systemd (a no-op without `NOTIFY_SOCKET`), from the main process.
+struct Notifier {
+    watchdog: Option<Duration>,
+}
+
+impl Notifier {
+    fn from_environment() -> Notifier {
+        let mut usec = 0;
+        let watchdog =
+            sd_notify::watchdog_enabled(false, &mut usec).then(|| Duration::from_micros(usec / 2));
+        Notifier { watchdog }
+    }
+
+    fn send(&self, states: &[sd_notify::NotifyState]) {
+        if let Err(error) = sd_notify::notify(false, states) {
+            tracing::debug!("sd_notify failed: {error}");
+        }
+    }
+
+    fn ready(&self, status: &str) {
+        self.send(&[
+            sd_notify::NotifyState::Ready,
+            sd_notify::NotifyState::Status(status),
+        ]);
+    }
+
+    fn status(&self, status: &str) {
+        self.send(&[sd_notify::NotifyState::Status(status)]);
+    }
+
+    fn watchdog(&self) {
+        if self.watchdog.is_some() {
+            self.send(&[sd_notify::NotifyState::Watchdog]);
+        }
+    }
+
+    /// Half the watchdog interval, when systemd asked for pings.
+    fn watchdog_interval(&self) -> Option<Duration> {
+        self.watchdog
+    }
+
+    fn reloading(&self) {
+        match sd_notify::NotifyState::monotonic_usec_now() {
+            Ok(monotonic) => self.send(&[sd_notify::NotifyState::Reloading, monotonic]),
+            Err(_) => self.send(&[sd_notify::NotifyState::Reloading]),
+        }
+    }
+
+    fn stopping(&self) {
+        self.send(&[sd_notify::NotifyState::Stopping]);
+    }
+}

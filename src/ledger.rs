@@ -1,0 +1,608 @@
+//! The delivery log: one SQLite database (WAL) under `state_dir` with one row per
+//! (commitment, moment), written before the SMTP transaction and marked after the server's
+//! answer, plus when each commitment was first seen. Also the lock that keeps one daemon per
+//! `state_dir`. Knows nothing of SMTP or schedules.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::engine::{LogView, Seen};
+
+/// The schema this build writes; older databases are migrated on open.
+const SCHEMA_VERSION: i64 = 1;
+const DATABASE: &str = "followup.sqlite3";
+const LOCK: &str = "followup.lock";
+
+/// State of one (commitment, moment) row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Recorded, not yet accepted by the server (in flight, or waiting for a retry).
+    Pending,
+    /// Accepted by the server.
+    Sent,
+    /// Refused for good (5xx); reported to `mail.admin`.
+    Failed,
+    /// Dropped unsent: the commitment was done, or a later moment superseded it.
+    Dropped,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Sent => "sent",
+            State::Failed => "failed",
+            State::Dropped => "dropped",
+        }
+    }
+
+    fn parse(text: &str) -> State {
+        match text {
+            "sent" => State::Sent,
+            "failed" => State::Failed,
+            "dropped" => State::Dropped,
+            _ => State::Pending,
+        }
+    }
+}
+
+/// One email to record before sending: its rows share the Message-ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub message_id: String,
+    pub department: String,
+    pub moment: DateTime<Utc>,
+    pub commitments: Vec<String>,
+    /// Why each commitment is in it, as JSON (for the history and for re-composing).
+    pub why: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// A recorded email still waiting for the server's acceptance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub email: Email,
+    pub attempts: u32,
+}
+
+/// One row of `followup history`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub commitment: String,
+    pub moment: DateTime<Utc>,
+    pub department: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub message_id: String,
+    pub state: State,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub updated: DateTime<Utc>,
+}
+
+pub struct Ledger {
+    connection: Connection,
+    /// Held for the daemon's lifetime; the OS releases it if the process dies.
+    _lock: Option<File>,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the log for writing, taking the `state_dir` lock: a second
+    /// daemon on the same `state_dir` gets a clear error.
+    pub fn open(state_dir: &Path) -> Result<Ledger> {
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("creating the state directory `{}`", state_dir.display()))?;
+        let lock_path = state_dir.join(LOCK);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("opening the lock file `{}`", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                let holder = holder.trim();
+                bail!(
+                    "another followup daemon{} is already running on the state directory `{}`; stop it first (one daemon per state_dir)",
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (pid {holder})")
+                    },
+                    state_dir.display()
+                );
+            }
+            Err(std::fs::TryLockError::Error(error)) => {
+                return Err(error).with_context(|| format!("locking `{}`", lock_path.display()));
+            }
+        }
+        // Record who holds the lock, for the message a second daemon prints.
+        let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
+        let path = state_dir.join(DATABASE);
+        let connection = Connection::open(&path)
+            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
+        let mut ledger = Ledger {
+            connection,
+            _lock: Some(lock),
+            path,
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// Opens the log read-only for views; `None` when no daemon has run yet.
+    pub fn open_read_only(state_dir: &Path) -> Result<Option<Ledger>> {
+        let path = state_dir.join(DATABASE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let connection = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .context("configuring the delivery log")?;
+        let ledger = Ledger {
+            connection,
+            _lock: None,
+            path,
+        };
+        let version = ledger.schema_version()?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "the delivery log `{}` has schema version {version}, newer than this followup understands ({SCHEMA_VERSION}); upgrade followup",
+                ledger.path.display()
+            );
+        }
+        Ok(Some(ledger))
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        let version: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .or_else(|error| match error {
+                // No meta table: a database from before any schema.
+                rusqlite::Error::SqliteFailure(_, Some(ref message))
+                    if message.contains("no such table") =>
+                {
+                    Ok(None)
+                }
+                other => Err(other),
+            })
+            .with_context(|| format!("reading the schema version of `{}`", self.path.display()))?;
+        Ok(version.and_then(|text| text.parse().ok()).unwrap_or(0))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let context = || format!("preparing the delivery log `{}`", self.path.display());
+        self.connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .with_context(context)?;
+        // FULL: a row the daemon acted on survives power loss, not only a process crash.
+        self.connection
+            .pragma_update(None, "synchronous", "FULL")
+            .with_context(context)?;
+        self.connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .with_context(context)?;
+        self.connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+            )
+            .with_context(context)?;
+        let version = self.schema_version()?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "the delivery log `{}` has schema version {version}, newer than this followup understands ({SCHEMA_VERSION}); upgrade followup",
+                self.path.display()
+            );
+        }
+        if version < 1 {
+            let transaction = self.connection.transaction().with_context(context)?;
+            transaction
+                .execute_batch(
+                    "CREATE TABLE seen (
+                        commitment TEXT PRIMARY KEY,
+                        first_seen INTEGER NOT NULL
+                    );
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY,
+                        commitment TEXT NOT NULL,
+                        moment INTEGER NOT NULL,
+                        department TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        recipients_to TEXT NOT NULL,
+                        recipients_cc TEXT NOT NULL,
+                        why TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'dropped')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        next_attempt INTEGER,
+                        created INTEGER NOT NULL,
+                        updated INTEGER NOT NULL,
+                        UNIQUE (commitment, moment)
+                    );
+                    CREATE INDEX deliveries_by_message ON deliveries (message_id);
+                    CREATE INDEX deliveries_by_state ON deliveries (state, next_attempt);
+                    CREATE INDEX deliveries_by_department ON deliveries (department, moment);
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '1');",
+                )
+                .with_context(context)?;
+            transaction.commit().with_context(context)?;
+        }
+        Ok(())
+    }
+
+    /// What the engine needs: first sighting and latest recorded moment per commitment.
+    pub fn log_view(&self) -> Result<LogView> {
+        let mut seen: HashMap<String, Seen> = HashMap::new();
+        let mut statement = self
+            .connection
+            .prepare("SELECT commitment, first_seen FROM seen")
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .context("reading the delivery log")?;
+        for row in rows {
+            let (commitment, first_seen) = row.context("reading the delivery log")?;
+            seen.insert(
+                commitment,
+                Seen {
+                    first_seen: timestamp(first_seen),
+                    last_moment: None,
+                },
+            );
+        }
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT commitment, MAX(moment), MIN(moment) FROM deliveries GROUP BY commitment",
+            )
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .context("reading the delivery log")?;
+        for row in rows {
+            let (commitment, last, first) = row.context("reading the delivery log")?;
+            let entry = seen.entry(commitment).or_insert(Seen {
+                first_seen: timestamp(first),
+                last_moment: None,
+            });
+            entry.last_moment = Some(timestamp(last));
+        }
+        Ok(LogView { seen })
+    }
+
+    /// Records, in one transaction, commitments seen for the first time and the emails about
+    /// to be sent. Rows that exist already are left alone (a (commitment, moment) is recorded
+    /// once). Older pending rows of the same commitments are superseded. Returns the emails
+    /// that had at least one new row: the others were recorded before and are not sent again.
+    pub fn record(
+        &mut self,
+        first_seen: &[(String, DateTime<Utc>)],
+        emails: &[Email],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Email>> {
+        let transaction = self
+            .connection
+            .transaction()
+            .context("recording in the delivery log")?;
+        let mut fresh = Vec::new();
+        {
+            let mut insert_seen = transaction
+                .prepare_cached("INSERT INTO seen (commitment, first_seen) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+                .context("recording in the delivery log")?;
+            for (commitment, at) in first_seen {
+                insert_seen
+                    .execute(params![commitment, at.timestamp()])
+                    .context("recording in the delivery log")?;
+            }
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT INTO deliveries (commitment, moment, department, message_id, recipients_to, recipients_cc, why, state, attempts, created, updated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)
+                     ON CONFLICT (commitment, moment) DO NOTHING",
+                )
+                .context("recording in the delivery log")?;
+            let mut supersede = transaction
+                .prepare_cached(
+                    "UPDATE deliveries SET state = 'dropped', last_error = 'superseded by a later moment', updated = ?3
+                     WHERE commitment = ?1 AND moment < ?2 AND state = 'pending'",
+                )
+                .context("recording in the delivery log")?;
+            for email in emails {
+                let mut inserted = 0;
+                for (commitment, why) in email.commitments.iter().zip(&email.why) {
+                    supersede
+                        .execute(params![
+                            commitment,
+                            email.moment.timestamp(),
+                            now.timestamp()
+                        ])
+                        .context("recording in the delivery log")?;
+                    inserted += insert
+                        .execute(params![
+                            commitment,
+                            email.moment.timestamp(),
+                            email.department,
+                            email.message_id,
+                            email.to.join(", "),
+                            email.cc.join(", "),
+                            why,
+                            now.timestamp()
+                        ])
+                        .context("recording in the delivery log")?;
+                }
+                if inserted > 0 {
+                    fresh.push(email.clone());
+                }
+            }
+        }
+        transaction
+            .commit()
+            .context("recording in the delivery log")?;
+        Ok(fresh)
+    }
+
+    /// Pending emails whose next attempt is due at `now` (all of them when `now` is None).
+    pub fn pending(&self, now: Option<DateTime<Utc>>) -> Result<Vec<Pending>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT message_id, department, moment, commitment, why, recipients_to, recipients_cc, attempts
+                 FROM deliveries
+                 WHERE state = 'pending' AND (?1 IS NULL OR next_attempt IS NULL OR next_attempt <= ?1)
+                 ORDER BY moment, message_id, id",
+            )
+            .context("reading pending deliveries")?;
+        let rows = statement
+            .query_map(params![now.map(|now| now.timestamp())], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, u32>(7)?,
+                ))
+            })
+            .context("reading pending deliveries")?;
+        let mut emails: BTreeMap<(i64, String), Pending> = BTreeMap::new();
+        for row in rows {
+            let (message_id, department, moment, commitment, why, to, cc, attempts) =
+                row.context("reading pending deliveries")?;
+            let pending = emails
+                .entry((moment, message_id.clone()))
+                .or_insert_with(|| Pending {
+                    email: Email {
+                        message_id,
+                        department,
+                        moment: timestamp(moment),
+                        commitments: Vec::new(),
+                        why: Vec::new(),
+                        to: split(&to),
+                        cc: split(&cc),
+                    },
+                    attempts,
+                });
+            pending.email.commitments.push(commitment);
+            pending.email.why.push(why);
+            pending.attempts = pending.attempts.max(attempts);
+        }
+        Ok(emails.into_values().collect())
+    }
+
+    /// When the earliest waiting retry is due.
+    pub fn next_retry(&self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<i64> = self
+            .connection
+            .query_row(
+                "SELECT MIN(next_attempt) FROM deliveries WHERE state = 'pending' AND next_attempt IS NOT NULL",
+                [],
+                |row| row.get(0),
+            )
+            .context("reading pending deliveries")?;
+        Ok(next.map(timestamp))
+    }
+
+    fn update(
+        &mut self,
+        message_id: &str,
+        sql: &str,
+        error: Option<&str>,
+        extra: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.connection
+            .execute(sql, params![message_id, error, extra, now.timestamp()])
+            .with_context(|| {
+                format!("recording the result for {message_id} in the delivery log")
+            })?;
+        Ok(())
+    }
+
+    /// The server accepted the email.
+    pub fn mark_sent(&mut self, message_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.update(
+            message_id,
+            "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+             WHERE message_id = ?1 AND state = 'pending'",
+            None,
+            None,
+            now,
+        )
+    }
+
+    /// The server refused the email for good.
+    pub fn mark_failed(&mut self, message_id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+        self.update(
+            message_id,
+            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+             WHERE message_id = ?1 AND state = 'pending'",
+            Some(error),
+            None,
+            now,
+        )
+    }
+
+    /// Drops an email unsent (its commitments are done or gone).
+    pub fn mark_dropped(
+        &mut self,
+        message_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.update(
+            message_id,
+            "UPDATE deliveries SET state = 'dropped', last_error = ?2, next_attempt = ?3, updated = ?4
+             WHERE message_id = ?1 AND state = 'pending'",
+            Some(reason),
+            None,
+            now,
+        )
+    }
+
+    /// A transient failure: try again at `retry_at`.
+    pub fn mark_retry(
+        &mut self,
+        message_id: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.update(
+            message_id,
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+             WHERE message_id = ?1 AND state = 'pending'",
+            Some(error),
+            Some(retry_at.timestamp()),
+            now,
+        )
+    }
+
+    /// Drops the queued retries of commitments that are done or no longer configured.
+    pub fn drop_pending_except(&mut self, open: &[&str], now: DateTime<Utc>) -> Result<usize> {
+        let pending = self.pending(None)?;
+        let transaction = self
+            .connection
+            .transaction()
+            .context("updating the delivery log")?;
+        let mut dropped = 0;
+        for email in &pending {
+            for commitment in &email.email.commitments {
+                if !open.contains(&commitment.as_str()) {
+                    dropped += transaction
+                        .execute(
+                            "UPDATE deliveries SET state = 'dropped', last_error = 'the commitment is done or no longer configured', updated = ?2
+                             WHERE commitment = ?1 AND state = 'pending'",
+                            params![commitment, now.timestamp()],
+                        )
+                        .context("updating the delivery log")?;
+                }
+            }
+        }
+        transaction.commit().context("updating the delivery log")?;
+        Ok(dropped)
+    }
+
+    /// The Message-ID of the department's latest email before `moment`, for threading.
+    pub fn previous_message_id(
+        &self,
+        department: &str,
+        moment: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        self.connection
+            .query_row(
+                "SELECT message_id FROM deliveries WHERE department = ?1 AND moment < ?2 AND state IN ('sent', 'pending')
+                 ORDER BY moment DESC, id DESC LIMIT 1",
+                params![department, moment.timestamp()],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("reading the delivery log")
+    }
+
+    /// Every row, newest first, optionally for one commitment.
+    pub fn history(&self, commitment: Option<&str>) -> Result<Vec<HistoryRow>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT commitment, moment, department, recipients_to, recipients_cc, message_id, state, attempts, last_error, updated
+                 FROM deliveries WHERE ?1 IS NULL OR commitment = ?1 ORDER BY moment DESC, id DESC",
+            )
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map(params![commitment], |row| {
+                Ok(HistoryRow {
+                    commitment: row.get(0)?,
+                    moment: timestamp(row.get(1)?),
+                    department: row.get(2)?,
+                    to: split(&row.get::<_, String>(3)?),
+                    cc: split(&row.get::<_, String>(4)?),
+                    message_id: row.get(5)?,
+                    state: State::parse(&row.get::<_, String>(6)?),
+                    attempts: row.get(7)?,
+                    error: row.get(8)?,
+                    updated: timestamp(row.get(9)?),
+                })
+            })
+            .context("reading the delivery log")?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .context("reading the delivery log")
+    }
+
+    /// Counts of rows by state, for status lines.
+    pub fn counts(&self) -> Result<BTreeMap<&'static str, u64>> {
+        let mut counts = BTreeMap::new();
+        for state in [State::Pending, State::Sent, State::Failed, State::Dropped] {
+            let count: u64 = self
+                .connection
+                .query_row(
+                    "SELECT COUNT(*) FROM deliveries WHERE state = ?1",
+                    params![state.as_str()],
+                    |row| row.get(0),
+                )
+                .context("reading the delivery log")?;
+            counts.insert(state.as_str(), count);
+        }
+        Ok(counts)
+    }
+}
+
+fn timestamp(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn split(list: &str) -> Vec<String> {
+    list.split(", ")
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,578 @@
+//! The daemon end to end: the real binary against the in-process SMTP server, with
+//! per-second cadences where time must pass. Synchronisation is on what the daemon says
+//! (its log lines) and what the server receives, never on sleeps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::smtp_server::{Answer, Options, Received, SmtpServer};
+use crate::support::{Workspace, output, stderr, stdout};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A configuration sending to `server` over plain SMTP on loopback.
+fn workspace(server: &SmtpServer, schedule: &str, commitments: &str) -> Workspace {
+    let workspace = Workspace::new();
+    workspace.write(
+        "followup.toml",
+        &format!(
+            r#"timezone = "Asia/Shanghai"
+state_dir = "state"
+commitments = ["commitments/*.toml"]
+
+[mail]
+from = "督办室 <duban@example.gov.cn>"
+reply_to = "duban@example.gov.cn"
+admin = ["ops@example.gov.cn"]
+transport = "smtp"
+host = "127.0.0.1"
+port = {port}
+tls = "none"
+timeout = "5s"
+
+{schedule}
+
+[departments."省科技厅"]
+name = "吉林省科学技术厅"
+to = ["kjt@example.gov.cn"]
+
+[departments."省财政厅"]
+to = ["czt@example.gov.cn"]
+"#,
+            port = server.port()
+        ),
+    );
+    workspace.write(
+        "commitments/letter.toml",
+        &format!("[letter]\nid = \"l\"\ntitle = \"关于推动我省通用人工智能产业发展的建议\"\nreplied_on = 2025-05-23\n{commitments}"),
+    );
+    workspace
+}
+
+const EVERY_SECOND: &str =
+    "[schedule]\nremind = \"*/1 * * * * *\"\nskip_holidays = false\ndigest = true\n";
+
+const THREE: &str = r#"
+# The first commitment
+[[commitment]]
+id = "c1"
+owner = "省科技厅"
+text = "持续组织实施人工智能领域科技攻关"
+
+[[commitment]]
+id = "c2"
+owner = "省科技厅"
+text = "优化布局人工智能科技创新平台"
+
+[[commitment]]
+id = "c3"
+owner = "省财政厅"
+text = "持续安排出资扩大基金规模"
+"#;
+
+/// A running `followup run` whose stderr lines can be awaited.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(workspace: &Workspace) -> Running {
+        let mut child = workspace
+            .followup()
+            .arg("run")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the daemon starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a log line containing `text`; panics with everything logged so far.
+    fn wait_for_line(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no log line with `{text}`; the daemon logged:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then the exit status and the rest of the log.
+    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+        self.signal("TERM");
+        let status = self.child.wait().expect("the daemon exits");
+        let mut log = std::mem::take(&mut self.seen);
+        log.extend(self.lines.try_iter());
+        (status.code(), log)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse(message: &Received) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(&message.data)
+        .expect("the message parses as MIME")
+}
+
+fn header(message: &Received, name: &str) -> String {
+    let parsed = parse(message);
+    parsed
+        .header_raw(name)
+        .map(|value| value.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn ids(message: &Received) -> String {
+    header(message, "X-Followup-Commitments")
+}
+
+#[test]
+fn reminders_arrive_per_department_until_stopped() {
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    let received = server.wait_for(6, WAIT);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "SIGTERM exits 0:\n{}", log.join("\n"));
+    assert!(
+        log.iter().any(|line| line.contains("stopping")),
+        "{}",
+        log.join("\n")
+    );
+
+    for message in &received {
+        let parsed = parse(message);
+        let to = &message.rcpt_to;
+        match ids(message).as_str() {
+            "c1, c2" => assert_eq!(to, &["kjt@example.gov.cn"]),
+            "c3" => assert_eq!(to, &["czt@example.gov.cn"]),
+            other => panic!("unexpected commitments `{other}`"),
+        }
+        let subject = parsed.subject().expect("a subject");
+        assert!(subject.starts_with("【督办提醒】"), "{subject}");
+        assert_eq!(header(message, "Auto-Submitted"), "auto-generated");
+        let text = parsed.body_text(0).expect("a text part");
+        assert!(
+            text.contains("关于推动我省通用人工智能产业发展的建议"),
+            "{text}"
+        );
+    }
+    let subjects: Vec<String> = received
+        .iter()
+        .map(|message| parse(message).subject().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实".to_string()),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实".to_string()),
+        "{subjects:?}"
+    );
+
+    // Every logged delivery is in the log as sent, once per (commitment, moment).
+    let history = output(workspace.followup().args(["history", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    let rows = rows.as_array().expect("rows");
+    let mut per_key: HashMap<(String, String), usize> = HashMap::new();
+    for row in rows {
+        *per_key
+            .entry((row["commitment"].to_string(), row["moment"].to_string()))
+            .or_default() += 1;
+    }
+    assert!(per_key.values().all(|count| *count == 1));
+    let sent = rows.iter().filter(|row| row["state"] == "sent").count();
+    assert!(
+        sent >= 9,
+        "6 emails carry at least 9 (commitment, moment) rows: {rows:?}"
+    );
+}
+
+#[test]
+fn done_stops_one_commitment_while_the_others_continue() {
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let original = workspace.read("commitments/letter.toml");
+    let mut daemon = Running::start(&workspace);
+    server.wait_for(4, WAIT);
+
+    let done = output(workspace.followup().args([
+        "done",
+        "c1",
+        "--note",
+        "已完成第二批聚力攻坚专项",
+        "--on",
+        "2025-11-03",
+    ]));
+    assert!(done.status.success(), "{}", stderr(&done));
+    daemon.wait_for_line("reloaded");
+    let after_reload = server.received().len();
+    let received = server.wait_for(after_reload + 6, WAIT);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+
+    let later = &received[after_reload..];
+    assert!(
+        later.iter().all(|message| !ids(message).contains("c1")),
+        "c1 is silent once done"
+    );
+    assert!(
+        later.iter().any(|message| ids(message) == "c2"),
+        "c2 continues"
+    );
+    assert!(
+        later.iter().any(|message| ids(message) == "c3"),
+        "c3 continues"
+    );
+
+    // The file changed only where `done` wrote.
+    let edited = workspace.read("commitments/letter.toml");
+    assert!(
+        edited.contains("# The first commitment\n[[commitment]]\nid = \"c1\""),
+        "{edited}"
+    );
+    let removed: Vec<&str> = original
+        .lines()
+        .filter(|line| !edited.lines().any(|l| l == *line))
+        .collect();
+    assert_eq!(removed, Vec::<&str>::new(), "no original line was altered");
+}
+
+#[test]
+fn a_bad_edit_while_running_keeps_the_last_good_configuration() {
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let mut daemon = Running::start(&workspace);
+    server.wait_for(2, WAIT);
+    let good = workspace.read("commitments/letter.toml");
+    workspace.write(
+        "commitments/letter.toml",
+        &good.replace("owner = \"省财政厅\"", "owner = \"财政局\""),
+    );
+    let problem = daemon.wait_for_line("commitments/letter.toml:");
+    assert!(
+        problem.contains(
+            "commitments/letter.toml:19:9: commitment[3].owner: unknown department `财政局`"
+        ),
+        "{problem}"
+    );
+    daemon.wait_for_line("still running on the last good one");
+    let count = server.received().len();
+    let received = server.wait_for(count + 4, WAIT);
+    assert!(
+        received[count..].iter().any(|message| ids(message) == "c3"),
+        "c3 is still reminded"
+    );
+    let (code, _) = daemon.stop();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn kill_9_during_a_burst_then_restart_loses_nothing_and_repeats_keep_their_message_id() {
+    let server = SmtpServer::start(Options::default());
+    let mut commitments = String::new();
+    for index in 0..12 {
+        let owner = if index % 2 == 0 {
+            "省科技厅"
+        } else {
+            "省财政厅"
+        };
+        commitments.push_str(&format!(
+            "[[commitment]]\nid = \"k{index}\"\nowner = \"{owner}\"\ntext = \"承诺{index}\"\n"
+        ));
+    }
+    let schedule =
+        "[schedule]\nremind = \"*/1 * * * * *\"\nskip_holidays = false\ndigest = false\n";
+    let workspace = workspace(&server, schedule, &commitments);
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    server.wait_for(30, WAIT);
+    let mut child = std::mem::replace(
+        &mut daemon.child,
+        std::process::Command::new("true").spawn().expect("true"),
+    );
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    drop(daemon);
+    let before_restart = server.received().len();
+
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    server.wait_for(before_restart + 24, WAIT);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+
+    let received = server.received();
+    // Each Message-ID names one (commitment, moment); a repeat must carry the same content.
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for message in &received {
+        by_id
+            .entry(header(message, "Message-ID"))
+            .or_default()
+            .push(ids(message));
+    }
+    let repeats: Vec<_> = by_id.iter().filter(|(_, list)| list.len() > 1).collect();
+    assert!(
+        repeats.len() <= 4,
+        "at most the in-flight sends are repeated: {repeats:?}"
+    );
+    for (id, list) in &repeats {
+        assert!(
+            list.windows(2).all(|pair| pair[0] == pair[1]),
+            "{id}: {list:?}"
+        );
+    }
+    // Everything the log calls sent arrived, under the recorded Message-ID.
+    let history = output(workspace.followup().args(["history", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    let rows = rows.as_array().expect("rows");
+    assert!(!rows.is_empty());
+    for row in rows {
+        let id = row["message_id"].as_str().expect("a message id");
+        match row["state"].as_str() {
+            Some("sent") => assert!(by_id.contains_key(id), "sent but never received: {row}"),
+            Some("pending") => panic!("left pending after a clean stop: {row}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_451_is_retried_later_without_a_busy_loop_and_then_delivered() {
+    let server = SmtpServer::start(Options::default());
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\n";
+    let workspace = workspace(&server, schedule, THREE);
+    // 省财政厅's mail is deferred twice, then accepted.
+    let deferred = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = deferred.clone();
+    server.set_data_rule(move |message| {
+        if message.rcpt_to.iter().any(|to| to == "czt@example.gov.cn")
+            && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2
+        {
+            Answer::Reply(451, "4.3.0 try again later".into())
+        } else {
+            Answer::Accept
+        }
+    });
+    let first = output(workspace.followup().args(["run", "--once"]));
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "a deferral is reported:\n{}",
+        stderr(&first)
+    );
+    assert!(stderr(&first).contains("retrying at"), "{}", stderr(&first));
+    assert_eq!(
+        server.received().len(),
+        1,
+        "省科技厅's first notice went through"
+    );
+
+    // The daemon does not hammer the server: the retry waits (30 s first).
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    let attempts = server.attempts();
+    let (code, _) = daemon.stop();
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        server.attempts(),
+        attempts,
+        "no attempt before the retry is due"
+    );
+
+    // `run --once` sends retries at once: deferred again, then accepted.
+    let second = output(workspace.followup().args(["run", "--once"]));
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    let third = output(workspace.followup().args(["run", "--once"]));
+    assert!(third.status.success(), "{}", stderr(&third));
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(ids(&received[1]), "c3");
+    let history = output(workspace.followup().args(["history", "c3", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    assert_eq!(rows[0]["state"], "sent");
+    assert_eq!(rows[0]["attempts"], 3);
+    assert_eq!(server.attempts(), 4, "exactly one attempt per pass");
+}
+
+#[test]
+fn a_550_for_one_department_is_recorded_and_reported_to_the_admin() {
+    let server = SmtpServer::start(Options::default());
+    server.set_rcpt_rule(|address| {
+        if address == "czt@example.gov.cn" {
+            Answer::Reply(550, "5.1.1 mailbox unavailable".into())
+        } else {
+            Answer::Accept
+        }
+    });
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\n";
+    let workspace = workspace(&server, schedule, THREE);
+    let result = output(workspace.followup().args(["run", "--once"]));
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("refused for good"),
+        "{}",
+        stderr(&result)
+    );
+    let received = server.received();
+    let to: Vec<&str> = received
+        .iter()
+        .map(|message| message.rcpt_to[0].as_str())
+        .collect();
+    assert_eq!(
+        to,
+        ["kjt@example.gov.cn", "ops@example.gov.cn"],
+        "the others delivered, then the report"
+    );
+    let report = parse(&received[1]);
+    let text = report.body_text(0).expect("a text part");
+    assert!(
+        text.contains("省财政厅") && text.contains("c3") && text.contains("550"),
+        "{text}"
+    );
+
+    let history = output(workspace.followup().args(["history", "c3", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    assert_eq!(rows[0]["state"], "failed");
+    assert!(
+        rows[0]["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("550")),
+        "{rows}"
+    );
+
+    // A permanent failure is not retried.
+    let again = output(workspace.followup().args(["run", "--once"]));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn a_second_daemon_on_the_same_state_dir_refuses_to_start() {
+    let server = SmtpServer::start(Options::default());
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\n";
+    let workspace = workspace(&server, schedule, THREE);
+    let mut first = Running::start(&workspace);
+    first.wait_for_line("started");
+    let second = output(workspace.followup().arg("run"));
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("another followup daemon")
+            && stderr(&second).contains("one daemon per state_dir"),
+        "{}",
+        stderr(&second)
+    );
+    let (code, _) = first.stop();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn starttls_with_auth_and_a_private_ca() {
+    let server = SmtpServer::start(Options {
+        starttls: true,
+        require_tls_for_auth: true,
+        auth: Some(("duban".into(), "s3cret-密码".into())),
+    });
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\n";
+    let workspace = workspace(&server, schedule, THREE);
+    workspace.write("ca.pem", &server.ca_pem());
+    workspace.write("password", "s3cret-密码\n");
+    let text = workspace.read("followup.toml").replace(
+        "host = \"127.0.0.1\"",
+        "host = \"localhost\"\nusername = \"duban\"\npassword_file = \"password\"\nca_file = \"ca.pem\"",
+    );
+    workspace.write(
+        "followup.toml",
+        &text.replace("tls = \"none\"", "tls = \"starttls\""),
+    );
+    let result = output(workspace.followup().args(["run", "--once"]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received
+            .iter()
+            .all(|message| message.tls && message.auth_user.as_deref() == Some("duban"))
+    );
+    assert!(
+        !stderr(&result).contains("s3cret"),
+        "the password is never logged"
+    );
+
+    // The wrong password is a permanent failure, reported clearly.
+    workspace.write("password", "wrong\n");
+    let test = output(
+        workspace
+            .followup()
+            .args(["send-test", "--to", "ops@example.gov.cn"]),
+    );
+    assert_eq!(
+        test.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&test),
+        stderr(&test)
+    );
+    assert!(
+        stderr(&test).contains("permanent failure"),
+        "{}",
+        stderr(&test)
+    );
+    workspace.write("password", "s3cret-密码\n");
+    let test = output(
+        workspace
+            .followup()
+            .args(["send-test", "--to", "ops@example.gov.cn"]),
+    );
+    assert!(test.status.success(), "{}", stderr(&test));
+    assert!(
+        stdout(&test).starts_with("250"),
+        "the server's answer is printed: {}",
+        stdout(&test)
+    );
+}
