@@ -13,7 +13,7 @@ use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
-use crate::{clock, daemon, edit, import, logging, mail, transport, views};
+use crate::{clock, daemon, edit, import, logging, mail, manual, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -156,6 +156,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the manual page (roff) to standard output.
+    ///
+    /// Read it with `followup man | man -l -`; the Debian package installs it as
+    /// followup(1).
+    Man,
+    /// Print a shell completion script to standard output.
+    ///
+    /// For bash: `followup completions bash > /etc/bash_completion.d/followup`; the Debian
+    /// package installs the bash, zsh and fish scripts.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -257,6 +271,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             send_test(&loaded.config, &to, now)
         }
         Command::Check => check(&cli.config, now),
+        Command::Man => print_bytes(&manual::man_page()),
+        Command::Completions { shell } => print_bytes(&manual::completions(shell)),
         Command::Import {
             letter,
             output,
@@ -306,6 +322,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes generated output (the manual page, a completion script) to stdout.
+fn print_bytes(bytes: &[u8]) -> Result<ExitCode> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("writing to standard output")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The delivery log as the engine sees it, or an empty one before the daemon first ran.

@@ -48,16 +48,18 @@ pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
         for warning in &loaded.warnings {
             tracing::warn!("{warning}");
         }
+        // Listen before anything else, so a SIGTERM during start-up stops it cleanly.
+        let signals = if once { None } else { Some(Signals::listen()?) };
         let mut daemon = Daemon::start(config_path.to_path_buf(), Arc::new(loaded.config))?;
-        if once {
+        let Some(signals) = signals else {
             let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
             return Ok(if outcome.failed == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             });
-        }
-        daemon.serve().await?;
+        };
+        daemon.serve(signals).await?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -120,11 +122,12 @@ impl Daemon {
         })
     }
 
-    async fn serve(&mut self) -> Result<()> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
-        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-        let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    async fn serve(&mut self, signals: Signals) -> Result<()> {
+        let Signals {
+            mut hangup,
+            mut terminate,
+            mut interrupt,
+        } = signals;
         let (stop_sender, stop) = watch::channel(false);
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
@@ -153,6 +156,11 @@ impl Daemon {
                 .notifier
                 .watchdog_interval()
                 .map_or(sleep, |interval| sleep.min(interval));
+            tracing::debug!(
+                "idle for {:.1?}, next wake {}",
+                sleep,
+                views::local(&self.config, wake)
+            );
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 _ = hangup.recv() => {
@@ -475,6 +483,24 @@ impl Daemon {
             Ok(None) => {}
             Err(error) => tracing::error!("composing the failure report failed: {error:#}"),
         }
+    }
+}
+
+/// The signals the daemon handles, registered at start-up.
+struct Signals {
+    hangup: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            hangup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+            terminate: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        })
     }
 }
 

@@ -13,6 +13,7 @@ pub mod import;
 pub mod ledger;
 pub mod logging;
 pub mod mail;
+pub mod manual;
 pub mod model;
 pub mod transport;
 pub mod views;

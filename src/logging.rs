@@ -17,9 +17,12 @@ pub fn init(default: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let result = if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.event_format(Journald).try_init()
+        // journald shows a line with escape codes as "[blob data]".
+        builder.with_ansi(false).event_format(Journald).try_init()
     } else {
-        builder.with_target(false).try_init()
+        use std::io::IsTerminal as _;
+        let colour = std::io::stderr().is_terminal();
+        builder.with_ansi(colour).with_target(false).try_init()
     };
     // A subscriber already installed (tests) is fine.
     drop(result);

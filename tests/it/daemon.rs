@@ -82,10 +82,15 @@ struct Running {
 
 impl Running {
     fn start(workspace: &Workspace) -> Running {
+        Running::start_logging(workspace, "info")
+    }
+
+    /// Starts with a `RUST_LOG` filter.
+    fn start_logging(workspace: &Workspace, filter: &str) -> Running {
         let mut child = workspace
             .followup()
             .arg("run")
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", filter)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -414,8 +419,11 @@ fn a_451_is_retried_later_without_a_busy_loop_and_then_delivered() {
     );
 
     // The daemon does not hammer the server: the retry waits (30 s first).
-    let mut daemon = Running::start(&workspace);
+    let mut daemon = Running::start_logging(&workspace, "info,followup=debug");
     daemon.wait_for_line("started");
+    // After its first pass the daemon goes idle until the retry is due (about 30 s away).
+    let idle = daemon.wait_for_line("idle for");
+    assert!(!idle.contains("idle for 0"), "{idle}");
     let attempts = server.attempts();
     let (code, _) = daemon.stop();
     assert_eq!(code, Some(0));

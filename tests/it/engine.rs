@@ -31,16 +31,16 @@ to = ["dcs@example.gov.cn"]
 
 /// A validated configuration from a schedule/calendar section and one commitments file.
 pub fn setup(zone: &str, schedule: &str, commitments: &str) -> Arc<Config> {
-    let main = Source {
-        path: "followup.toml".into(),
-        text: format!("timezone = \"{zone}\"\nstate_dir = \"state\"\n{schedule}\n{DEPARTMENTS}"),
-    };
-    let file = Source {
-        path: "commitments/a.toml".into(),
-        text: format!(
+    let main = Source::new(
+        "followup.toml",
+        format!("timezone = \"{zone}\"\nstate_dir = \"state\"\n{schedule}\n{DEPARTMENTS}"),
+    );
+    let file = Source::new(
+        "commitments/a.toml",
+        format!(
             "[letter]\nid = \"l\"\ntitle = \"关于测试的建议\"\nreplied_on = 2025-01-02\n{commitments}"
         ),
-    };
+    );
     match config::from_sources(&main, &[file]) {
         Ok(loaded) => Arc::new(loaded.config),
         Err(invalid) => panic!("test configuration is invalid:\n{invalid}"),

@@ -7,6 +7,7 @@ mod daemon;
 mod edit;
 mod engine;
 mod mail;
+mod notify;
 mod properties;
 mod smtp_server;
 mod support;

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The Debian package: build it with cargo-deb, install it with dpkg, run the installed
+# binary on the installed configuration (made deliverable to files), verify the installed
+# unit, then remove and purge it and check that nothing is left.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n== 30-deb: %s (%ss)\n' "$*" "$SECONDS"; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+scratch=$(mktemp -d)
+cleanup() {
+    # Leave the machine as it was, whatever failed.
+    if dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null | grep -q '^[a-z]i'; then
+        dpkg -P followup >/dev/null || true
+    fi
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+step "tools"
+if ! command -v systemd-analyze >/dev/null; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y systemd
+fi
+if ! cargo deb --version >/dev/null 2>&1; then
+    started=$SECONDS
+    cargo install cargo-deb --locked
+    echo "cargo-deb installed in $((SECONDS - started))s"
+fi
+cargo deb --version
+if dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null | grep -q '^[a-z]i'; then
+    fail "followup is already installed on this machine; this check installs and purges it"
+fi
+
+step "build the binary, the man page and the completions"
+cargo build --release --locked
+binary=target/release/followup
+mkdir -p target/assets
+"$binary" man | gzip -9n >target/assets/followup.1.gz
+"$binary" completions bash >target/assets/followup.bash
+"$binary" completions zsh >target/assets/_followup
+"$binary" completions fish >target/assets/followup.fish
+zcat target/assets/followup.1.gz | grep -q '^\.TH FOLLOWUP 1' || fail "the man page has no .TH line"
+
+step "cargo deb"
+rm -f target/debian/followup_*.deb
+cargo deb --no-build --locked
+package=$(ls target/debian/followup_*.deb)
+dpkg-deb --info "$package"
+dpkg-deb --contents "$package"
+
+step "dpkg -i $package"
+dpkg -i "$package"
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+[ "$(followup --version)" = "followup $version" ] || fail "followup --version says $(followup --version)"
+command -v followup | grep -qx /usr/bin/followup || fail "followup is not /usr/bin/followup"
+for file in \
+    /lib/systemd/system/followup.service \
+    /etc/followup/followup.toml \
+    /etc/followup/commitments/example.toml \
+    /usr/share/man/man1/followup.1.gz \
+    /usr/share/bash-completion/completions/followup \
+    /usr/share/zsh/vendor-completions/_followup \
+    /usr/share/fish/vendor_completions.d/followup.fish; do
+    [ -s "$file" ] || fail "$file is missing after install"
+done
+conffiles=$(dpkg-query -W -f='${Conffiles}' followup)
+for file in /etc/followup/followup.toml /etc/followup/commitments/example.toml; do
+    printf '%s\n' "$conffiles" | grep -q " $file " || fail "$file is not a conffile"
+done
+echo "ok: binary, unit, configuration (conffiles), man page and completions installed"
+
+step "followup check on the installed configuration, as shipped"
+# The shipped file names a placeholder mail server; check validates the files only.
+followup --config /etc/followup/followup.toml check || true
+
+step "followup check and run --once on the installed configuration, made deliverable"
+# Write to files instead of smtp.example.invalid, keep state in the scratch folder, and
+# open the example commitment so there is something to send.
+mkdir -p "$scratch/etc"
+cp -r /etc/followup/. "$scratch/etc/"
+sed -i \
+    -e 's|^transport = "smtp".*|transport = "file"|' \
+    -e "s|^state_dir = .*|state_dir = \"$scratch/state\"|" \
+    "$scratch/etc/followup.toml"
+sed -i -e 's|^status = "done".*|status = "open"|' -e '/^done_on = /d' -e '/^note = /d' \
+    "$scratch/etc/commitments/example.toml"
+followup --config "$scratch/etc/followup.toml" check
+RUST_LOG=warn followup --config "$scratch/etc/followup.toml" run --once
+ls "$scratch/state/outbox/"*.eml >/dev/null 2>&1 || fail "run --once wrote no email"
+grep -q '^X-Followup-Commitments: example-2025-1-1' "$scratch/state/outbox/"*.eml \
+    || fail "the email does not name the example commitment"
+echo "ok: check passed and run --once wrote the example's first notice"
+
+step "systemd-analyze verify on the installed unit"
+verify_output=$(systemd-analyze verify --man=no /lib/systemd/system/followup.service 2>&1) || {
+    printf '%s\n' "$verify_output"
+    fail "systemd-analyze verify exited non-zero"
+}
+[ -z "$verify_output" ] || { printf '%s\n' "$verify_output"; fail "systemd-analyze verify printed something"; }
+echo "ok: verify printed nothing"
+
+step "dpkg -r followup"
+dpkg -r followup
+[ ! -e /usr/bin/followup ] || fail "/usr/bin/followup is still there after dpkg -r"
+[ ! -e /lib/systemd/system/followup.service ] || fail "the unit is still there after dpkg -r"
+[ -e /etc/followup/followup.toml ] || fail "dpkg -r removed a conffile (only purge should)"
+echo "ok: removed; the configuration stays until purge"
+
+step "dpkg -P followup"
+dpkg -P followup
+[ ! -e /etc/followup ] || fail "/etc/followup is still there after purge: $(ls -A /etc/followup)"
+status=$(dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null || true)
+case "$status" in
+    "" | un* | pn*) ;;
+    *) fail "dpkg still lists followup as '$status'" ;;
+esac
+dpkg -l followup 2>&1 | tail -n 1 || true
+echo "ok: purged; nothing left"

@@ -1,0 +1,318 @@
+//! What systemd sees: the real binary's sd_notify datagrams on a socket bound here (READY,
+//! STATUS, WATCHDOG, RELOADING, STOPPING, in order), its log lines with and without
+//! `JOURNAL_STREAM`, and the generated manual page and completions. Synchronisation is on
+//! the datagrams and lines the daemon sends, never on sleeps.
+
+use std::os::unix::net::UnixDatagram;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{Workspace, followup_binary, output, stderr, stdout};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A file-transport configuration with one department, one commitment and a per-second
+/// cadence, so the loop runs (and pings the watchdog) every second.
+fn workspace() -> Workspace {
+    let workspace = Workspace::new();
+    workspace.write(
+        "followup.toml",
+        r#"timezone = "Asia/Shanghai"
+state_dir = "state"
+commitments = ["commitments/*.toml"]
+
+[mail]
+from = "督办室 <duban@example.gov.cn>"
+transport = "file"
+
+[schedule]
+remind = "*/1 * * * * *"
+skip_holidays = false
+
+[departments."省科技厅"]
+to = ["kjt@example.gov.cn"]
+"#,
+    );
+    workspace.write(
+        "commitments/letter.toml",
+        r#"[letter]
+id = "l"
+title = "关于推动我省通用人工智能产业发展的建议"
+
+[[commitment]]
+id = "c1"
+owner = "省科技厅"
+text = "持续组织实施人工智能领域科技攻关"
+"#,
+    );
+    workspace
+}
+
+/// `followup run` as systemd starts it: `NOTIFY_SOCKET` set and, with `watchdog_pid`,
+/// `WATCHDOG_USEC` with `WATCHDOG_PID` naming the daemon itself. The pid is only known
+/// once the process exists, so a shell exports its own pid (`$$`) and then `exec`s the
+/// daemon, which keeps that pid.
+fn spawn(workspace: &Workspace, socket: &std::path::Path, watchdog_pid: WatchdogPid) -> Child {
+    let script = match watchdog_pid {
+        WatchdogPid::Own => r#"WATCHDOG_PID=$$ exec "$0" "$@""#,
+        WatchdogPid::Other => r#"WATCHDOG_PID=1 exec "$0" "$@""#,
+    };
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(followup_binary())
+        .args(["--config", "followup.toml", "run"])
+        .current_dir(workspace.path())
+        .env_remove("FOLLOWUP_CONFIG")
+        .env_remove("FOLLOWUP_SMTP_PASSWORD")
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("WATCHDOG_PID")
+        .env("RUST_LOG", "info")
+        .env("NOTIFY_SOCKET", socket)
+        .env("WATCHDOG_USEC", "2000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the daemon starts")
+}
+
+#[derive(Clone, Copy)]
+enum WatchdogPid {
+    Own,
+    Other,
+}
+
+/// The notify socket and every datagram read from it so far.
+struct Listener {
+    socket: UnixDatagram,
+    seen: Vec<String>,
+}
+
+impl Listener {
+    fn bind(path: &std::path::Path) -> Listener {
+        let socket = UnixDatagram::bind(path).expect("the notify socket binds");
+        socket
+            .set_read_timeout(Some(WAIT))
+            .expect("a read timeout can be set");
+        Listener {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next datagram; panics with everything received so far after `WAIT`.
+    fn next(&mut self) -> String {
+        let mut buffer = vec![0; 4096];
+        match self.socket.recv(&mut buffer) {
+            Ok(length) => {
+                let message = String::from_utf8(buffer[..length].to_vec())
+                    .expect("notify messages are UTF-8");
+                self.seen.push(message.clone());
+                message
+            }
+            Err(error) => panic!(
+                "no notify message within {WAIT:?} ({error}); received so far: {:#?}",
+                self.seen
+            ),
+        }
+    }
+
+    /// Skips datagrams until one carries the line `state` (e.g. `WATCHDOG=1`).
+    fn until(&mut self, state: &str) -> String {
+        loop {
+            let message = self.next();
+            if has_line(&message, state) {
+                return message;
+            }
+        }
+    }
+}
+
+fn has_line(message: &str, line: &str) -> bool {
+    message.lines().any(|candidate| candidate == line)
+}
+
+fn field<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn ready_status_watchdog_reload_and_stop_reach_systemd_in_order() {
+    let workspace = workspace();
+    let socket_path = workspace.path().join("notify.sock");
+    let mut listener = Listener::bind(&socket_path);
+    let mut child = spawn(&workspace, &socket_path, WatchdogPid::Own);
+
+    let ready = listener.next();
+    assert!(
+        has_line(&ready, "READY=1"),
+        "the first message is READY=1: {ready:?}"
+    );
+    let status = field(&ready, "STATUS").expect("READY=1 comes with a STATUS=");
+    assert!(status.contains("1 open"), "{status}");
+
+    listener.until("WATCHDOG=1");
+
+    signal(&child, "HUP");
+    let reloading = listener.until("RELOADING=1");
+    let monotonic =
+        field(&reloading, "MONOTONIC_USEC").expect("RELOADING=1 carries MONOTONIC_USEC");
+    assert!(
+        monotonic.parse::<u64>().is_ok_and(|usec| usec > 0),
+        "{reloading:?}"
+    );
+    let after = listener.next();
+    assert!(
+        has_line(&after, "READY=1"),
+        "READY=1 follows RELOADING=1 at once: {after:?}"
+    );
+    assert!(field(&after, "STATUS").is_some_and(|status| status.contains("open")));
+
+    signal(&child, "TERM");
+    listener.until("STOPPING=1");
+    let exit = child.wait().expect("the daemon exits");
+    assert_eq!(
+        exit.code(),
+        Some(0),
+        "SIGTERM exits 0: {:#?}",
+        listener.seen
+    );
+}
+
+#[test]
+fn no_watchdog_pings_when_watchdog_pid_names_another_process() {
+    let workspace = workspace();
+    let socket_path = workspace.path().join("notify.sock");
+    let mut listener = Listener::bind(&socket_path);
+    let mut child = spawn(&workspace, &socket_path, WatchdogPid::Other);
+
+    listener.until("READY=1");
+    // Three more turns of the per-second loop, each ending with a STATUS= update.
+    for _ in 0..3 {
+        let message = listener.next();
+        assert!(field(&message, "STATUS").is_some(), "{message:?}");
+    }
+    signal(&child, "TERM");
+    listener.until("STOPPING=1");
+    assert_eq!(child.wait().expect("the daemon exits").code(), Some(0));
+    assert!(
+        !listener
+            .seen
+            .iter()
+            .any(|message| has_line(message, "WATCHDOG=1")),
+        "{:#?}",
+        listener.seen
+    );
+}
+
+/// `2026-11-28T14:21:03`: the start of the timestamp the terminal format writes.
+fn has_timestamp(line: &str) -> bool {
+    const PATTERN: &[u8] = b"dddd-dd-ddTdd:dd:dd";
+    line.as_bytes().windows(PATTERN.len()).any(|window| {
+        window
+            .iter()
+            .zip(PATTERN)
+            .all(|(byte, expected)| match expected {
+                b'd' => byte.is_ascii_digit(),
+                other => byte == other,
+            })
+    })
+}
+
+/// `followup run --once` on the workspace, with or without `JOURNAL_STREAM`.
+fn run_once(journal: bool) -> Vec<String> {
+    let workspace = workspace();
+    let mut command = workspace.followup();
+    command
+        .args(["run", "--once"])
+        .env("RUST_LOG", "info")
+        .env_remove("JOURNAL_STREAM");
+    if journal {
+        command.env("JOURNAL_STREAM", "8:1234");
+    }
+    let result = output(&mut command);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let lines: Vec<String> = stderr(&result).lines().map(String::from).collect();
+    assert!(!lines.is_empty(), "the daemon logs at info");
+    lines
+}
+
+#[test]
+fn under_journald_lines_carry_a_priority_and_no_timestamp() {
+    let lines = run_once(true);
+    for line in &lines {
+        let priority = line
+            .strip_prefix('<')
+            .and_then(|rest| rest.split_once('>'))
+            .map(|(priority, _)| priority);
+        assert!(
+            priority.is_some_and(|priority| matches!(priority, "3" | "4" | "6" | "7")),
+            "every line starts with a syslog priority: {line:?}"
+        );
+        assert!(!has_timestamp(line), "journald adds the time: {line:?}");
+        assert!(!line.contains('\u{1b}'), "no terminal colours: {line:?}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("<6>") && line.contains("started")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn on_a_terminal_lines_carry_a_timestamp() {
+    let lines = run_once(false);
+    let started = lines
+        .iter()
+        .find(|line| line.contains("started"))
+        .unwrap_or_else(|| panic!("a `started` line: {lines:#?}"));
+    assert!(has_timestamp(started), "{started:?}");
+    assert!(!started.starts_with('<'), "{started:?}");
+}
+
+#[test]
+fn man_prints_a_manual_page_covering_every_command() {
+    let workspace = Workspace::new();
+    let result = output(workspace.followup().arg("man"));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let page = stdout(&result);
+    assert!(page.contains(".TH FOLLOWUP 1"), "{page}");
+    for command in [
+        "followup run",
+        "followup check",
+        "followup done",
+        "followup completions",
+    ] {
+        assert!(page.contains(&format!(".SS \"{command}")), "{command}");
+    }
+    assert!(page.contains("LoadCredential"), "the FILES section");
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let workspace = Workspace::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let result = output(workspace.followup().args(["completions", shell]));
+        assert!(result.status.success(), "{shell}: {}", stderr(&result));
+        let script = stdout(&result);
+        assert!(script.contains("followup"), "{shell}");
+        assert!(
+            script.contains("send-test"),
+            "{shell}: every command completes"
+        );
+    }
+    let unknown = output(workspace.followup().args(["completions", "cmd.exe"]));
+    assert_eq!(unknown.status.code(), Some(2), "a usage error");
+}
