@@ -534,6 +534,15 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
                 "mail.host",
                 format!("`{}` is not a host name", host.get_ref()),
             );
+        } else if is_placeholder(host.get_ref()) && mail.transport == Transport::Smtp {
+            ctx.error(
+                host.span(),
+                "mail.host",
+                format!(
+                    "`{}` is a placeholder (the .invalid domain never resolves): set `host` to your SMTP server, check `port` and `tls`, set `username` if it asks for a login and put the password in /etc/followup/smtp-password",
+                    host.get_ref()
+                ),
+            );
         } else if mail.tls == Tls::None && !is_loopback(host.get_ref()) {
             ctx.error(
                 host.span(),
@@ -1558,6 +1567,13 @@ pub fn check_address(text: &str) -> Result<(), &'static str> {
         return Err("the domain is not a host name such as example.gov.cn");
     }
     Ok(())
+}
+
+/// RFC 2606's `.invalid` names a server that cannot exist: the packaged configuration's
+/// placeholder.
+fn is_placeholder(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "invalid" || host.ends_with(".invalid")
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -72,8 +72,13 @@ done
 echo "ok: binary, unit, configuration (conffiles), man page and completions installed"
 
 step "followup check on the installed configuration, as shipped"
-# The shipped file names a placeholder mail server; check validates the files only.
-followup --config /etc/followup/followup.toml check || true
+# The shipped file names a placeholder mail server: check refuses it and says what to fill in.
+if followup --config /etc/followup/followup.toml check 2> "$scratch/check.err"; then
+    echo "check accepted the placeholder mail server" >&2
+    exit 1
+fi
+cat "$scratch/check.err"
+grep -q 'mail.host: `smtp.example.invalid` is a placeholder' "$scratch/check.err"
 
 step "followup check and run --once on the installed configuration, made deliverable"
 # Write to files instead of smtp.example.invalid, keep state in the scratch folder, and
