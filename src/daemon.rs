@@ -128,12 +128,26 @@ impl Daemon {
             mut terminate,
             mut interrupt,
         } = signals;
+        // SIGTERM/SIGINT are heard even in the middle of a pass: no new send starts after
+        // them, in-flight sends finish (bounded), then the loop ends.
         let (stop_sender, stop) = watch::channel(false);
+        let mut stopped = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            Notifier::stopping_now();
+            let _ = stop_sender.send(true);
+        });
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
         self.notifier.ready(&self.status(clock::now()));
 
         loop {
+            if *stop.borrow() {
+                break;
+            }
             let now = clock::now();
             let healthy = match self.pass(now, false, &stop).await {
                 Ok(_) => true,
@@ -174,12 +188,9 @@ impl Daemon {
                     tracing::info!("a configuration file changed: reloading");
                     self.reload(&change_sender, &mut watcher);
                 }
-                _ = terminate.recv() => break,
-                _ = interrupt.recv() => break,
+                _ = stopped.changed() => break,
             }
         }
-        let _ = stop_sender.send(true);
-        self.notifier.stopping();
         tracing::info!("stopping");
         Ok(())
     }
@@ -606,7 +617,10 @@ impl Notifier {
         }
     }
 
-    fn stopping(&self) {
-        self.send(&[sd_notify::NotifyState::Stopping]);
+    /// STOPPING=1, from the signal listener (the same process, as `NotifyAccess=main` wants).
+    fn stopping_now() {
+        if let Err(error) = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]) {
+            tracing::debug!("sd_notify failed: {error}");
+        }
     }
 }
