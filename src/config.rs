@@ -124,6 +124,8 @@ impl fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
+const PASSWORD_REFUSED: &str = "a password written in the configuration is refused: put it in a file named by `mail.password_file` (or systemd's LoadCredential=smtp-password), or set FOLLOWUP_SMTP_PASSWORD";
+
 /// Reads the main file and every commitments file it names, and validates them.
 pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     let text = match std::fs::read_to_string(path) {
@@ -468,15 +470,8 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
         return mail;
     };
     let path = "mail";
-    if let Some(password) = table.get("password") {
-        ctx.error(
-            password.span(),
-            "mail.password",
-            "a password written in the configuration is refused: put it in a file named by `password_file` (or systemd's LoadCredential=), or set FOLLOWUP_SMTP_PASSWORD",
-        );
-    }
     let keys: Vec<&str> = MAIL_KEYS.to_vec();
-    ctx.check_keys_except(table, path, &keys, &["password"]);
+    ctx.check_keys(table, path, &keys);
     match ctx.string(table, path, "from") {
         Some(from) => {
             if ctx.address(&from, "mail.from") {
@@ -1105,6 +1100,10 @@ impl Ctx<'_> {
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if allowed.contains(&name) || skip.contains(&name) {
+                continue;
+            }
+            if name.to_ascii_lowercase().contains("password") && name != "password_file" {
+                self.error(key.span(), &join_path(path, name), PASSWORD_REFUSED);
                 continue;
             }
             let suggestion = suggest(name, allowed.iter().copied());
