@@ -211,11 +211,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let config = loaded.config;
+            // Done again without --on or --note changes nothing: its done_on stays.
+            let explicit = on.is_some() || note.is_some();
             let on = match on {
                 Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
                     .with_context(|| format!("`{text}` is not a date such as 2025-11-03"))?,
                 None => now.with_timezone(&config.timezone).date_naive(),
             };
+            let (already, ids): (Vec<String>, Vec<String>) = ids.into_iter().partition(|id| {
+                !explicit
+                    && config.find_commitment(id).is_some_and(|index| {
+                        config.commitments[index].status == crate::model::Status::Done
+                    })
+            });
+            for id in &already {
+                let index = config
+                    .find_commitment(id)
+                    .expect("partitioned on a known id");
+                let commitment = &config.commitments[index];
+                let on = commitment
+                    .done_on
+                    .map_or_else(String::new, |date| format!(" on {date}"));
+                println!("{id}: already done{on} in {}", commitment.file.display());
+            }
+            if ids.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
             let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
             for item in edited {
                 let state = if item.changed {

@@ -451,58 +451,54 @@ impl<'a> Moments<'a> {
         }
     }
 
+    /// The parts of `[low, high]` each cadence covers, in time order: `(start, end, cron)`,
+    /// both ends inclusive.
+    fn windows(
+        &self,
+        low: DateTime<Utc>,
+        high: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>, &croner::Cron)> {
+        self.segments
+            .iter()
+            .enumerate()
+            .filter_map(|(position, &(start, cadence, _))| {
+                let end = self
+                    .segments
+                    .get(position + 1)
+                    .map_or(high, |(next, _, _)| {
+                        (*next - chrono::Duration::seconds(1)).min(high)
+                    });
+                let start = start.max(low);
+                (start <= end).then(|| (start, end, &self.config.cadences[cadence].cron))
+            })
+            .collect()
+    }
+
     /// The latest nominal firing in `[low, high]` (both inclusive, whole seconds).
     fn latest_nominal(&self, low: DateTime<Utc>, high: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if low > high {
-            return None;
-        }
-        for (position, &(start, cadence, _)) in self.segments.iter().enumerate().rev() {
-            let end = self
-                .segments
-                .get(position + 1)
-                .map_or(high, |(next, _, _)| {
-                    (*next - chrono::Duration::seconds(1)).min(high)
-                });
-            let start = start.max(low);
-            if start > end {
-                continue;
-            }
-            let cron = &self.config.cadences[cadence].cron;
-            if let Ok(found) = cron.find_previous_occurrence(&end.with_timezone(&self.zone), true) {
+        self.windows(low, high)
+            .into_iter()
+            .rev()
+            .find_map(|(start, end, cron)| {
+                let found = cron
+                    .find_previous_occurrence(&end.with_timezone(&self.zone), true)
+                    .ok()?;
                 let found = found.with_timezone(&Utc);
-                if found >= start {
-                    return Some(found);
-                }
-            }
-        }
-        None
+                (found >= start).then_some(found)
+            })
     }
 
     /// The earliest nominal firing in `[low, high]` (both inclusive, whole seconds).
     fn earliest_nominal(&self, low: DateTime<Utc>, high: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if low > high {
-            return None;
-        }
-        for (position, &(start, cadence, _)) in self.segments.iter().enumerate() {
-            let end = self
-                .segments
-                .get(position + 1)
-                .map_or(high, |(next, _, _)| {
-                    (*next - chrono::Duration::seconds(1)).min(high)
-                });
-            let start = start.max(low);
-            if start > end {
-                continue;
-            }
-            let cron = &self.config.cadences[cadence].cron;
-            if let Ok(found) = cron.find_next_occurrence(&start.with_timezone(&self.zone), true) {
+        self.windows(low, high)
+            .into_iter()
+            .find_map(|(start, end, cron)| {
+                let found = cron
+                    .find_next_occurrence(&start.with_timezone(&self.zone), true)
+                    .ok()?;
                 let found = found.with_timezone(&Utc);
-                if found <= end {
-                    return Some(found);
-                }
-            }
-        }
-        None
+                (found <= end).then_some(found)
+            })
     }
 
     /// The days off immediately before a working day, nearest first.

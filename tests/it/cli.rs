@@ -257,3 +257,67 @@ fn import_refuses_bad_input_clearly_and_writes_nothing() {
         );
     }
 }
+
+#[test]
+fn done_and_reopen_through_the_command_line() {
+    let workspace = example();
+    let file = "commitments/jl-2025-ai.toml";
+    let original = workspace.read(file);
+
+    let result = output(workspace.followup().args([
+        "done",
+        "jl-2025-ai-3",
+        "--note",
+        "已设立子基金",
+        "--on",
+        "2026-11-20",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_eq!(
+        stdout(&result),
+        "jl-2025-ai-3: marked done in commitments/jl-2025-ai.toml\n"
+    );
+    let done = workspace.read(file);
+    assert!(
+        done.contains("status = \"done\"\ndone_on = 2026-11-20\nnote = \"已设立子基金\""),
+        "{done}"
+    );
+
+    // Done again without --on keeps the recorded date and writes nothing.
+    let again = output(workspace.followup().args(["done", "jl-2025-ai-3"]));
+    assert_eq!(
+        stdout(&again),
+        "jl-2025-ai-3: already done on 2026-11-20 in commitments/jl-2025-ai.toml\n"
+    );
+    assert_eq!(workspace.read(file), done);
+
+    let list = output(
+        workspace
+            .followup()
+            .args(["list", "--status", "done", "--json"]),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&list)).expect("JSON");
+    assert_eq!(rows[0]["done_on"], "2026-11-20");
+
+    // A typo is refused with a suggestion, and nothing is written.
+    let typo = output(workspace.followup().args(["reopen", "jl-2025-ai-33"]));
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(
+        stderr(&typo).contains("did you mean `jl-2025-ai-3`?"),
+        "{}",
+        stderr(&typo)
+    );
+    assert_eq!(workspace.read(file), done);
+
+    let reopen = output(workspace.followup().args(["reopen", "jl-2025-ai-3"]));
+    assert!(reopen.status.success(), "{}", stderr(&reopen));
+    let reopened = workspace.read(file);
+    assert_eq!(
+        reopened,
+        original.replace(
+            "due = 2026-11-30\nstatus = \"open\"",
+            "due = 2026-11-30\nstatus = \"open\"\nnote = \"已设立子基金\""
+        ),
+        "only the note remains of the change"
+    );
+}

@@ -295,7 +295,7 @@ fn a_bad_edit_while_running_keeps_the_last_good_configuration() {
     let mut daemon = Running::start(&workspace);
     server.wait_for(2, WAIT);
     let good = workspace.read("commitments/letter.toml");
-    workspace.write(
+    workspace.replace(
         "commitments/letter.toml",
         &good.replace("owner = \"省财政厅\"", "owner = \"财政局\""),
     );

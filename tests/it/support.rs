@@ -65,6 +65,15 @@ impl Workspace {
         path
     }
 
+    /// Replaces a file the way editors do: write a temporary file, then rename it over
+    /// the old one, so a watcher never sees half a file.
+    pub fn replace(&self, relative: &str, text: &str) {
+        let path = self.dir.path().join(relative);
+        let temporary = path.with_extension("swp");
+        std::fs::write(&temporary, text).expect("the temporary file can be written");
+        std::fs::rename(&temporary, &path).expect("the file can be replaced");
+    }
+
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(relative)).expect("the file exists")
     }
