@@ -73,12 +73,10 @@ fn report_invalid(invalid: &Invalid) {
     }
 }
 
+/// A stop signal that never fires, for `run --once` (no signal handling there). With its
+/// sender gone the channel keeps reading its last value, `false`.
 fn never_stop() -> watch::Receiver<bool> {
-    let (sender, receiver) = watch::channel(false);
-    // Keep the sender alive for the receiver's lifetime by leaking nothing: a closed channel
-    // reads as its last value, `false`.
-    drop(sender);
-    receiver
+    watch::channel(false).1
 }
 
 struct Daemon {
