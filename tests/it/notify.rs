@@ -103,7 +103,12 @@ impl Listener {
     /// The next datagram; panics with everything received so far after `WAIT`.
     fn next(&mut self) -> String {
         let mut buffer = vec![0; 4096];
-        match self.socket.recv(&mut buffer) {
+        // A signal delivered to the test process interrupts recv: read again.
+        let mut received = self.socket.recv(&mut buffer);
+        while matches!(&received, Err(error) if error.kind() == std::io::ErrorKind::Interrupted) {
+            received = self.socket.recv(&mut buffer);
+        }
+        match received {
             Ok(length) => {
                 let message = String::from_utf8(buffer[..length].to_vec())
                     .expect("notify messages are UTF-8");
