@@ -48,7 +48,7 @@ pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
         for warning in &loaded.warnings {
             tracing::warn!("{warning}");
         }
-        // Listen before anything else, so a SIGTERM during start-up stops it cleanly.
+        // Listen before start-up, so a SIGTERM while the log opens still stops it cleanly.
         let signals = if once { None } else { Some(Signals::listen()?) };
         let mut daemon = Daemon::start(config_path.to_path_buf(), Arc::new(loaded.config))?;
         let Some(signals) = signals else {
@@ -87,6 +87,9 @@ struct Daemon {
     transport: Arc<Transport>,
     templates: Arc<Templates>,
     notifier: Notifier,
+    /// Set when the engine handed out reminders that could not be recorded; the next pass
+    /// rebuilds it from the log so they are not lost.
+    engine_ahead_of_log: bool,
 }
 
 /// What one pass did.
@@ -117,6 +120,7 @@ impl Daemon {
             transport,
             templates,
             notifier: Notifier::from_environment(),
+            engine_ahead_of_log: false,
         })
     }
 
@@ -251,6 +255,13 @@ impl Daemon {
     }
 
     fn apply(&mut self, config: Arc<Config>) -> Result<()> {
+        if config.state_dir != self.config.state_dir {
+            tracing::warn!(
+                "state_dir changed to `{}`: the delivery log stays at `{}` until a restart",
+                config.state_dir.display(),
+                self.config.state_dir.display()
+            );
+        }
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
         let open: Vec<&str> = config
@@ -282,6 +293,12 @@ impl Daemon {
         all_pending: bool,
         stop: &watch::Receiver<bool>,
     ) -> Result<Outcome> {
+        if self.engine_ahead_of_log {
+            // A record failed after the engine moved on: start again from what the log holds.
+            let log = self.ledger.log_view()?;
+            self.engine = Engine::new(self.config.clone(), &log);
+            self.engine_ahead_of_log = false;
+        }
         let tick = self.engine.tick(now);
         let first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
@@ -294,7 +311,10 @@ impl Daemon {
             .map(|reminder| self.email(reminder))
             .collect();
         // Written before any SMTP transaction: nothing is sent that the log could not record.
-        self.ledger.record(&first_seen, &emails, now)?;
+        if let Err(error) = self.ledger.record(&first_seen, &emails, now) {
+            self.engine_ahead_of_log = true;
+            return Err(error);
+        }
         let pending = self
             .ledger
             .pending(if all_pending { None } else { Some(now) })?;
