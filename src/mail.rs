@@ -320,11 +320,31 @@ pub fn compose_failure_report(
         date.timestamp(),
         id_domain(config)
     );
+    let admins = config
+        .mail
+        .admin
+        .iter()
+        .map(|admin| mailbox(admin, "mail.admin"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let message = plain_message(from, admins, &subject, message_id, date, text)
+        .context("building the failure report")?;
+    Ok(Some(message))
+}
+
+/// A plain-text, auto-submitted message (the failure report and the test message).
+fn plain_message(
+    from: Mailbox,
+    to: Vec<Mailbox>,
+    subject: &str,
+    message_id: String,
+    date: DateTime<Utc>,
+    text: String,
+) -> anyhow::Result<Message> {
     let mut builder = Message::builder().from(from);
-    for admin in &config.mail.admin {
-        builder = builder.to(mailbox(admin, "mail.admin")?);
+    for recipient in to {
+        builder = builder.to(recipient);
     }
-    let message = builder
+    Ok(builder
         .subject(subject)
         .date(SystemTime::from(date))
         .message_id(Some(message_id))
@@ -333,9 +353,7 @@ pub fn compose_failure_report(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
                 .body(text),
-        )
-        .context("building the failure report")?;
-    Ok(Some(message))
+        )?)
 }
 
 /// A short test message for `followup send-test --to ADDR`.
@@ -374,18 +392,7 @@ pub fn compose_test(config: &Config, to: &str, date: DateTime<Utc>) -> anyhow::R
         date.timestamp(),
         id_domain(config)
     );
-    Message::builder()
-        .from(from)
-        .to(to_box)
-        .subject(subject)
-        .date(SystemTime::from(date))
-        .message_id(Some(message_id))
-        .header(AutoSubmitted)
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(text),
-        )
+    plain_message(from, vec![to_box], subject, message_id, date, text)
         .context("building the test message")
 }
 

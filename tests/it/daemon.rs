@@ -171,6 +171,18 @@ fn header(message: &Received, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The commitment ids of each received message, by Message-ID (a repeat adds an entry).
+fn by_message_id(received: &[Received]) -> BTreeMap<String, Vec<String>> {
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for message in received {
+        by_id
+            .entry(header(message, "Message-ID"))
+            .or_default()
+            .push(ids(message));
+    }
+    by_id
+}
+
 fn ids(message: &Received) -> String {
     header(message, "X-Followup-Commitments")
 }
@@ -354,13 +366,7 @@ fn kill_9_during_a_burst_then_restart_loses_nothing_and_repeats_keep_their_messa
 
     let received = server.received();
     // Each Message-ID names one (commitment, moment); a repeat must carry the same content.
-    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for message in &received {
-        by_id
-            .entry(header(message, "Message-ID"))
-            .or_default()
-            .push(ids(message));
-    }
+    let by_id = by_message_id(&received);
     let repeats: Vec<_> = by_id.iter().filter(|(_, list)| list.len() > 1).collect();
     assert!(
         repeats.len() <= 4,
@@ -378,13 +384,7 @@ fn kill_9_during_a_burst_then_restart_loses_nothing_and_repeats_keep_their_messa
     let flush = output(workspace.followup().args(["run", "--once"]));
     assert!(flush.status.success(), "{}", stderr(&flush));
     let received = server.received();
-    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for message in &received {
-        by_id
-            .entry(header(message, "Message-ID"))
-            .or_default()
-            .push(ids(message));
-    }
+    let by_id = by_message_id(&received);
     let history = output(workspace.followup().args(["history", "--json"]));
     let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
     let rows = rows.as_array().expect("rows");
