@@ -139,6 +139,7 @@ impl Daemon {
                 _ = terminate.recv() => {}
                 _ = interrupt.recv() => {}
             }
+            tracing::info!("stop requested: no new sends; waiting for the ones in flight");
             Notifier::stopping_now();
             let _ = stop_sender.send(true);
         });
@@ -388,6 +389,10 @@ impl Daemon {
                     let (item, result) = joined.context("a send task failed")?;
                     self.record_result(&item, result, &mut outcome, &mut failures)?;
                 }
+            }
+            // A stop may have come while waiting for a free slot.
+            if *stop.borrow() {
+                break;
             }
             let Some(reminder) = self.reminder(&item) else {
                 let reason = "its commitments are done or no longer configured";

@@ -513,6 +513,61 @@ fn a_550_for_one_department_is_recorded_and_reported_to_the_admin() {
 }
 
 #[test]
+fn sigterm_mid_burst_starts_no_new_send_lets_in_flight_ones_finish_and_exits_0() {
+    let server = SmtpServer::start(Options::default());
+    let mut commitments = String::new();
+    for index in 0..20 {
+        commitments.push_str(&format!(
+            "[[commitment]]\nid = \"s{index}\"\nowner = \"省科技厅\"\ntext = \"承诺{index}\"\n"
+        ));
+    }
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\ndigest = false\n";
+    let workspace = workspace(&server, schedule, &commitments);
+    // The server holds the first message's final answer until the test lets it go, so the
+    // burst is in flight when SIGTERM arrives.
+    let (release, gate) = mpsc::channel::<()>();
+    let (entered, at_gate) = mpsc::channel::<()>();
+    let gate = std::sync::Mutex::new((gate, entered));
+    let first = std::sync::atomic::AtomicBool::new(true);
+    server.set_data_rule(move |_| {
+        if first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            let gate = gate.lock().expect("the gate lock");
+            let _ = gate.1.send(());
+            let _ = gate.0.recv_timeout(WAIT);
+        }
+        Answer::Accept
+    });
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    at_gate
+        .recv_timeout(WAIT)
+        .expect("the first message reaches the server");
+    daemon.signal("TERM");
+    daemon.wait_for_line("stop requested");
+    release.send(()).expect("the server waits at the gate");
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+    let delivered = server.received().len();
+    assert!(
+        (1..=4).contains(&delivered),
+        "only the in-flight sends (at most 4) finish after SIGTERM, got {delivered}"
+    );
+    // The rest stay recorded as pending, and the next start delivers them.
+    let history = output(workspace.followup().args(["history", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    let pending = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|row| row["state"] == "pending")
+        .count();
+    assert_eq!(pending, 20 - delivered);
+    let flush = output(workspace.followup().args(["run", "--once"]));
+    assert!(flush.status.success(), "{}", stderr(&flush));
+    assert_eq!(server.received().len(), 20);
+}
+
+#[test]
 fn a_second_daemon_on_the_same_state_dir_refuses_to_start() {
     let server = SmtpServer::start(Options::default());
     let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\n";
