@@ -461,6 +461,36 @@ fn a_451_is_retried_later_without_a_busy_loop_and_then_delivered() {
 }
 
 #[test]
+fn a_retry_still_queued_for_a_commitment_marked_done_is_dropped() {
+    let server = SmtpServer::start(Options::default());
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\n";
+    let workspace = workspace(&server, schedule, THREE);
+    server.set_data_rule(|message| {
+        if message.rcpt_to.iter().any(|to| to == "czt@example.gov.cn") {
+            Answer::Reply(451, "4.3.0 try again later".into())
+        } else {
+            Answer::Accept
+        }
+    });
+    let first = output(workspace.followup().args(["run", "--once"]));
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    let attempts = server.attempts();
+
+    let done = output(workspace.followup().args(["done", "c3"]));
+    assert!(done.status.success(), "{}", stderr(&done));
+    let second = output(workspace.followup().args(["run", "--once"]));
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(
+        server.attempts(),
+        attempts,
+        "nothing more is tried for a done commitment"
+    );
+    let history = output(workspace.followup().args(["history", "c3", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    assert_eq!(rows[0]["state"], "dropped", "{rows}");
+}
+
+#[test]
 fn a_550_for_one_department_is_recorded_and_reported_to_the_admin() {
     let server = SmtpServer::start(Options::default());
     server.set_rcpt_rule(|address| {
