@@ -268,15 +268,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let config = loaded.config;
-            if let Some(id) = &id
-                && config.find_commitment(id).is_none()
-            {
-                let suggestion =
-                    config::suggest(id, config.commitments.iter().map(|c| c.id.as_str()));
-                match suggestion {
-                    Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
-                    None => bail!("unknown commitment `{id}`"),
-                }
+            if let Some(id) = &id {
+                commitment(&config, id)?;
             }
             let rows = match Ledger::open_read_only(&config.state_dir)? {
                 Some(ledger) => ledger.history(id.as_deref())?,
@@ -372,16 +365,13 @@ fn preview(
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
     let wanted = match (id, owner) {
-        (Some(id), _) => match config.find_commitment(id) {
-            Some(index) if config.commitments[index].status == crate::model::Status::Done => {
+        (Some(id), _) => {
+            let index = commitment(&config, id)?;
+            if config.commitments[index].status == crate::model::Status::Done {
                 bail!("`{id}` is done: no more reminders")
             }
-            Some(index) => Target::Commitment(index),
-            None => match config::suggest(id, config.commitments.iter().map(|c| c.id.as_str())) {
-                Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
-                None => bail!("unknown commitment `{id}`"),
-            },
-        },
+            Target::Commitment(index)
+        }
         (None, Some(name)) => Target::Department(department(&config, name)?),
         (None, None) => bail!("name a commitment id or --owner DEPT"),
     };
@@ -598,6 +588,17 @@ fn department(config: &Config, name: &str) -> Result<usize> {
                 None => bail!("unknown department `{name}`"),
             }
         }
+    }
+}
+
+/// A commitment by id, or an error with the nearest id as a suggestion.
+fn commitment(config: &Config, id: &str) -> Result<usize> {
+    if let Some(index) = config.find_commitment(id) {
+        return Ok(index);
+    }
+    match config::suggest(id, config.commitments.iter().map(|c| c.id.as_str())) {
+        Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
+        None => bail!("unknown commitment `{id}`"),
     }
 }
 

@@ -309,6 +309,22 @@ fn done_and_reopen_through_the_command_line() {
     );
     assert_eq!(workspace.read(file), done);
 
+    for command in ["history", "preview"] {
+        let typo = output(workspace.followup().args([command, "jl-2025-ai-33"]));
+        assert_eq!(typo.status.code(), Some(1), "{command}");
+        assert!(
+            stderr(&typo).contains("did you mean `jl-2025-ai-3`?"),
+            "{command}: {}",
+            stderr(&typo)
+        );
+    }
+    let done_preview = output(workspace.followup().args(["preview", "jl-2025-ai-3"]));
+    assert!(
+        stderr(&done_preview).contains("is done: no more reminders"),
+        "{}",
+        stderr(&done_preview)
+    );
+
     let reopen = output(workspace.followup().args(["reopen", "jl-2025-ai-3"]));
     assert!(reopen.status.success(), "{}", stderr(&reopen));
     let reopened = workspace.read(file);
