@@ -398,7 +398,7 @@ fn preview(
         previous.as_deref(),
         now.max(reminder.moment),
     )?;
-    print!("{}", views::preview(&composed));
+    print!("{}", views::preview(&composed, &config.mail.from));
     Ok(ExitCode::SUCCESS)
 }
 

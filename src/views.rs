@@ -266,28 +266,30 @@ pub fn history(config: &Config, rows: &[crate::ledger::HistoryRow], json: bool) 
 }
 
 /// `followup preview`: the headers as sent (subject decoded) and the text part.
-pub fn preview(composed: &crate::mail::Composed) -> String {
-    let mut out = String::new();
-    let headers = composed.message.headers().to_string();
-    // The decoded subject replaces the encoded one, and MIME plumbing is not shown; folded
-    // continuation lines follow their header.
-    let mut keep = false;
-    for line in headers.lines() {
-        if line.starts_with([' ', '\t']) {
-            if keep {
-                let _ = writeln!(out, "{line}");
-            }
-            continue;
+pub fn preview(composed: &crate::mail::Composed, from: &str) -> String {
+    // Headers one per line, unfolded, with the human-readable From and Subject in place of
+    // their RFC 2047 encodings; MIME plumbing is not shown.
+    let mut headers: Vec<String> = Vec::new();
+    for line in composed.message.headers().to_string().lines() {
+        match headers.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+            _ => headers.push(line.to_string()),
         }
-        let name = line.split(':').next().unwrap_or_default();
-        keep = !matches!(
-            name,
-            "Subject" | "MIME-Version" | "Content-Type" | "Content-Transfer-Encoding"
-        );
-        if name == "Subject" {
-            let _ = writeln!(out, "Subject: {}", composed.subject);
-        } else if keep {
-            let _ = writeln!(out, "{line}");
+    }
+    let mut out = String::new();
+    for header in headers {
+        let name = header.split(':').next().unwrap_or_default();
+        match name {
+            "Subject" => {
+                let _ = writeln!(out, "Subject: {}", composed.subject);
+            }
+            "From" => {
+                let _ = writeln!(out, "From: {from}");
+            }
+            "MIME-Version" | "Content-Type" | "Content-Transfer-Encoding" => {}
+            _ => {
+                let _ = writeln!(out, "{header}");
+            }
         }
     }
     out.push('\n');

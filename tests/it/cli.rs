@@ -337,3 +337,45 @@ fn done_and_reopen_through_the_command_line() {
         "only the note remains of the change"
     );
 }
+
+#[test]
+fn preview_prints_the_next_email_with_a_readable_subject() {
+    let workspace = example();
+    let result = output(workspace.followup().args([
+        "preview",
+        "jl-2025-ai-3",
+        "--at",
+        "2026-12-02T10:00:00+08:00",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let text = stdout(&result);
+    for expected in [
+        "To: office@czt.example.gov.cn\n",
+        "Subject: 【督办提醒】省财政厅：1项承诺事项待落实（1项已逾期）\n",
+        "X-Followup-Commitments: jl-2025-ai-3\n",
+        "Auto-Submitted: auto-generated\n",
+        "已逾期 2 天",
+        "关于推动我省通用人工智能产业发展的建议",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("Content-Transfer-Encoding"),
+        "MIME plumbing is not shown:\n{text}"
+    );
+
+    let department = output(workspace.followup().args([
+        "preview",
+        "--owner",
+        "科技厅",
+        "--at",
+        "2026-12-02T10:00:00+08:00",
+    ]));
+    assert!(
+        stdout(&department).contains(
+            "X-Followup-Commitments: jl-2025-ai-1, jl-2025-ai-2, jl-2025-ai-4, jl-2025-ai-5\n"
+        ),
+        "{}",
+        stdout(&department)
+    );
+}
