@@ -1,0 +1,169 @@
+//! Stage 6: dates — calendar dates in a letter (2025年5月23日, 2023-08-02) and the deadlines a
+//! promise states (年底前, 6月底前, 2026年6月前, 明年, 三年内…). Pure; the reply date is the only "now".
+
+use super::*;
+
+// ───────────────────────────── dates ─────────────────────────────
+
+pub(super) fn cn_number(s: &str) -> Option<(u32, usize)> {
+    let digit = |c: char| "〇零一二三四五六七八九".chars().position(|d| d == c);
+    let mut value: u32 = 0;
+    let mut len = 0;
+    let mut tens_seen = false;
+    for c in s.chars() {
+        if c == '十' {
+            value = if value == 0 { 10 } else { value * 10 };
+            tens_seen = true;
+        } else if let Some(d) = digit(c) {
+            let d = if d == 0 { 0 } else { d as u32 - 1 };
+            value = if tens_seen { value + d } else { value * 10 + d };
+        } else {
+            break;
+        }
+        len += c.len_utf8();
+    }
+    (len > 0).then_some((value, len))
+}
+
+/// A number at the start of `s`, ASCII or Chinese numerals; returns (value, byte length).
+pub(super) fn leading_number(s: &str) -> Option<(u32, usize)> {
+    let n = run_len(s, |c| c.is_ascii_digit(), 4);
+    if n > 0 {
+        return s[..n].parse().ok().map(|v| (v, n));
+    }
+    cn_number(s)
+}
+
+pub(super) fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+pub(super) fn valid_date(y: i32, m: u32, d: u32) -> Option<(i32, u32, u32)> {
+    ((1000..=9999).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m))
+        .then_some((y, m, d))
+}
+
+/// "2025年5月23日" / "二〇二五年五月二十三日" at the start; returns the date and byte length.
+pub(super) fn parse_cn_date(s: &str) -> Option<((i32, u32, u32), usize)> {
+    let (y, a) = leading_number(s)?;
+    let rest = s[a..].strip_prefix('年')?;
+    let (m, b) = leading_number(rest)?;
+    let rest2 = rest[b..].strip_prefix('月')?;
+    let (d, c) = leading_number(rest2)?;
+    rest2[c..].strip_prefix('日')?;
+    let len = a + b + c + 3 * 3;
+    valid_date(y as i32, m, d).map(|date| (date, len))
+}
+
+/// "2023-08-02", "2023/8/2", "2023.08.02" at the start.
+pub(super) fn parse_iso_date(s: &str) -> Option<(i32, u32, u32)> {
+    let y = run_len(s, |c| c.is_ascii_digit(), 4);
+    if y != 4 {
+        return None;
+    }
+    let sep = s[4..].chars().next().filter(|c| "-/.".contains(*c))?;
+    let mut parts = s.split(sep).take(3).map(|p| {
+        let n = run_len(p, |c| c.is_ascii_digit(), 4);
+        p[..n].parse::<u32>().ok()
+    });
+    let (yy, mm, dd) = (parts.next()??, parts.next()??, parts.next()??);
+    valid_date(yy as i32, mm, dd)
+}
+
+/// A paragraph that is only a date: the date line above or below a signature.
+pub(super) fn parse_date_line(block: &str) -> Option<(i32, u32, u32)> {
+    let b = block.trim_end_matches(['。', ' ']);
+    if let Some((date, len)) = parse_cn_date(b) {
+        return (len == b.len()).then_some(date);
+    }
+    (b.len() <= 10).then(|| parse_iso_date(b)).flatten()
+}
+
+// ───────────────────────────── due dates ─────────────────────────────
+
+/// The deadline a promise states, if any: "2025年底前", "年内", "2026年6月底前", "9月底前".
+pub(super) fn find_due(text: &str, reply_year: Option<i32>) -> Option<(i32, u32, u32)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(at, _)) in chars.iter().enumerate() {
+        let rest = &text[at..];
+        let prev_digit = k > 0 && chars[k - 1].1.is_ascii_digit();
+        if prev_digit {
+            continue;
+        }
+        if let Some(due) = due_at(rest, reply_year, k > 0 && is_cn_count(chars[k - 1].1)) {
+            return Some(due);
+        }
+    }
+    None
+}
+
+pub(super) fn is_cn_count(c: char) -> bool {
+    "一二三四五六七八九十两几多".contains(c)
+}
+
+pub(super) fn due_at(
+    rest: &str,
+    reply_year: Option<i32>,
+    after_count: bool,
+) -> Option<(i32, u32, u32)> {
+    let year_digits = run_len(rest, |c| c.is_ascii_digit(), 4);
+    if year_digits == 4 {
+        let year: i32 = rest[..4].parse().ok()?;
+        let after = rest[4..].strip_prefix('年')?;
+        return due_in_year(after, year);
+    }
+    // "年内", "今年内", "今年底", "年底前" — but not "五年内" (a span, not this year).
+    let this_year = ["今年", "本年度", "年内", "年底", "年末"]
+        .iter()
+        .any(|w| rest.starts_with(w));
+    if this_year && !after_count {
+        let after = rest.strip_prefix("今年").unwrap_or(rest);
+        let after = after.strip_prefix("本年度").unwrap_or(after);
+        if ["内", "底", "末", "年内", "年底", "年末"]
+            .iter()
+            .any(|w| after.starts_with(w))
+        {
+            return reply_year.and_then(|y| valid_date(y, 12, 31));
+        }
+        return None;
+    }
+    let month_digits = run_len(rest, |c| c.is_ascii_digit(), 2);
+    if month_digits > 0 && rest[month_digits..].starts_with("月底") {
+        let m: u32 = rest[..month_digits].parse().ok()?;
+        let y = reply_year?;
+        return valid_date(y, m, days_in_month(y, m));
+    }
+    None
+}
+
+/// After "2025年": "底前", "年底", "内", "6月底前", "6月30日前", "上半年".
+pub(super) fn due_in_year(after: &str, year: i32) -> Option<(i32, u32, u32)> {
+    if ["底", "末", "内", "前", "年底"]
+        .iter()
+        .any(|w| after.starts_with(w))
+    {
+        return valid_date(year, 12, 31);
+    }
+    if after.starts_with("上半年") {
+        return valid_date(year, 6, 30);
+    }
+    if after.starts_with("下半年") {
+        return valid_date(year, 12, 31);
+    }
+    let m_len = run_len(after, |c| c.is_ascii_digit(), 2);
+    let month: u32 = after.get(..m_len)?.parse().ok()?;
+    let rest = after[m_len..].strip_prefix('月')?;
+    if rest.starts_with("底") || rest.starts_with("末") || rest.starts_with("前") {
+        return valid_date(year, month, days_in_month(year, month));
+    }
+    let d_len = run_len(rest, |c| c.is_ascii_digit(), 2);
+    let day: u32 = rest.get(..d_len)?.parse().ok()?;
+    let tail = rest[d_len..].strip_prefix('日')?;
+    (tail.starts_with('前') || tail.starts_with("之前")).then_some(())?;
+    valid_date(year, month, day)
+}

@@ -1,0 +1,397 @@
+//! Stage 3: layout — where things are in a letter: enumeration marks, headings (next steps,
+//! progress, topics), salutation, intro, signature, date line, and the letter's own fields
+//! (title, session, number, replying unit, reply date). Pure.
+
+use super::*;
+
+// ───────────────────────────── ordinals and headings ─────────────────────────────
+
+pub(super) const CN_DIGITS: &str = "一二三四五六七八九十";
+
+/// An enumeration mark at the start of a text: `一、` (1), `（一）` (2), `1、`/`1.` (3),
+/// `（1）`/`1）` (4), `①` (5), inline `一是`/`第一，`/`首先，` (6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Ordinal {
+    pub(super) level: u8,
+    pub(super) len: usize,
+}
+
+pub(super) fn run_len(s: &str, pred: impl Fn(char) -> bool, max_chars: usize) -> usize {
+    s.char_indices()
+        .take(max_chars + 1)
+        .find(|(_, c)| !pred(*c))
+        .map_or_else(
+            || s.chars().take(max_chars).map(char::len_utf8).sum(),
+            |(i, _)| i,
+        )
+}
+
+pub(super) fn ordinal(s: &str) -> Option<Ordinal> {
+    let cn = |c: char| CN_DIGITS.contains(c);
+    let found = |level: u8, len: usize| Some(Ordinal { level, len });
+    let n = run_len(s, cn, 3);
+    if n > 0 {
+        let rest = &s[n..];
+        if rest.starts_with('、') {
+            return found(1, n + '、'.len_utf8());
+        }
+        if rest.starts_with('是') && n <= 6 {
+            return found(6, n + '是'.len_utf8());
+        }
+    }
+    if let Some(inner) = s.strip_prefix('（') {
+        let n = run_len(inner, cn, 3);
+        if n > 0 && inner[n..].starts_with('）') {
+            return found(2, '（'.len_utf8() + n + '）'.len_utf8());
+        }
+        let d = run_len(inner, |c| c.is_ascii_digit(), 2);
+        if d > 0 && inner[d..].starts_with('）') {
+            return found(4, '（'.len_utf8() + d + '）'.len_utf8());
+        }
+    }
+    let d = run_len(s, |c| c.is_ascii_digit(), 2);
+    if d > 0 {
+        let rest = &s[d..];
+        for sep in ['、', '.', '）'] {
+            if let Some(after) = rest.strip_prefix(sep) {
+                let level = if sep == '）' { 4 } else { 3 };
+                // "1.3亿元" is a number, not an item.
+                if after.starts_with(|c: char| !c.is_ascii_digit()) {
+                    return found(level, d + sep.len_utf8());
+                }
+            }
+        }
+    }
+    if s.starts_with(|c: char| ('①'..='⑳').contains(&c)) {
+        return found(5, 3);
+    }
+    if let Some(inner) = s.strip_prefix('第') {
+        let n = run_len(inner, cn, 2);
+        if n > 0 && inner[n..].starts_with(['，', '是']) {
+            return found(6, '第'.len_utf8() + n + 3);
+        }
+    }
+    for word in ["首先，", "其次，", "再次，", "最后，", "此外，", "另外，"] {
+        if s.starts_with(word) {
+            return found(6, word.len());
+        }
+    }
+    None
+}
+
+/// What a heading announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HeadKind {
+    /// 下一步工作 and friends: promises follow.
+    NextSteps,
+    /// 举措及成效, 办理情况…: past work follows, never promises.
+    Progress,
+    /// A suggestion's subject: becomes the topic of promises under it.
+    Topic,
+}
+
+pub(super) struct Heading {
+    pub(super) level: u8,
+    pub(super) kind: HeadKind,
+    pub(super) text: String,
+    /// Content that shared the heading's paragraph ("（一）加强领导。省卫健委将…").
+    pub(super) rest: Option<String>,
+}
+
+pub(super) const MARKERS: [&str; 5] = ["下一步", "下步", "下一阶段", "今后", "下阶段"];
+pub(super) const PROGRESS_WORDS: [&str; 10] = [
+    "举措",
+    "成效",
+    "情况",
+    "进展",
+    "做法",
+    "已开展",
+    "已采取",
+    "工作开展",
+    "主要工作",
+    "落实",
+];
+
+pub(super) fn heading_kind(text: &str) -> HeadKind {
+    let next_steps = MARKERS.iter().any(|m| text.starts_with(m))
+        || ["工作打算", "工作计划", "工作安排", "下一步", "下步工作"]
+            .iter()
+            .any(|w| text.contains(w));
+    if next_steps {
+        HeadKind::NextSteps
+    } else if PROGRESS_WORDS.iter().any(|w| text.contains(w)) && !text.starts_with("关于") {
+        HeadKind::Progress
+    } else {
+        HeadKind::Topic
+    }
+}
+
+pub(super) fn first_sentence_end(s: &str) -> Option<usize> {
+    s.char_indices()
+        .find(|(_, c)| "。！？；".contains(*c))
+        .map(|(i, c)| i + c.len_utf8())
+}
+
+/// Recognises a heading paragraph. A numbered paragraph that is one full sentence is an
+/// item, not a heading: "（一）持续推进…，力争…。" is a promise.
+pub(super) fn as_heading(block: &str) -> Option<Heading> {
+    let Some(ord) = ordinal(block).filter(|o| o.level <= 5) else {
+        return unnumbered_heading(block);
+    };
+    let body = &block[ord.len..];
+    let make = |text: &str, rest: Option<String>| {
+        let text = text.trim_end_matches(['。', '：', '；']).to_owned();
+        Some(Heading {
+            level: ord.level,
+            kind: heading_kind(&text),
+            text,
+            rest,
+        })
+    };
+    match first_sentence_end(body) {
+        None if body.chars().count() <= 80 => make(body, None),
+        None => None,
+        Some(end) if end == body.len() => {
+            // "（一）举措及成效。" is a heading; "1、推进智慧交通建设。" is a promise.
+            let short = body.chars().count() <= 20 && !body.contains('，');
+            if short && heading_kind(body) != HeadKind::Topic {
+                make(body, None)
+            } else {
+                None
+            }
+        }
+        Some(end) => {
+            let head = &body[..end];
+            if head.chars().count() <= 30 && !head.contains('，') {
+                make(head, Some(body[end..].to_owned()))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// "下一步工作打算" or "主要工作成效" standing alone on a line.
+pub(super) fn unnumbered_heading(block: &str) -> Option<Heading> {
+    let text = block.trim_end_matches('：');
+    let plain = text.chars().count() <= 16 && !text.chars().any(is_cjk_punct);
+    if !plain {
+        return None;
+    }
+    let kind = heading_kind(text);
+    (kind != HeadKind::Topic).then(|| Heading {
+        level: 0,
+        kind,
+        text: text.to_owned(),
+        rest: None,
+    })
+}
+
+/// `一、关于“强化…长板”的建议` → `强化…长板`; other headings as they are.
+pub(super) fn topic_of(heading: &str) -> String {
+    let h = heading.trim_end_matches(['。', '：']);
+    if let Some(inner) = h.strip_prefix("关于") {
+        if let (Some(a), Some(b)) = (inner.find('“'), inner.rfind('”'))
+            && a < b
+        {
+            return inner[a + '“'.len_utf8()..b].to_owned();
+        }
+        for tail in ["的建议", "的提案", "的议案", "的问题"] {
+            if let Some(t) = inner.strip_suffix(tail) {
+                return t.to_owned();
+            }
+        }
+    }
+    h.to_owned()
+}
+
+// ───────────────────────────── letter fields ─────────────────────────────
+
+/// Where things are in the letter's paragraph list.
+pub(super) struct Layout {
+    pub(super) salutation: Option<usize>,
+    /// First paragraph of the reply proper (after "…现答复如下：").
+    pub(super) body_start: usize,
+    /// Index of the signature (or date line); the reply proper ends before it.
+    pub(super) body_end: usize,
+    pub(super) date_line: Option<usize>,
+    pub(super) signature: Option<usize>,
+    /// Text after "现答复如下：" on the intro line itself.
+    pub(super) intro_rest: Option<String>,
+}
+
+pub(super) fn is_org_line(block: &str) -> bool {
+    let b = block.trim_end_matches(['（', '）', '盖', '章']);
+    b.chars().count() <= 30 && b.chars().all(is_cjk) && BODY_SUFFIXES.iter().any(|s| b.ends_with(s))
+}
+
+pub(super) fn is_salutation(block: &str) -> bool {
+    let Some(name) = block.strip_suffix('：') else {
+        return false;
+    };
+    let n = name.chars().count();
+    (1..=30).contains(&n)
+        && !name.contains(['：', '《', '，', '。'])
+        && !name.chars().any(|c| c.is_ascii_digit())
+        && ["日期", "时间", "字号", "来源", "发布", "标题", "索引"]
+            .iter()
+            .all(|w| !name.contains(w))
+}
+
+impl Layout {
+    pub(super) fn of(blocks: &[String]) -> Layout {
+        let head = blocks.len().min(8);
+        let salutation = (0..head).find(|&i| is_salutation(&blocks[i]));
+        let intro = (0..head).find(|&i| {
+            let b = &blocks[i];
+            ["答复如下", "现答复", "收悉", "答复如下"]
+                .iter()
+                .any(|w| b.contains(w))
+        });
+        let date_line = (0..blocks.len())
+            .rev()
+            .find(|&i| parse_date_line(&blocks[i]).is_some() && intro.is_none_or(|s| i > s));
+        let signature = date_line
+            .and_then(|d| d.checked_sub(1))
+            .filter(|&s| is_org_line(&blocks[s]) && intro.is_none_or(|i| s > i))
+            .map(|mut s| {
+                // A joint reply signs with several organisations: the first one leads.
+                while s > 0 && is_org_line(&blocks[s - 1]) {
+                    s -= 1;
+                }
+                s
+            });
+        let body_end = signature.or(date_line).unwrap_or(blocks.len());
+        let body_start = match (intro, salutation) {
+            (Some(i), _) => i + 1,
+            (None, Some(s)) => s + 1,
+            (None, None) => 0,
+        };
+        let intro_rest = intro.and_then(|i| {
+            let b = &blocks[i];
+            let at = b.find("如下：").map(|p| p + "如下：".len())?;
+            let rest = b[at..].trim();
+            (!rest.is_empty()).then(|| rest.to_owned())
+        });
+        Layout {
+            salutation,
+            body_start,
+            body_end,
+            date_line,
+            signature,
+            intro_rest,
+        }
+    }
+}
+
+/// The first 《…》 that names a proposal.
+pub(super) fn find_title(blocks: &[String]) -> Option<String> {
+    blocks.iter().find_map(|b| {
+        b.split('《').skip(1).find_map(|part| {
+            let inner = &part[..part.find('》')?];
+            let proposal = inner.starts_with("关于")
+                && ["建议", "提案", "议案"].iter().any(|w| inner.ends_with(w));
+            proposal.then(|| inner.to_owned())
+        })
+    })
+}
+
+/// "省政协第十三届三次会议", "省十四届人大一次会议": walk back from 会议 to a boundary.
+pub(super) fn find_session(blocks: &[String]) -> Option<String> {
+    blocks.iter().take(12).find_map(|b| {
+        b.match_indices("会议").find_map(|(at, _)| {
+            let before = &b[..at];
+            let start = before
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !is_cjk(*c) || "在于的是与和及".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let session = &b[start..at + "会议".len()];
+            let n = session.chars().count();
+            (session.contains('届') && (6..=40).contains(&n)).then(|| session.to_owned())
+        })
+    })
+}
+
+/// "第20230697号" → "20230697".
+pub(super) fn find_number(blocks: &[String]) -> Option<String> {
+    blocks.iter().take(12).find_map(|b| {
+        b.match_indices('第').find_map(|(at, _)| {
+            let rest = &b[at + '第'.len_utf8()..];
+            let n = run_len(rest, |c| c.is_ascii_alphanumeric() || c == '-', 20);
+            let num = &rest[..n];
+            (num.chars().any(|c| c.is_ascii_digit()) && rest[n..].starts_with('号'))
+                .then(|| num.to_owned())
+        })
+    })
+}
+
+/// "日期：2023-08-02" in a web page's header, when the letter has no date line.
+pub(super) fn header_date(blocks: &[String]) -> Option<(i32, u32, u32)> {
+    blocks.iter().take(8).find_map(|b| {
+        ["日期：", "发布时间：", "发布日期：", "时间："]
+            .iter()
+            .find_map(|label| {
+                let at = b.find(label)? + label.len();
+                let rest = &b[at..];
+                parse_iso_date(rest).or_else(|| parse_cn_date(rest).map(|(d, _)| d))
+            })
+    })
+}
+
+/// The replying unit from the letter head: "吉林省科学技术厅关于…的答复" or a lone name.
+pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
+    let end = layout
+        .salutation
+        .or(layout.body_start.checked_sub(1))
+        .unwrap_or(0);
+    blocks[..end.min(blocks.len())].iter().find_map(|b| {
+        if is_org_line(b) {
+            return Some(b.clone());
+        }
+        let at = b.find("关于")?;
+        let name = &b[..at];
+        body_like(name).then(|| name.to_owned())
+    })
+}
+
+pub(super) fn read_letter(
+    blocks: &[String],
+    layout: &Layout,
+    warnings: &mut Vec<String>,
+) -> LetterDraft {
+    let proposer = layout.salutation.map(|i| {
+        let name = blocks[i].trim_end_matches('：');
+        name.strip_prefix("尊敬的").unwrap_or(name).to_owned()
+    });
+    let replied_by = layout
+        .signature
+        .map(|i| {
+            blocks[i]
+                .trim_end_matches(['（', '）', '盖', '章'])
+                .to_owned()
+        })
+        .or_else(|| header_org(blocks, layout));
+    if replied_by.is_none() {
+        warnings.push(
+            "no signature naming the replying unit was found; promises without a subject need an owner"
+                .to_owned(),
+        );
+    }
+    let replied_on = layout
+        .date_line
+        .and_then(|i| parse_date_line(&blocks[i]))
+        .or_else(|| header_date(blocks));
+    if replied_on.is_none() {
+        warnings
+            .push("no reply date was found; relative deadlines (年内) are not dated".to_owned());
+    }
+    LetterDraft {
+        title: find_title(blocks),
+        proposer,
+        session: find_session(blocks),
+        number: find_number(blocks),
+        replied_by,
+        replied_on,
+    }
+}

@@ -1,0 +1,688 @@
+//! Drafts a commitments file from a reply letter; pure: never reads files or the clock.
+//!
+//! The pipeline, one file per stage:
+//! [`formats`] (bytes → text: plain text in any common encoding, .docx, PDF, OFD, HTML) →
+//! [`normalise`] (width, traditional characters, PDF spacing, broken lines) →
+//! [`layout`] (paragraphs, headings, the letter's own fields) →
+//! [`promises`] (next-steps regions and future-tense promises) →
+//! [`owners`] (who acts: subjects, coordination, self-references, short names) →
+//! [`dates`] (deadlines) → [`draft`] (TOML, JSON, summary).
+//! Everything here is heuristic: the TOML says so and flags what a reviewer should check.
+#![forbid(unsafe_code)]
+
+pub mod dates;
+pub mod draft;
+pub mod formats;
+pub mod layout;
+pub mod normalise;
+pub mod owners;
+pub mod promises;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+pub use self::formats::{Format, decode, decode_as};
+#[allow(clippy::wildcard_imports)]
+use self::{dates::*, layout::*, normalise::*, owners::*, promises::*};
+
+// ───────────────────────────── public API ─────────────────────────────
+
+/// How to name and resolve what the letter mentions.
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    /// Prefix for ids: commitments get `{prefix}-1`, `{prefix}-2`…, the letter gets id `{prefix}`.
+    pub prefix: &'a str,
+    /// Resolves a department name as written in the letter (e.g. "吉林省科学技术厅", "省财政厅", "发改委") to a
+    /// configured department key (e.g. "省科技厅"); None when not configured. When `None` is passed as the
+    /// whole resolver, names are kept as written and no "# check" comment is emitted.
+    // Spelled out rather than behind an alias so callers see the plain closure type.
+    #[allow(clippy::type_complexity)]
+    pub resolve: Option<&'a dyn Fn(&str) -> Option<String>>,
+}
+
+impl fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("prefix", &self.prefix)
+            .field("resolve", &self.resolve.map(|_| "<fn>"))
+            .finish()
+    }
+}
+
+/// What the importer read out of one letter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub letter: LetterDraft,
+    pub commitments: Vec<CommitmentDraft>,
+    /// Things the reviewer should know about the whole letter (missing signature, date…).
+    pub warnings: Vec<String>,
+}
+
+/// The `[letter]` table; `None` means "not found in the text" and the key is omitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetterDraft {
+    pub title: Option<String>,
+    pub proposer: Option<String>,
+    pub session: Option<String>,
+    pub number: Option<String>,
+    pub replied_by: Option<String>,
+    pub replied_on: Option<(i32, u32, u32)>,
+}
+
+/// One `[[commitment]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitmentDraft {
+    pub topic: Option<String>,
+    pub owner: String,
+    /// True when the resolver knew the owner.
+    pub owner_resolved: bool,
+    pub co_owners: Vec<String>,
+    pub text: String,
+    pub due: Option<(i32, u32, u32)>,
+    /// The original sentence span, cleaned to one line.
+    pub source: String,
+    /// Why a reviewer should look twice, if the heuristics were unsure.
+    pub low_confidence: Option<String>,
+}
+
+/// Why a letter could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    Empty,
+    /// Bytes that are no text in any encoding we know and no document format either.
+    Binary,
+    /// A format we recognise but do not read (old binary .doc, a zip of something else).
+    Unsupported(String),
+    /// A .docx, OFD, zip or PDF whose structure is broken.
+    Damaged {
+        format: String,
+        detail: String,
+    },
+    /// A PDF with pages but no text layer: a scan.
+    ScannedPdf,
+    /// A well-formed document with no text in it.
+    NoText(String),
+    /// Neither a next-steps section nor any sentence promising future work.
+    NoCommitments,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::Empty => f.write_str("the letter is empty; nothing to import"),
+            ImportError::Binary => f.write_str(
+                "the letter is neither text (utf-8, utf-16, gb18030/gbk) nor a .docx, .pdf, .ofd or .html document; it looks like a binary file",
+            ),
+            ImportError::Unsupported(what) => write!(f, "the letter is {what}"),
+            ImportError::Damaged { format, detail } => {
+                write!(f, "the {format} file is damaged or incomplete: {detail}")
+            }
+            ImportError::ScannedPdf => f.write_str(
+                "the pdf has no text layer (a scanned image?); run it through OCR first (e.g. `ocrmypdf -l chi_sim in.pdf out.pdf`) or import the office's text copy",
+            ),
+            ImportError::NoText(format) => write!(f, "the {format} document holds no text"),
+            ImportError::NoCommitments => f.write_str(
+                "no commitment found: no next-steps section (下一步工作, 下一步打算, 工作打算, 今后工作, 解决措施…) and no sentence promising future work (我局将…, 计划…, 拟…, 力争…)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Reads a reply letter and drafts its commitments.
+pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
+    let blocks = paragraphs(text);
+    if blocks.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    let layout = Layout::of(&blocks);
+    let mut warnings = Vec::new();
+    let letter_raw = read_letter(&blocks, &layout, &mut warnings);
+    let mut walker = Walker::new(&letter_raw, options);
+    for block in &blocks[layout.body_start.min(layout.body_end)..layout.body_end] {
+        walker.block(block);
+    }
+    if let Some(rest) = &layout.intro_rest {
+        // Rare: the whole letter body sits on the intro line after "现答复如下：".
+        if layout.body_start >= layout.body_end {
+            walker.block(rest);
+        }
+    }
+    if !walker.region_seen && walker.items.is_empty() {
+        return Err(ImportError::NoCommitments);
+    }
+    if walker.items.is_empty() {
+        warnings.push("a next-steps section was found but no commitment in it".to_owned());
+    }
+    let reply_year = letter_raw.replied_on.map(|d| d.0);
+    let commitments = walker
+        .items
+        .into_iter()
+        .map(|item| item.finish(reply_year, &mut warnings))
+        .collect();
+    let mut letter = letter_raw;
+    if let Some(name) = &letter.replied_by {
+        letter.replied_by = Some(resolve(name, options).0);
+    }
+    Ok(Draft {
+        letter,
+        commitments,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::expect;
+
+    const SEED: &str = include_str!("../../tests/letters/000_0793bff3c028bd39.txt");
+    const HUBEI: &str = include_str!("../../tests/letters/01-hubei-wjw-xianning-health.txt");
+    const NEIMENGGU: &str =
+        include_str!("../../tests/letters/03-neimenggu-wjw-mongolian-medicine.txt");
+
+    fn jilin(name: &str) -> Option<String> {
+        match name {
+            "吉林省科学技术厅" | "科技厅" | "省科技厅" => {
+                Some("省科技厅".to_owned())
+            }
+            "省财政厅" => Some("省财政厅".to_owned()),
+            "省人社厅" => Some("省人社厅".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn plain() -> Options<'static> {
+        Options {
+            prefix: "t",
+            resolve: None,
+        }
+    }
+
+    fn draft(text: &str) -> Draft {
+        match import(text, &plain()) {
+            Ok(d) => d,
+            Err(e) => panic!("import failed: {e}"),
+        }
+    }
+
+    fn owners(d: &Draft) -> Vec<&str> {
+        d.commitments.iter().map(|c| c.owner.as_str()).collect()
+    }
+
+    fn assert_valid_toml(toml_text: &str) {
+        if let Err(e) = toml_text.parse::<toml::Table>() {
+            panic!("invalid TOML: {e}\n{toml_text}");
+        }
+    }
+
+    fn no_space_between_cjk(s: &str) -> bool {
+        let chars: Vec<char> = s.chars().collect();
+        chars
+            .windows(3)
+            .all(|w| !(w[1] == ' ' && is_wide(w[0]) && is_wide(w[2])))
+    }
+
+    // ── the real letters ──
+
+    #[test]
+    fn seed_letter_yields_six_commitments() {
+        let resolver = jilin;
+        let options = Options {
+            prefix: "jl-2025-ai",
+            resolve: Some(&resolver),
+        };
+        let d = import(SEED, &options).expect("seed imports");
+        assert_eq!(
+            owners(&d),
+            [
+                "省科技厅",
+                "省科技厅",
+                "省财政厅",
+                "省科技厅",
+                "省科技厅",
+                "省人社厅"
+            ]
+        );
+        assert!(d.commitments.iter().all(|c| c.owner_resolved));
+        assert!(
+            d.commitments[0]
+                .text
+                .contains("持续组织实施人工智能领域科技攻关")
+        );
+        assert!(d.commitments.iter().all(|c| no_space_between_cjk(&c.text)));
+        assert!(d.commitments.iter().all(|c| c.due.is_none()));
+        let l = &d.letter;
+        assert_eq!(
+            l.title.as_deref(),
+            Some("关于推动我省通用人工智能产业发展的建议")
+        );
+        assert_eq!(l.proposer.as_deref(), Some("民革省委会"));
+        assert_eq!(l.session.as_deref(), Some("省政协第十三届三次会议"));
+        assert_eq!(l.replied_by.as_deref(), Some("省科技厅"));
+        assert_eq!(l.replied_on, Some((2025, 5, 23)));
+        let toml_text = d.to_toml(&options);
+        assert_valid_toml(&toml_text);
+        expect![[r##"
+            # Drafted by `followup import` from a reply letter; review every commitment before use.
+            [letter]
+            id = "jl-2025-ai"
+            title = "关于推动我省通用人工智能产业发展的建议"
+            session = "省政协第十三届三次会议"
+            proposer = "民革省委会"
+            replied_by = "省科技厅"
+            replied_on = 2025-05-23
+
+            # 原文: 一是持续组织实施人工智能领域科技攻关，推进第二批聚力攻坚专项取得技术突破，将人工智能领域关键技术列入省科技发展计划予以重点支持，布局一批重点研发项目。
+            [[commitment]]
+            id = "jl-2025-ai-1"
+            topic = "强化通用人工智能技术的创新能力，锻造技术长板"
+            owner = "省科技厅"
+            co_owners = []
+            text = "持续组织实施人工智能领域科技攻关，推进第二批聚力攻坚专项取得技术突破，将人工智能领域关键技术列入省科技发展计划予以重点支持，布局一批重点研发项目。"
+            status = "open"
+
+            # 原文: 二是优化布局人工智能科技创新平台，鼓励高校院所和企业积极申报省重点实验室和省科技创新中心，梳理研究内容，整合创新资源，与时俱进、因地制宜开展科技攻关。
+            [[commitment]]
+            id = "jl-2025-ai-2"
+            topic = "强化通用人工智能技术的创新能力，锻造技术长板"
+            owner = "省科技厅"
+            co_owners = []
+            text = "优化布局人工智能科技创新平台，鼓励高校院所和企业积极申报省重点实验室和省科技创新中心，梳理研究内容，整合创新资源，与时俱进、因地制宜开展科技攻关。"
+            status = "open"
+
+            # 原文: 省财政厅将持续安排出资扩大基金规模，指导基金管理机构提升管理效能，聚焦七大领域开展投资，积极配合行业部门，支持人工智能项目（子基金）的挖掘，进行市场化论证，提供股权投资服务。
+            [[commitment]]
+            id = "jl-2025-ai-3"
+            topic = "充分发挥创新创业基金等政策性基金的引导作用"
+            owner = "省财政厅"
+            co_owners = []
+            text = "省财政厅将持续安排出资扩大基金规模，指导基金管理机构提升管理效能，聚焦七大领域开展投资，积极配合行业部门，支持人工智能项目（子基金）的挖掘，进行市场化论证，提供股权投资服务。"
+            status = "open"
+
+            # 原文: 在加强国际合作与交流方面，省科技厅将深化与“一带一路”沿线国家以及欧美等发达国家在人工智能领域关键技术上的合作，积极争取科技部国家重点研发计划专项支持，通过省科技发展计划择优支持一批人工智能领域的国际科技合作项目。
+            [[commitment]]
+            id = "jl-2025-ai-4"
+            topic = "加强国际合作与交流，引进和培养高水平人才"
+            owner = "省科技厅"
+            co_owners = []
+            text = "在加强国际合作与交流方面，省科技厅将深化与“一带一路”沿线国家以及欧美等发达国家在人工智能领域关键技术上的合作，积极争取科技部国家重点研发计划专项支持，通过省科技发展计划择优支持一批人工智能领域的国际科技合作项目。"
+            status = "open"
+
+            # 原文: 在引进和培养高水平人才方面，省科技厅将加快健全有利于科技人才脱颖而出的选拔培养机制，打造高端科技人才储备新路径，打好科技人才抢战，造就规模宏大的青年科技人才队伍。
+            [[commitment]]
+            id = "jl-2025-ai-5"
+            topic = "加强国际合作与交流，引进和培养高水平人才"
+            owner = "省科技厅"
+            co_owners = []
+            text = "在引进和培养高水平人才方面，省科技厅将加快健全有利于科技人才脱颖而出的选拔培养机制，打造高端科技人才储备新路径，打好科技人才抢战，造就规模宏大的青年科技人才队伍。"
+            status = "open"
+
+            # 原文: 省人社厅将重点深化人才发展体制机制改革，强化部门协同联动，依托“吉聚人才”等品牌活动，加大人工智能领域招才引智力度，鼓励支持人工智能企业建设博士后工作站等产学研平台，促进人才链与创新链深度融合。
+            [[commitment]]
+            id = "jl-2025-ai-6"
+            topic = "加强国际合作与交流，引进和培养高水平人才"
+            owner = "省人社厅"
+            co_owners = []
+            text = "省人社厅将重点深化人才发展体制机制改革，强化部门协同联动，依托“吉聚人才”等品牌活动，加大人工智能领域招才引智力度，鼓励支持人工智能企业建设博士后工作站等产学研平台，促进人才链与创新链深度融合。"
+            status = "open"
+        "##]].assert_eq(&toml_text);
+        expect!["6 commitments: 省科技厅 ×4, 省财政厅, 省人社厅"].assert_eq(&d.summary());
+    }
+
+    #[test]
+    fn seed_letter_without_resolver_keeps_names_as_written() {
+        let d = draft(SEED);
+        assert_eq!(d.letter.replied_by.as_deref(), Some("吉林省科学技术厅"));
+        assert_eq!(
+            owners(&d),
+            [
+                "吉林省科学技术厅",
+                "吉林省科学技术厅",
+                "省财政厅",
+                "省科技厅",
+                "省科技厅",
+                "省人社厅"
+            ]
+        );
+        let toml_text = d.to_toml(&plain());
+        assert!(!toml_text.contains("# check"));
+        assert_valid_toml(&toml_text);
+    }
+
+    #[test]
+    fn seed_letter_with_partial_resolver_flags_unknown_owners() {
+        let resolver = |n: &str| (n == "省财政厅").then(|| "省财政厅".to_owned());
+        let options = Options {
+            prefix: "p",
+            resolve: Some(&resolver),
+        };
+        let d = import(SEED, &options).expect("seed imports");
+        assert_eq!(d.letter.replied_by.as_deref(), Some("吉林省科学技术厅"));
+        let toml_text = d.to_toml(&options);
+        let checks = toml_text
+            .matches("# check: owner not among configured departments")
+            .count();
+        assert_eq!(checks, 5);
+    }
+
+    #[test]
+    fn hubei_letter_yields_one_joint_commitment_in_simplified_chinese() {
+        let d = draft(HUBEI);
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        let c = &d.commitments[0];
+        assert_eq!(c.owner, "省发改委");
+        assert_eq!(c.co_owners, ["省卫健委"]);
+        assert_eq!(
+            c.text,
+            "省发改委、省卫健委将积极与国家相关部委沟通汇报中央预算内投资补助等相关事项，保障该项目顺利实施。"
+        );
+        assert_eq!(c.topic.as_deref(), Some("成功争取国家区域医疗中心落户咸宁"));
+        let l = &d.letter;
+        assert_eq!(
+            l.title.as_deref(),
+            Some("关于支持咸宁加快大健康产业发展的建议")
+        );
+        assert_eq!(l.proposer.as_deref(), Some("刘复兴代表"));
+        assert_eq!(l.session.as_deref(), Some("省十四届人大一次会议"));
+        assert_eq!(l.number.as_deref(), Some("20230697"));
+        assert_eq!(l.replied_on, Some((2023, 8, 2)));
+        let toml_text = d.to_toml(&plain());
+        for trad in ["發", "衛", "將", "關", "會", "屆", "號", "復"] {
+            assert!(!toml_text.contains(trad), "{trad} left in\n{toml_text}");
+        }
+        assert_valid_toml(&toml_text);
+    }
+
+    #[test]
+    fn neimenggu_letter_yields_the_two_expected_commitments() {
+        let d = draft(NEIMENGGU);
+        assert_eq!(owners(&d), ["自治区卫生健康委", "自治区卫生健康委"]);
+        assert!(
+            d.commitments[0]
+                .text
+                .starts_with("将回顾总结《内蒙古自治区蒙医药振兴行动计划》")
+        );
+        assert!(d.commitments[0].low_confidence.is_some());
+        assert!(
+            d.commitments[1]
+                .text
+                .contains("将继续以《内蒙古自治区蒙医药振兴行动计划》为依据")
+        );
+        assert!(d.commitments[1].low_confidence.is_none());
+        let l = &d.letter;
+        assert_eq!(l.replied_by.as_deref(), Some("内蒙古自治区卫生健康委员会"));
+        assert_eq!(l.replied_on, Some((2020, 9, 27)));
+        assert_eq!(
+            l.session.as_deref(),
+            Some("政协内蒙古自治区第十二届委员会第三次会议")
+        );
+        assert_eq!(l.proposer, None);
+        let resolver = |n: &str| n.contains("卫生健康委").then(|| "自治区卫健委".to_owned());
+        let options = Options {
+            prefix: "nm",
+            resolve: Some(&resolver),
+        };
+        let d = import(NEIMENGGU, &options).expect("imports");
+        assert_eq!(owners(&d), ["自治区卫健委", "自治区卫健委"]);
+        assert_eq!(d.letter.replied_by.as_deref(), Some("自治区卫健委"));
+        assert_valid_toml(&d.to_toml(&options));
+        expect![[r#"
+            2 commitments: 自治区卫健委 ×2
+              check #1 (自治区卫健委): found outside the next-steps section; confirm it is a promise"#]].assert_eq(&d.summary());
+    }
+
+    // ── synthetic letters ──
+
+    #[test]
+    fn heading_next_steps_with_yishi_ershi_and_a_year_end_deadline() {
+        let d = draft(
+            "省政协：\n你单位提出的《关于加快数字乡村建设的提案》收悉，现答复如下：\n\
+             一、工作进展\n我厅已完成全省数字乡村试点评估。目前，二期工程正抓紧实施。\n\
+             二、下一步工作\n一是加快建设农村宽带网络，2025年底前实现行政村全覆盖；二是持续推进数字乡村试点。\n\
+             吉林省农业农村厅\n2025年3月1日\n",
+        );
+        assert_eq!(owners(&d), ["吉林省农业农村厅", "吉林省农业农村厅"]);
+        let c = &d.commitments;
+        assert_eq!(
+            c[0].text,
+            "加快建设农村宽带网络，2025年底前实现行政村全覆盖。"
+        );
+        assert_eq!(c[0].due, Some((2025, 12, 31)));
+        assert_eq!(c[1].text, "持续推进数字乡村试点。");
+        assert_eq!(c[1].due, None);
+        assert_eq!(d.letter.proposer.as_deref(), Some("省政协"));
+        assert!(d.commitments.iter().all(|c| !c.text.contains("正抓紧")));
+    }
+
+    #[test]
+    fn inline_next_steps_half_width_traditional_and_this_year() {
+        let d = draft(
+            "張三委員:\n您提出的《關于加強養老服務的建議》收悉,現答復如下:\n\
+             我廳高度重視養老服務工作。下一步,我廳將會同省財政廳加快建設社區養老服務中心,年內完成選址。\n\
+             湖北省民政廳\n2024年6月5日\n",
+        );
+        assert_eq!(d.letter.proposer.as_deref(), Some("张三委员"));
+        assert_eq!(d.letter.title.as_deref(), Some("关于加强养老服务的建议"));
+        assert_eq!(d.letter.replied_by.as_deref(), Some("湖北省民政厅"));
+        assert_eq!(d.commitments.len(), 1);
+        let c = &d.commitments[0];
+        assert_eq!(c.owner, "湖北省民政厅");
+        assert_eq!(c.co_owners, ["省财政厅"]);
+        assert_eq!(
+            c.text,
+            "我厅将会同省财政厅加快建设社区养老服务中心，年内完成选址。"
+        );
+        assert_eq!(c.due, Some((2024, 12, 31)));
+    }
+
+    #[test]
+    fn xiabu_heading_with_both_paren_widths_and_month_end() {
+        let d = draft(
+            "李四代表：\n您提出的建议收悉，现答复如下：\n下步工作打算\n\
+             (一)加强人才培养。省教育厅将扩大招生规模。\n\
+             （二）完善政策。省人社厅将出台配套政策，6月底前印发。\n\
+             吉林省人民政府办公厅\n2024年3月8日\n",
+        );
+        assert_eq!(owners(&d), ["省教育厅", "省人社厅"]);
+        assert_eq!(d.commitments[0].topic.as_deref(), Some("加强人才培养"));
+        assert_eq!(d.commitments[1].topic.as_deref(), Some("完善政策"));
+        assert_eq!(d.commitments[1].due, Some((2024, 6, 30)));
+    }
+
+    #[test]
+    fn xia_yi_jieduan_with_arabic_items_and_an_intro() {
+        let d = draft(
+            "王五委员：\n您提出的提案收悉，现答复如下：\n\
+             下一阶段，我局将重点做好以下工作：\n1、推进智慧交通建设。\n2、县交通运输委员会将加快改革，2026年6月底前完成。\n\
+             长春市交通运输局\n2025年7月1日\n",
+        );
+        assert_eq!(owners(&d), ["长春市交通运输局", "县交通运输委员会"]);
+        assert_eq!(d.commitments[0].text, "推进智慧交通建设。");
+        assert_eq!(d.commitments[1].due, Some((2026, 6, 30)));
+    }
+
+    #[test]
+    fn jinhou_with_aspect_items_and_owner_changes() {
+        let d = draft(
+            "赵六委员：\n您提出的提案收悉，现答复如下：\n\
+             今后，我委将在以下方面加强工作。在医疗服务方面，提升基层服务能力。\
+             在公共卫生方面，市卫健委将完善疾控体系。市财政局将保障经费。\n\
+             长春市卫生健康委员会\n2025年7月1日\n",
+        );
+        assert_eq!(owners(&d), ["长春市卫生健康委员会", "市卫健委", "市财政局"]);
+        assert_eq!(d.commitments[0].text, "在医疗服务方面，提升基层服务能力。");
+    }
+
+    #[test]
+    fn owner_change_within_a_paragraph_splits_commitments() {
+        let d = draft(
+            "(二)下一步工作\n省科技厅将加强科研攻关。省人社厅将引进高端人才，继续完善政策。同时，省科技厅还将建设平台。\n",
+        );
+        assert_eq!(owners(&d), ["省科技厅", "省人社厅", "省科技厅"]);
+        assert_eq!(
+            d.commitments[1].text,
+            "省人社厅将引进高端人才，继续完善政策。"
+        );
+    }
+
+    #[test]
+    fn pdf_spacing_broken_lines_and_page_numbers_are_cleaned() {
+        let d = draft(
+            " 孙七委员： \n\n  您提出的《关于推动 新能源汽车产业 发展的建议》收悉，经认真研究办\n\n\
+             理，现答复如下： \n\n  (二)下一步工作 \n\n\
+             一是加快充电基础设施建设，推动新能源汽 车下乡，进一步扩大省内\n\n  - 2 -\n\n\
+             市场规模，培育一批龙头企业和配套企业。二是持续开展 推广应用。\n\n\
+             吉林省工业和信息化厅 \n\n 2025 年 5 月 23 日 \n",
+        );
+        assert_eq!(
+            d.letter.title.as_deref(),
+            Some("关于推动新能源汽车产业发展的建议")
+        );
+        assert_eq!(d.letter.replied_on, Some((2025, 5, 23)));
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert_eq!(
+            d.commitments[0].text,
+            "加快充电基础设施建设，推动新能源汽车下乡，进一步扩大省内市场规模，培育一批龙头企业和配套企业。"
+        );
+        assert_eq!(d.commitments[1].text, "持续开展推广应用。");
+    }
+
+    #[test]
+    fn progress_statements_are_not_promises() {
+        let err = import(
+            "周八委员：\n您提出的《关于加强河湖治理的建议》收悉，现答复如下：\n\
+             我厅已完成河湖治理专项行动，二期工程正抓紧实施。2024年启动了三期规划。\n\
+             吉林省水利厅\n2025年4月1日\n",
+            &plain(),
+        );
+        assert_eq!(err, Err(ImportError::NoCommitments));
+    }
+
+    #[test]
+    fn no_next_steps_is_an_error_with_a_helpful_message() {
+        let err = import("感谢您的关心。\n此复。\n", &plain()).unwrap_err();
+        assert_eq!(err, ImportError::NoCommitments);
+        assert!(err.to_string().contains("下一步工作"));
+    }
+
+    #[test]
+    fn a_third_partys_plan_is_not_ours() {
+        let d = draft(
+            "一、基本情况\n论坛发布了倡议，计划在传染病防控等领域开展合作。\n\
+             二、下一步工作\n我委将积极对接论坛各方。\n湖北省卫生健康委员会\n2023年8月2日\n",
+        );
+        assert_eq!(owners(&d), ["湖北省卫生健康委员会"]);
+    }
+
+    #[test]
+    fn summary_counts_owners_in_order() {
+        let d = draft(SEED);
+        assert!(
+            d.summary()
+                .starts_with("6 commitments: 吉林省科学技术厅 ×2, 省财政厅, 省科技厅 ×2, 省人社厅")
+        );
+    }
+
+    // ── never panics ──
+
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    const PIECES: [&str; 40] = [
+        "下一步",
+        "下步",
+        "今后",
+        "下一阶段",
+        "工作",
+        "，",
+        "。",
+        "：",
+        "；",
+        ",",
+        ":",
+        "(",
+        ")",
+        "（一）",
+        "一是",
+        "二、",
+        "1、",
+        "1.",
+        "在",
+        "方面，",
+        "省财政厅",
+        "我厅",
+        "将",
+        "继续",
+        "已",
+        "了",
+        "年内",
+        "2025年",
+        "12月底前",
+        "年",
+        "月",
+        "日",
+        "\n",
+        " ",
+        "《关于",
+        "的建议》",
+        "“",
+        "”",
+        "會議",
+        "é",
+    ];
+
+    fn exercise(text: &str) {
+        let resolver = jilin;
+        for options in [
+            plain(),
+            Options {
+                prefix: "f",
+                resolve: Some(&resolver),
+            },
+        ] {
+            if let Ok(d) = import(text, &options) {
+                assert_valid_toml(&d.to_toml(&options));
+                let _ = d.to_json();
+                let _ = d.summary();
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_inputs_never_panic() {
+        let mut rng = Lcg(42);
+        for _ in 0..1000 {
+            let len = rng.below(64);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            if let Ok(text) = decode(&bytes) {
+                exercise(&text);
+            }
+        }
+        for _ in 0..1000 {
+            let n = rng.below(40);
+            let text: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            exercise(&text);
+        }
+        for cut in (0..SEED.len()).step_by(97) {
+            if let Some(prefix) = SEED.get(..cut) {
+                exercise(prefix);
+            }
+        }
+    }
+}

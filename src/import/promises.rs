@@ -1,0 +1,561 @@
+//! Stage 4: promises — walks the paragraphs, tracks next-steps regions and enumerations, and
+//! decides which sentences are future work promised by a named or implied body. Pure.
+
+use super::*;
+
+// ───────────────────────────── tense ─────────────────────────────
+
+/// Words that put an action in the future (or make it a standing duty).
+pub(super) const FUTURE_WORDS: [&str; 15] = [
+    "将",
+    "要",
+    "继续",
+    "持续",
+    "进一步",
+    "加快",
+    "着力",
+    "力争",
+    "争取",
+    "拟",
+    "计划",
+    "下一步",
+    "今后",
+    "逐步",
+    "确保",
+];
+
+/// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
+pub(super) const AFTER_JIANG: [&str; 72] = [
+    "继续",
+    "持续",
+    "进一步",
+    "加快",
+    "加大",
+    "加强",
+    "积极",
+    "认真",
+    "切实",
+    "全力",
+    "大力",
+    "着力",
+    "重点",
+    "不断",
+    "逐步",
+    "适时",
+    "及时",
+    "尽快",
+    "抓紧",
+    "深入",
+    "统筹",
+    "会同",
+    "联合",
+    "协调",
+    "配合",
+    "指导",
+    "督促",
+    "推动",
+    "推进",
+    "组织",
+    "开展",
+    "研究",
+    "回顾",
+    "总结",
+    "做好",
+    "抓好",
+    "落实",
+    "完善",
+    "建立",
+    "健全",
+    "制定",
+    "出台",
+    "修订",
+    "启动",
+    "实施",
+    "争取",
+    "支持",
+    "鼓励",
+    "引导",
+    "探索",
+    "优化",
+    "提升",
+    "强化",
+    "深化",
+    "扩大",
+    "围绕",
+    "按照",
+    "结合",
+    "根据",
+    "以",
+    "在",
+    "把",
+    "对",
+    "进行",
+    "予以",
+    "主动",
+    "努力",
+    "力争",
+    "密切",
+    "充分",
+    "坚持",
+    "严格",
+];
+
+pub(super) fn has_future(s: &str) -> bool {
+    FUTURE_WORDS.iter().any(|w| s.contains(w))
+}
+
+/// 了 as a completed-action marker, not inside 了解/为了/除了.
+pub(super) fn has_perfective_le(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        c == '了'
+            && i > 0
+            && !"为除罢不得".contains(chars[i - 1])
+            && chars.get(i + 1).is_none_or(|n| *n != '解')
+    })
+}
+
+/// Statements of what has been or is being done: "已完成", "正抓紧实施", "启动了", "2022年".
+pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
+    let progress = [
+        "已",
+        "正在",
+        "正抓紧",
+        "正积极",
+        "目前正",
+        "截至",
+        "先后",
+        "业已",
+        "累计",
+    ];
+    let done =
+        progress.iter().any(|w| s.contains(w)) && !s.contains("已有基础") && !s.contains("而已");
+    done || has_perfective_le(s) || mentions_past_year(s, reply_year)
+}
+
+pub(super) fn mentions_past_year(s: &str, reply_year: Option<i32>) -> bool {
+    let Some(reply) = reply_year else {
+        return false;
+    };
+    s.match_indices('年').any(|(at, _)| {
+        let before = &s[..at];
+        let digits = before
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .count();
+        digits == 4
+            && before[before.len() - 4..]
+                .parse::<i32>()
+                .is_ok_and(|y| y < reply)
+            && !s[at..].starts_with("年以来")
+    })
+}
+
+pub(super) const CLOSINGS: [&str; 16] = [
+    "感谢",
+    "衷心感谢",
+    "再次感谢",
+    "非常感谢",
+    "欢迎",
+    "此复",
+    "特此",
+    "以上答复",
+    "如有",
+    "如对",
+    "联系人",
+    "联系电话",
+    "恳请",
+    "希望您",
+    "敬请",
+    "请继续",
+];
+
+pub(super) fn is_closing(s: &str) -> bool {
+    starts_with_any(s, &CLOSINGS).is_some()
+}
+
+/// "下一步，", "今后一个时期，", "下一步工作中，" at the start; returns its byte length.
+pub(super) fn next_steps_marker(s: &str) -> Option<usize> {
+    let m = starts_with_any(s, &MARKERS)?;
+    let rest = &s[m.len()..];
+    let comma = rest
+        .char_indices()
+        .take(10)
+        .find(|(_, c)| *c == '，')
+        .map(|(i, _)| i + '，'.len_utf8());
+    // Only eat up to the comma when what lies between is a time phrase, not the promise.
+    let phrase_ok = |end: usize| !rest[..end].contains(['将', '要']);
+    Some(m.len() + comma.filter(|&e| phrase_ok(e)).unwrap_or(0))
+}
+
+/// "在加强国际合作与交流方面，" at the start; returns its byte length.
+pub(super) fn aspect_prefix(s: &str) -> Option<usize> {
+    let rest = s.strip_prefix('在')?;
+    let at = rest.find("方面，")?;
+    (rest[..at].chars().count() <= 30 && !rest[..at].contains('。'))
+        .then(|| '在'.len_utf8() + at + "方面，".len())
+}
+
+// ───────────────────────────── finding promises ─────────────────────────────
+
+/// Splits a paragraph into sentences (at 。！？；：) and before inline enumerations that
+/// follow a comma ("…，二是…").
+pub(super) fn segments(text: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut cuts = vec![0];
+    let mut k = 0;
+    while k < chars.len() {
+        let (i, c) = chars[k];
+        if TERMINAL.contains(c) {
+            let mut end = i + c.len_utf8();
+            while k + 1 < chars.len() && "”’）".contains(chars[k + 1].1) {
+                k += 1;
+                end = chars[k].0 + chars[k].1.len_utf8();
+            }
+            cuts.push(end);
+        } else if c == '，' {
+            let after = &text[i + c.len_utf8()..];
+            let inline_enum = after.starts_with(|c: char| CN_DIGITS.contains(c) || c == '第')
+                && ordinal(after).is_some_and(|o| o.level == 6);
+            if inline_enum {
+                cuts.push(i + c.len_utf8());
+            }
+        }
+        k += 1;
+    }
+    cuts.push(text.len());
+    cuts.windows(2)
+        .map(|w| text[w[0]..w[1]].trim())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+pub(super) struct Frame {
+    pub(super) level: u8,
+    pub(super) kind: HeadKind,
+    pub(super) text: String,
+}
+
+/// A promise being assembled from one or more sentences.
+pub(super) struct Item {
+    pub(super) topic: Option<String>,
+    pub(super) owner: String,
+    pub(super) owner_resolved: bool,
+    pub(super) co_owners: Vec<String>,
+    pub(super) text: String,
+    pub(super) source: String,
+    pub(super) low_confidence: Vec<String>,
+}
+
+impl Item {
+    pub(super) fn finish(
+        self,
+        reply_year: Option<i32>,
+        warnings: &mut Vec<String>,
+    ) -> CommitmentDraft {
+        let mut text = self.text.trim().to_owned();
+        if text.ends_with(['；', '，', '、']) {
+            text.pop();
+            text.push('。');
+        }
+        let mut low = self.low_confidence;
+        if text.chars().count() > 300 {
+            low.push("long item; it may hold several promises".to_owned());
+        }
+        let relative = ["年内", "年底", "月底"].iter().any(|w| text.contains(w));
+        let due = find_due(&text, reply_year);
+        if due.is_none() && relative && reply_year.is_none() {
+            warnings.push(format!(
+                "a deadline relative to the reply year was not dated: {}",
+                clip(&text, 30)
+            ));
+        }
+        CommitmentDraft {
+            topic: self.topic,
+            owner: self.owner,
+            owner_resolved: self.owner_resolved,
+            co_owners: self.co_owners,
+            text,
+            due,
+            source: self.source,
+            low_confidence: (!low.is_empty()).then(|| low.join("; ")),
+        }
+    }
+}
+
+pub(super) fn clip(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+/// Whom a promise belongs to, after resolution.
+pub(super) struct Owner {
+    pub(super) name: String,
+    pub(super) resolved: bool,
+    pub(super) co: Vec<String>,
+    pub(super) low: Option<String>,
+}
+
+pub(super) struct Walker<'o, 'a> {
+    pub(super) options: &'o Options<'a>,
+    /// The replying unit as written in the letter.
+    pub(super) replying: Option<String>,
+    pub(super) reply_year: Option<i32>,
+    pub(super) stack: Vec<Frame>,
+    /// An inline "下一步，…" region ends at a heading of this level or higher (-1: never).
+    pub(super) inline_until: Option<i16>,
+    pub(super) region_seen: bool,
+    /// The subject of an intro such as "下一步，省卫健委将重点做好以下工作：".
+    pub(super) default_owner: Option<Subject>,
+    /// The item that a sentence without its own ordinal or subject continues.
+    pub(super) current: Option<usize>,
+    pub(super) items: Vec<Item>,
+}
+
+impl<'o, 'a> Walker<'o, 'a> {
+    pub(super) fn new(letter: &LetterDraft, options: &'o Options<'a>) -> Self {
+        Walker {
+            options,
+            replying: letter.replied_by.clone(),
+            reply_year: letter.replied_on.map(|d| d.0),
+            stack: Vec::new(),
+            inline_until: None,
+            region_seen: false,
+            default_owner: None,
+            current: None,
+            items: Vec::new(),
+        }
+    }
+
+    pub(super) fn in_region(&self) -> bool {
+        self.inline_until.is_some() || self.stack.iter().any(|f| f.kind == HeadKind::NextSteps)
+    }
+
+    pub(super) fn in_progress(&self) -> bool {
+        self.stack.iter().any(|f| f.kind == HeadKind::Progress)
+    }
+
+    pub(super) fn topic(&self) -> Option<String> {
+        self.stack
+            .iter()
+            .rev()
+            .find(|f| f.kind == HeadKind::Topic)
+            .map(|f| topic_of(&f.text))
+    }
+
+    pub(super) fn block(&mut self, block: &str) {
+        self.current = None;
+        match as_heading(block) {
+            Some(h) => {
+                self.heading(h.level, h.kind, h.text);
+                if let Some(rest) = h.rest {
+                    self.content(&rest);
+                }
+            }
+            None => self.content(block),
+        }
+    }
+
+    pub(super) fn heading(&mut self, level: u8, kind: HeadKind, text: String) {
+        self.stack.retain(|f| f.level < level);
+        if self.inline_until.is_some_and(|lim| i16::from(level) <= lim) {
+            self.inline_until = None;
+        }
+        if kind == HeadKind::NextSteps {
+            self.region_seen = true;
+        }
+        self.stack.push(Frame { level, kind, text });
+        self.default_owner = None;
+        self.current = None;
+    }
+
+    pub(super) fn content(&mut self, text: &str) {
+        for seg in segments(text) {
+            self.segment(seg);
+        }
+    }
+
+    pub(super) fn segment(&mut self, seg: &str) {
+        let ord = ordinal(seg);
+        let body = &seg[ord.map_or(0, |o| o.len)..];
+        if is_closing(body) {
+            return;
+        }
+        let lead = skip_connectors(body);
+        let probe = &body[lead..];
+        let stripped = next_steps_marker(probe).map(|len| lead + len);
+        let after_subject_marker =
+            parse_subject(probe).is_some_and(|s| next_steps_marker(&probe[s.end..]).is_some());
+        if (stripped.is_some() || after_subject_marker) && !self.in_region() {
+            self.region_seen = true;
+            let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
+            self.inline_until = Some(deepest);
+            self.current = None;
+        }
+        if self.in_region() {
+            let text = &body[stripped.unwrap_or(0)..];
+            self.region_segment(seg, ord.is_some(), text);
+        } else if !self.in_progress() {
+            self.outside_segment(seg);
+        }
+    }
+
+    pub(super) fn region_segment(&mut self, seg: &str, numbered: bool, text: &str) {
+        let text = text.trim();
+        if text.is_empty() || text.chars().all(|c| is_cjk_punct(c) || c.is_whitespace()) {
+            return;
+        }
+        if is_intro(text) {
+            self.default_owner = parse_subject(text);
+            self.current = None;
+            return;
+        }
+        if has_past(text, self.reply_year) && !has_future(text) {
+            return;
+        }
+        let aspect = aspect_prefix(text);
+        let after_aspect = &text[aspect.unwrap_or(0)..];
+        let subject = parse_subject(after_aspect).or_else(|| later_subject(after_aspect));
+        let owner = self.owner_of(subject.as_ref());
+        let explicit = subject.as_ref().is_some_and(|s| !s.bodies.is_empty());
+        let continues = self.current.and_then(|i| self.items.get(i)).filter(|item| {
+            !numbered && aspect.is_none() && !(explicit && item.owner != owner.name)
+        });
+        if continues.is_some() {
+            if let Some(item) = self.current.and_then(|i| self.items.get_mut(i)) {
+                item.text.push_str(text);
+                item.source.push_str(seg);
+            }
+            return;
+        }
+        self.push(owner, text, seg, None);
+    }
+
+    pub(super) fn outside_segment(&mut self, seg: &str) {
+        let Some(start) = future_clause(seg, self.reply_year) else {
+            return;
+        };
+        let span = seg[start..].trim_start_matches(['，', '；']);
+        let subject = parse_subject(span).or_else(|| parse_subject(seg));
+        let ours = match subject.as_ref().and_then(|s| s.bodies.first()) {
+            None => true,
+            Some(body) => {
+                self.replying
+                    .as_deref()
+                    .is_some_and(|r| same_body(body, r, self.options))
+                    || resolve(body, self.options).1
+            }
+        };
+        if !ours {
+            return;
+        }
+        let owner = self.owner_of(subject.as_ref());
+        let why = "found outside the next-steps section; confirm it is a promise".to_owned();
+        self.push(owner, span, seg, Some(why));
+        self.current = None;
+    }
+
+    pub(super) fn push(&mut self, owner: Owner, text: &str, seg: &str, why: Option<String>) {
+        let low_confidence = owner.low.into_iter().chain(why).collect();
+        self.items.push(Item {
+            topic: self.topic(),
+            owner: owner.name,
+            owner_resolved: owner.resolved,
+            co_owners: owner.co,
+            text: text.to_owned(),
+            source: seg.to_owned(),
+            low_confidence,
+        });
+        self.current = Some(self.items.len() - 1);
+    }
+
+    /// The owner named by a sentence's subject, else the intro's, else the replying unit.
+    pub(super) fn owner_of(&self, subject: Option<&Subject>) -> Owner {
+        let named = |s: &&Subject| !s.bodies.is_empty();
+        let chosen = subject.filter(named).or_else(|| {
+            subject
+                .is_none_or(|s| s.self_ref.is_none())
+                .then_some(self.default_owner.as_ref())
+                .flatten()
+                .filter(named)
+        });
+        let co_written: Vec<&String> = subject.map(|s| s.co.iter().collect()).unwrap_or_default();
+        let (name, resolved, low, rest) = match chosen {
+            Some(s) => {
+                let (n, r) = resolve(&s.bodies[0], self.options);
+                (n, r, None, s.bodies[1..].iter().chain(co_written).collect())
+            }
+            None => {
+                let (n, r, low) = self.replying_owner(subject);
+                (n, r, low, co_written)
+            }
+        };
+        let mut co: Vec<String> = Vec::new();
+        for c in rest {
+            let (c, _) = resolve(c, self.options);
+            if c != name && !co.contains(&c) {
+                co.push(c);
+            }
+        }
+        Owner {
+            name,
+            resolved,
+            co,
+            low,
+        }
+    }
+
+    pub(super) fn replying_owner(
+        &self,
+        subject: Option<&Subject>,
+    ) -> (String, bool, Option<String>) {
+        match &self.replying {
+            Some(r) => {
+                let (n, resolved) = resolve(r, self.options);
+                (n, resolved, None)
+            }
+            None => {
+                let word = subject
+                    .and_then(|s| s.self_ref.clone())
+                    .unwrap_or_else(|| "答复单位".to_owned());
+                let why = "the letter does not name the replying unit; set the owner".to_owned();
+                (word, false, Some(why))
+            }
+        }
+    }
+}
+
+/// "…，省科技厅将…": a subject that starts a later clause and is followed by a future word.
+pub(super) fn later_subject(s: &str) -> Option<Subject> {
+    s.split('，').skip(1).take(3).find_map(|clause| {
+        let subject = parse_subject(clause)?;
+        let rest = &clause[subject.end..];
+        starts_with_any(
+            rest,
+            &["将", "要", "继续", "持续", "进一步", "加快", "着力"],
+        )?;
+        Some(subject)
+    })
+}
+
+/// "下一步，我厅将重点做好以下工作：": announces items, is not one.
+pub(super) fn is_intro(text: &str) -> bool {
+    text.ends_with('：') || (text.contains("以下") && text.chars().count() <= 40)
+}
+
+/// The start of the clause holding a future-tense 将 with no past marker, if any.
+pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
+    seg.match_indices('将').find_map(|(p, w)| {
+        starts_with_any(&seg[p + w.len()..], &AFTER_JIANG)?;
+        let start = seg[..p]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| "，；：".contains(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        (!has_past(&seg[start..], reply_year)).then_some(start)
+    })
+}
