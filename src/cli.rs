@@ -136,23 +136,31 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         to: String,
     },
-    /// Draft a commitments file from a reply letter's next-steps (下一步工作) sections.
+    /// Draft commitments files from reply letters: one letter, or every letter in a folder.
     ///
-    /// Reads plain UTF-8 text (copied from a PDF or a web page). Department names are
-    /// resolved to the configured departments' keys and aliases when the configuration
-    /// loads; unresolved owners are kept and flagged with a `# check:` comment. A summary
-    /// goes to stderr. Review the draft before putting it in the commitments folder: a
-    /// running daemon picks it up at once.
+    /// A letter may be text (UTF-8, GB18030/GBK or UTF-16), .docx, .pdf with a text layer,
+    /// .ofd or a saved web page (.html); the format is read from the content, not the file
+    /// name. Promises are found in next-steps sections (下一步工作, 下一步打算, 今后工作…) and
+    /// elsewhere by their shape (我局将…, 计划…, 力争…); each gets its owner, co-owners and due
+    /// date. Department names are resolved to the configured departments' keys and aliases
+    /// when the configuration loads, else reduced to the short form an office uses
+    /// (吉林省科学技术厅 → 省科技厅). What a reviewer should look at is marked `# check:`
+    /// in the draft and listed on stderr, weakest first. A folder is drafted letter by letter
+    /// into `-o DIR` (one NAME.toml per letter) with one summary table; without `-o` the
+    /// table alone is printed. Review a draft before putting it in the commitments folder:
+    /// a running daemon picks it up at once.
     Import {
-        /// The letter's text file.
+        /// The letter, or a folder of letters.
+        #[arg(value_name = "PATH")]
         letter: PathBuf,
-        /// Write the draft here (refuses to overwrite) instead of stdout.
-        #[arg(short, long, value_name = "FILE")]
+        /// Write the draft to FILE, or into DIR as NAME.toml (never overwriting); required to
+        /// write drafts for a folder.
+        #[arg(short, long, value_name = "FILE|DIR")]
         output: Option<PathBuf>,
         /// Id of the letter; commitments get PREFIX-1, PREFIX-2… (default: the file name).
         #[arg(long, value_name = "ID")]
         prefix: Option<String>,
-        /// Print the draft as JSON instead of TOML.
+        /// Print (or write) the draft as JSON instead of TOML.
         #[arg(long)]
         json: bool,
     },
@@ -441,9 +449,7 @@ fn import_letter(
     prefix: Option<String>,
     json: bool,
 ) -> Result<ExitCode> {
-    let bytes = std::fs::read(letter).with_context(|| format!("reading `{}`", letter.display()))?;
-    let text = import::decode(&bytes).with_context(|| format!("reading `{}`", letter.display()))?;
-    // The configuration is optional here: without one, names stay as the letter writes them.
+    // The configuration is optional here: without one, names become the short forms.
     let config = if config_path.exists() {
         match load(config_path) {
             Some(loaded) => Some(loaded.config),
@@ -451,36 +457,178 @@ fn import_letter(
         }
     } else {
         eprintln!(
-            "note: no configuration at `{}`; department names are kept as written",
+            "note: no configuration at `{}`; department names are reduced to their usual short forms",
             config_path.display()
         );
         None
     };
-    let prefix = prefix.unwrap_or_else(|| default_prefix(letter));
     let resolver = |name: &str| {
         config
             .as_ref()
             .and_then(|config| resolve_department(config, name))
     };
+    let resolve = config
+        .as_ref()
+        .map(|_| &resolver as &dyn Fn(&str) -> Option<String>);
+    if letter.is_dir() {
+        if prefix.is_some() {
+            eprintln!(
+                "error: `--prefix` names one letter; a folder's letters are named after their files"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        return import_folder(letter, output, resolve, json);
+    }
+    let prefix = prefix.unwrap_or_else(|| default_prefix(letter));
     let options = import::Options {
         prefix: &prefix,
-        resolve: config
-            .as_ref()
-            .map(|_| &resolver as &dyn Fn(&str) -> Option<String>),
+        resolve,
     };
-    let draft = import::import(&text, &options)
+    let bytes = std::fs::read(letter).with_context(|| format!("reading `{}`", letter.display()))?;
+    let draft = import::decode(&bytes)
+        .and_then(|text| import::import(&text, &options))
         .with_context(|| format!("importing `{}`", letter.display()))?;
-    let rendered = if json {
-        draft.to_json()
-    } else {
-        draft.to_toml(&options)
-    };
+    let rendered = render_draft(&draft, &options, json);
     match output {
+        Some(dir) if dir.is_dir() => {
+            write_new(&dir.join(draft_name(letter, json)), &rendered)?;
+        }
         Some(path) => write_new(path, &rendered)?,
         None => print!("{rendered}"),
     }
     eprint!("{}", draft.summary());
     Ok(ExitCode::SUCCESS)
+}
+
+fn render_draft(draft: &import::Draft, options: &import::Options, json: bool) -> String {
+    if json {
+        draft.to_json()
+    } else {
+        draft.to_toml(options)
+    }
+}
+
+/// `letters/jl-2025-ai.pdf` → `jl-2025-ai.toml` (or `.json`).
+fn draft_name(letter: &Path, json: bool) -> String {
+    format!(
+        "{}.{}",
+        default_prefix(letter),
+        if json { "json" } else { "toml" }
+    )
+}
+
+/// Drafts every letter in a folder (not recursing), writes each draft into `output` when
+/// given, and prints one table. Exit 1 when any letter could not be read.
+fn import_folder(
+    folder: &Path,
+    output: Option<&Path>,
+    resolve: Option<&dyn Fn(&str) -> Option<String>>,
+    json: bool,
+) -> Result<ExitCode> {
+    let mut letters: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("reading folder `{}`", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            path.is_file()
+                && !name.starts_with('.')
+                && !name.ends_with(".md")
+                && !name.ends_with(".toml")
+        })
+        .collect();
+    letters.sort();
+    if let Some(dir) = output {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    }
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    let (mut total_letters, mut total_commitments, mut total_checks) = (0, 0, 0);
+    for letter in &letters {
+        let name = letter
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = default_prefix(letter);
+        let options = import::Options {
+            prefix: &prefix,
+            resolve,
+        };
+        let outcome = std::fs::read(letter)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|bytes| import::decode_as(&bytes).map_err(|e| e.to_string()))
+            .and_then(|(format, text)| match import::import(&text, &options) {
+                Ok(draft) => Ok((format.to_string(), Some(draft))),
+                Err(import::ImportError::NoCommitments) => Ok((format.to_string(), None)),
+                Err(e) => Err(e.to_string()),
+            });
+        let row = match outcome {
+            Err(e) => {
+                failed += 1;
+                [
+                    name,
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("error: {e}"),
+                ]
+            }
+            Ok((format, None)) => {
+                total_letters += 1;
+                [
+                    name,
+                    format,
+                    "0".into(),
+                    "0".into(),
+                    "no commitment found; nothing written".into(),
+                ]
+            }
+            Ok((format, Some(draft))) => {
+                total_letters += 1;
+                let checks = draft
+                    .commitments
+                    .iter()
+                    .filter(|c| !c.checks.is_empty())
+                    .count();
+                total_commitments += draft.commitments.len();
+                total_checks += checks;
+                let status = match output {
+                    None => draft.owners_line(),
+                    Some(dir) => {
+                        let path = dir.join(draft_name(letter, json));
+                        match write_new(&path, &render_draft(&draft, &options, json)) {
+                            Ok(()) => format!("{}: {}", path.display(), draft.owners_line()),
+                            Err(e) => {
+                                failed += 1;
+                                format!("error: {e:#}")
+                            }
+                        }
+                    }
+                };
+                [
+                    name,
+                    format,
+                    draft.commitments.len().to_string(),
+                    checks.to_string(),
+                    status,
+                ]
+            }
+        };
+        rows.push(row);
+    }
+    let headers = ["letter", "format", "commitments", "to check", "result"];
+    print!("{}", import::draft::table(&headers, &rows));
+    println!(
+        "{} letters read, {} failed: {} commitments, {} to check",
+        total_letters, failed, total_commitments, total_checks
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A department key for a name as a letter writes it: a key, an alias or a full name.

@@ -28,11 +28,6 @@ pub(super) fn toml_string(s: &str) -> String {
     out
 }
 
-/// A JSON string, quotes included.
-pub(super) fn json_string(s: &str) -> String {
-    serde_json::to_string(s).expect("a string always serializes")
-}
-
 /// Comments must stay on one line and hold no control characters.
 pub(super) fn comment_text(s: &str) -> String {
     s.chars()
@@ -79,7 +74,7 @@ impl Draft {
             if options.resolve.is_some() && !c.owner_resolved {
                 out.push_str("# check: owner not among configured departments\n");
             }
-            if let Some(why) = &c.low_confidence {
+            for why in &c.checks {
                 let _ = writeln!(out, "# check: {}", comment_text(why));
             }
             out.push_str("[[commitment]]\n");
@@ -103,53 +98,44 @@ impl Draft {
         out
     }
 
-    /// The draft as JSON, for tools.
+    /// The draft as JSON, for tools: `{"letter": {…}, "commitments": [{"owner", "co_owners",
+    /// "text", "due", …}], "warnings": […]}`.
     pub fn to_json(&self) -> String {
-        let opt = |v: &Option<String>| v.as_deref().map_or("null".to_owned(), json_string);
-        let date = |d: Option<(i32, u32, u32)>| {
-            checked_date(d).map_or("null".to_owned(), |s| json_string(&s))
-        };
+        let date = |d: Option<(i32, u32, u32)>| checked_date(d);
         let l = &self.letter;
-        let mut out = String::from("{\"letter\":{");
-        let _ = write!(
-            out,
-            "\"title\":{},\"proposer\":{},\"session\":{},\"number\":{},\"replied_by\":{},\"replied_on\":{}",
-            opt(&l.title),
-            opt(&l.proposer),
-            opt(&l.session),
-            opt(&l.number),
-            opt(&l.replied_by),
-            date(l.replied_on)
-        );
-        out.push_str("},\"commitments\":[");
-        for (i, c) in self.commitments.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let co: Vec<String> = c.co_owners.iter().map(|o| json_string(o)).collect();
-            let _ = write!(
-                out,
-                "{{\"topic\":{},\"owner\":{},\"owner_resolved\":{},\"co_owners\":[{}],\"text\":{},\"due\":{},\"source\":{},\"low_confidence\":{}}}",
-                opt(&c.topic),
-                json_string(&c.owner),
-                c.owner_resolved,
-                co.join(","),
-                json_string(&c.text),
-                date(c.due),
-                json_string(&c.source),
-                opt(&c.low_confidence)
-            );
-        }
-        out.push_str("],\"warnings\":[");
-        let warnings: Vec<String> = self.warnings.iter().map(|w| json_string(w)).collect();
-        out.push_str(&warnings.join(","));
-        out.push_str("]}");
-        out
+        let commitments: Vec<serde_json::Value> = self
+            .commitments
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "topic": c.topic,
+                    "owner": c.owner,
+                    "owner_resolved": c.owner_resolved,
+                    "co_owners": c.co_owners,
+                    "text": c.text,
+                    "due": date(c.due),
+                    "source": c.source,
+                    "checks": c.checks,
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "letter": {
+                "title": l.title,
+                "proposer": l.proposer,
+                "session": l.session,
+                "number": l.number,
+                "replied_by": l.replied_by,
+                "replied_on": date(l.replied_on),
+            },
+            "commitments": commitments,
+            "warnings": self.warnings,
+        });
+        value.to_string()
     }
 
-    /// For stderr: "6 commitments: 省科技厅 ×4, 省财政厅, 省人社厅", then one line per
-    /// commitment to check.
-    pub fn summary(&self) -> String {
+    /// "6 commitments: 省科技厅 ×4, 省财政厅, 省人社厅".
+    pub fn owners_line(&self) -> String {
         let mut counts: Vec<(&str, usize)> = Vec::new();
         for c in &self.commitments {
             match counts.iter_mut().find(|(o, _)| *o == c.owner) {
@@ -172,16 +158,59 @@ impl Draft {
         if !owners.is_empty() {
             let _ = write!(out, ": {}", owners.join(", "));
         }
-        for (i, c) in self.commitments.iter().enumerate() {
-            if let Some(why) = &c.low_confidence {
-                let _ = write!(out, "\n  check #{} ({}): {}", i + 1, c.owner, why);
-            }
+        out
+    }
+
+    /// For stderr: the owners line, then the commitments to check, weakest (most reasons)
+    /// first, then the letter's warnings.
+    pub fn summary(&self) -> String {
+        let mut out = self.owners_line();
+        let mut weak: Vec<(usize, &CommitmentDraft)> = self
+            .commitments
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.checks.is_empty())
+            .collect();
+        weak.sort_by_key(|(i, c)| (std::cmp::Reverse(c.checks.len()), *i));
+        for (i, c) in weak {
+            let _ = write!(
+                out,
+                "\n  check #{} ({}): {}",
+                i + 1,
+                c.owner,
+                c.checks.join("; ")
+            );
         }
         for w in &self.warnings {
             let _ = write!(out, "\n  warning: {w}");
         }
         out
     }
+}
+
+/// A plain table lined up by display width (CJK characters are two columns wide).
+pub fn table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
+    use unicode_width::UnicodeWidthStr as _;
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    let header_cells: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(header_cells.as_slice()).chain(rows.iter().map(|r| r.as_slice())) {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if column + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[column] - cell.width() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -214,7 +243,7 @@ mod tests {
                 text: "x\ny".to_owned(),
                 due: Some((2025, 12, 31)),
                 source: "line\nbreak\u{0}".to_owned(),
-                low_confidence: Some("why\r".to_owned()),
+                checks: vec!["why\r".to_owned()],
             }],
             warnings: vec!["w\"".to_owned()],
         };

@@ -17,6 +17,7 @@ pub mod layout;
 pub mod normalise;
 pub mod owners;
 pub mod promises;
+pub mod score;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -83,8 +84,8 @@ pub struct CommitmentDraft {
     pub due: Option<(i32, u32, u32)>,
     /// The original sentence span, cleaned to one line.
     pub source: String,
-    /// Why a reviewer should look twice, if the heuristics were unsure.
-    pub low_confidence: Option<String>,
+    /// Why a reviewer should look twice (`# check:` lines), empty when the heuristics were sure.
+    pub checks: Vec<String>,
 }
 
 /// Why a letter could not be imported.
@@ -406,13 +407,13 @@ mod tests {
                 .text
                 .starts_with("将回顾总结《内蒙古自治区蒙医药振兴行动计划》")
         );
-        assert!(d.commitments[0].low_confidence.is_some());
+        assert!(!d.commitments[0].checks.is_empty());
         assert!(
             d.commitments[1]
                 .text
                 .contains("将继续以《内蒙古自治区蒙医药振兴行动计划》为依据")
         );
-        assert!(d.commitments[1].low_confidence.is_none());
+        assert!(d.commitments[1].checks.is_empty());
         let l = &d.letter;
         assert_eq!(l.replied_by.as_deref(), Some("内蒙古自治区卫生健康委员会"));
         assert_eq!(l.replied_on, Some((2020, 9, 27)));

@@ -279,7 +279,7 @@ impl Item {
             text,
             due,
             source: self.source,
-            low_confidence: (!low.is_empty()).then(|| low.join("; ")),
+            checks: low,
         }
     }
 }
