@@ -98,7 +98,8 @@ pub(super) struct Heading {
     pub(super) rest: Option<String>,
 }
 
-pub(super) const MARKERS: [&str; 5] = ["下一步", "下步", "下一阶段", "今后", "下阶段"];
+pub(super) const MARKERS: [&str; 8] =
+    ["下一步", "下步", "下一阶段", "今后", "下阶段", "接下来", "后续", "下一年"];
 pub(super) const PROGRESS_WORDS: [&str; 10] = [
     "举措",
     "成效",
@@ -114,7 +115,10 @@ pub(super) const PROGRESS_WORDS: [&str; 10] = [
 
 pub(super) fn heading_kind(text: &str) -> HeadKind {
     let next_steps = MARKERS.iter().any(|m| text.starts_with(m))
-        || ["工作打算", "工作计划", "工作安排", "下一步", "下步工作"]
+        || [
+            "工作打算", "工作计划", "工作安排", "下一步", "下步工作", "工作方向", "解决措施", "办理措施",
+            "整改措施", "工作思路", "努力方向", "今后工作", "下步打算", "拟采取", "工作举措",
+        ]
             .iter()
             .any(|w| text.contains(w));
     if next_steps {
@@ -340,19 +344,75 @@ pub(super) fn header_date(blocks: &[String]) -> Option<(i32, u32, u32)> {
 }
 
 /// The replying unit from the letter head: "吉林省科学技术厅关于…的答复" or a lone name.
+/// The replying unit from the letter head: a lone name (letterhead), a title that starts with
+/// it ("吉林省科学技术厅关于…的答复", "西街口镇人民政府对…建议的答复"), a title that ends
+/// with it in brackets ("…的答复（水利局）"), or a web page's "来源：市教体局".
 pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
     let end = layout
         .salutation
         .or(layout.body_start.checked_sub(1))
-        .unwrap_or(0);
-    blocks[..end.min(blocks.len())].iter().find_map(|b| {
-        if is_org_line(b) {
+        .unwrap_or(0)
+        .max(1);
+    let head = &blocks[..end.min(blocks.len())];
+    head.iter().find_map(|b| {
+        if is_org_line(b) && !is_salutation(b) {
             return Some(b.clone());
         }
-        let at = b.find("关于")?;
-        let name = &b[..at];
-        body_like(name).then(|| name.to_owned())
+        for word in ["关于", "对", "就"] {
+            if let Some(at) = b.find(word) {
+                let name = &b[..at];
+                if body_like(name) {
+                    return Some(name.to_owned());
+                }
+            }
+        }
+        if b.contains("答复")
+            && let Some(inner) = b.strip_suffix('）').and_then(|t| t.rsplit('（').next())
+            && body_like(inner)
+        {
+            return Some(inner.to_owned());
+        }
+        let at = b.find("来源：")? + "来源：".len();
+        let name: String = b[at..].chars().take_while(|c| is_cjk(*c)).collect();
+        body_like(&name).then_some(name)
     })
+}
+
+/// The last organisation line in the letter's tail (a signature not followed by a date line,
+/// or followed by contact lines).
+fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
+    let from = blocks.len().saturating_sub(8).max(layout.body_start);
+    blocks[from..]
+        .iter()
+        .rev()
+        .find(|b| is_org_line(b) && !is_salutation(b))
+        .map(|b| b.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+}
+
+/// The level a letter's units work at when a name lacks it ("水利局" in a county letter):
+/// from the session (县十六届人大…) or from self-references (我县, 我市…).
+pub(super) fn letter_level(blocks: &[String]) -> Option<&'static str> {
+    let head: String = blocks.iter().take(6).map(String::as_str).collect();
+    for (word, level) in [
+        ("自治区", "自治区"),
+        ("省", "省"),
+        ("州", "州"),
+        ("市", "市"),
+        ("区", "区"),
+        ("县", "县"),
+    ] {
+        for tail in ["人大", "政协", "十", "第"] {
+            if head.contains(&format!("{word}{tail}")) {
+                return Some(level);
+            }
+        }
+    }
+    let all: String = blocks.iter().map(String::as_str).collect();
+    [("我县", "县"), ("我区", "区"), ("我市", "市"), ("我州", "州"), ("我省", "省"), ("我镇", "镇"), ("我乡", "乡")]
+        .into_iter()
+        .max_by_key(|(w, _)| all.matches(w).count())
+        .filter(|(w, _)| all.contains(w))
+        .map(|(_, l)| l)
 }
 
 pub(super) fn read_letter(
@@ -371,7 +431,17 @@ pub(super) fn read_letter(
                 .trim_end_matches(['（', '）', '盖', '章'])
                 .to_owned()
         })
-        .or_else(|| header_org(blocks, layout));
+        .or_else(|| header_org(blocks, layout))
+        .or_else(|| tail_org(blocks, layout))
+        .map(|name| {
+            // "水利局" in a county letter is the county's.
+            match letter_level(blocks) {
+                Some(level) if super::owners::split_place(&name).0.is_none() && !name.contains("政府") => {
+                    format!("{level}{name}")
+                }
+                _ => name,
+            }
+        });
     if replied_by.is_none() {
         warnings.push(
             "no signature naming the replying unit was found; promises without a subject need an owner"

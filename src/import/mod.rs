@@ -433,7 +433,7 @@ mod tests {
         assert_valid_toml(&d.to_toml(&options));
         expect![[r#"
             2 commitments: 自治区卫健委 ×2
-              check #1 (自治区卫健委): found outside the next-steps section; confirm it is a promise"#]].assert_eq(&d.summary());
+              check #1 (自治区卫健委): found outside a next-steps section"#]].assert_eq(&d.summary());
     }
 
     // ── synthetic letters ──

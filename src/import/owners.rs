@@ -39,21 +39,10 @@ pub(super) const BODY_PREFIXES: [&str; 16] = [
     "盟",
     "旗",
 ];
-pub(super) const SELF_REFS: [&str; 14] = [
-    "我厅",
-    "我委",
-    "我局",
-    "我办",
-    "我单位",
-    "我部",
-    "我院",
-    "我中心",
-    "我会",
-    "我们",
-    "本单位",
-    "本厅",
-    "本委",
-    "我省",
+pub(super) const SELF_REFS: [&str; 25] = [
+    "我单位", "我中心", "我街道", "我们", "本单位", "我厅", "我委", "我局", "我办", "我部", "我院",
+    "我会", "本厅", "本委", "本局", "我省", "我区", "我市", "我州", "我县", "我镇", "我乡", "我处",
+    "我站", "我所",
 ];
 /// Words that end a subject: what a department does next.
 pub(super) const SUBJECT_STOPS: [&str; 60] = [
@@ -281,12 +270,140 @@ pub(super) fn core_name(name: &str) -> String {
     core.replace("人民政府", "政府")
 }
 
+/// A name as the office writes it: the configured key when the resolver knows the name or
+/// its short form, else the short form ([`short_form`]). The flag says whether it resolved.
 pub(super) fn resolve(name: &str, options: &Options) -> (String, bool) {
-    match options.resolve.and_then(|f| f(name)) {
+    let short = short_form(name);
+    match options
+        .resolve
+        .and_then(|f| f(name).or_else(|| f(&short)))
+    {
         Some(key) => (key, true),
-        None => (name.to_owned(), false),
+        None => (short, false),
     }
 }
+
+/// Administrative levels that start a unit's name once the place is dropped, longest first.
+const LEVELS: [&str; 14] = [
+    "自治区", "自治州", "自治县", "自治旗", "街道", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡",
+];
+
+/// Words that begin with a level character but are not a level ("市场监管局", "区域…", "乡村振兴局").
+const NOT_LEVELS: [&str; 8] = ["市场", "区域", "县域", "乡村", "镇村", "市政", "市容", "州府"];
+
+/// Department names and the short forms offices use for them (after the place is dropped).
+const REDUCTIONS: [(&str, &str); 26] = [
+    ("科学技术", "科技"),
+    ("住房和城乡建设", "住建"),
+    ("住房城乡建设", "住建"),
+    ("人力资源和社会保障", "人社"),
+    ("人力资源社会保障", "人社"),
+    ("卫生健康委员会", "卫健委"),
+    ("卫生和计划生育委员会", "卫计委"),
+    ("卫生健康局", "卫健局"),
+    ("发展和改革委员会", "发改委"),
+    ("发展改革委员会", "发改委"),
+    ("教育和体育局", "教体局"),
+    ("教育体育局", "教体局"),
+    ("城市管理综合执法局", "城管局"),
+    ("城市管理局", "城管局"),
+    ("市场监督管理", "市场监管"),
+    ("文化和旅游", "文旅"),
+    ("文化旅游", "文旅"),
+    ("工业和信息化", "工信"),
+    ("自然资源和规划", "自规"),
+    ("退役军人事务", "退役军人"),
+    ("医疗保障", "医保"),
+    ("应急管理", "应急"),
+    ("林业和草原", "林草"),
+    ("生态环境保护", "生态环境"),
+    ("人民政府办公室", "政府办"),
+    ("人民政府", "政府"),
+];
+
+/// The level a name starts with after its place ("吉林省科学技术厅" → ("省", "科学技术厅")).
+/// Places are peeled one after another ("重庆市黔江区财政局" → ("区", "财政局")); the last
+/// level wins. A name that names no place comes back whole with no level.
+pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
+    let mut level: Option<&'static str> = None;
+    let mut rest = name;
+    loop {
+        // A bare level at the start: "省科技厅", "县交通运输局".
+        if let Some(l) = LEVELS.iter().find(|l| rest.starts_with(**l))
+            && starts_with_any(rest, &NOT_LEVELS).is_none()
+            && rest.len() > l.len()
+        {
+            level = Some(l);
+            rest = &rest[l.len()..];
+            continue;
+        }
+        // A place name of one to eight characters ending in a level: "吉林省", "黔江区", "石林彝族自治县".
+        let found = rest
+            .char_indices()
+            .skip(1)
+            .take(9)
+            .find_map(|(i, _)| {
+                let after = &rest[i..];
+                let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
+                // "城乡建设", "城市管理", "和城乡": the level character is part of a word.
+                let before = rest[..i].chars().last();
+                if starts_with_any(after, &NOT_LEVELS).is_some() || matches!(before, Some('城' | '和'))
+                {
+                    return None;
+                }
+                let tail = &after[l.len()..];
+                (!tail.is_empty() && !rest[..i].contains(['局', '厅', '委', '办'])).then_some((l, tail))
+            });
+        match found {
+            Some((l, tail)) => {
+                level = Some(l);
+                rest = tail;
+            }
+            None => break,
+        }
+        // "上海市嘉定区人民政府嘉定镇街道办事处": the government of a place that hosts the unit.
+        if let Some(inner) = rest.strip_prefix("人民政府")
+            && inner.chars().count() >= 4
+        {
+            rest = inner;
+        }
+    }
+    (level, rest)
+}
+
+/// The short form an office uses for a unit: the place dropped to its level, the department
+/// reduced by the table (吉林省科学技术厅 → 省科技厅, 重庆市巴南区圣灯山镇人民政府 → 镇政府,
+/// 内蒙古自治区卫生健康委员会 → 自治区卫健委, XX街道办事处 → XX街道). Names with no place are
+/// reduced the same way but keep no level.
+pub fn short_form(name: &str) -> String {
+    if let Some(street) = name.strip_suffix("街道办事处").or_else(|| name.strip_suffix("街道办")) {
+        // Sub-district offices go by their own name: "鹿阜街道".
+        let whole = format!("{street}街道");
+        let (_, rest) = split_place(&whole);
+        let own = rest.trim_end_matches("街道");
+        let last_place = street.rfind(['区', '市', '县']).map_or(street, |i| &street[i + 3..]);
+        let own = if own.is_empty() { last_place } else { own };
+        return format!("{}街道", own.trim_start_matches("人民政府"));
+    }
+    let (level, rest) = split_place(name);
+    let mut dept = rest.to_owned();
+    for (long, short) in REDUCTIONS {
+        if dept.contains(long) {
+            dept = dept.replacen(long, short, 1);
+            break;
+        }
+    }
+    if let Some(c) = dept.strip_suffix("委员会") {
+        dept = format!("{c}委");
+    }
+    // 自治州/自治县 units call themselves 州/县; 自治区 keeps its name.
+    let level = level.map(|l| if l == "自治区" { l } else { l.trim_start_matches("自治") });
+    match level {
+        Some(l) if !dept.is_empty() => format!("{l}{dept}"),
+        _ => dept,
+    }
+}
+
 
 pub(super) fn same_body(a: &str, b: &str, options: &Options) -> bool {
     if a == b || core_name(a) == core_name(b) {
@@ -295,4 +412,37 @@ pub(super) fn same_body(a: &str, b: &str, options: &Options) -> bool {
     let (ra, ka) = resolve(a, options);
     let (rb, kb) = resolve(b, options);
     ka && kb && ra == rb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_become_the_short_forms_offices_use() {
+        for (long, short) in [
+            ("吉林省科学技术厅", "省科技厅"),
+            ("省科技厅", "省科技厅"),
+            ("重庆市黔江区财政局", "区财政局"),
+            ("重庆市巴南区圣灯山镇人民政府", "镇政府"),
+            ("蟠猫乡人民政府", "乡政府"),
+            ("兴庆区住房和城乡建设局", "区住建局"),
+            ("盘锦市住房和城乡建设局", "市住建局"),
+            ("文山州教育体育局", "州教体局"),
+            ("内蒙古自治区卫生健康委员会", "自治区卫健委"),
+            ("自治区卫生健康委", "自治区卫生健康委"),
+            ("石林彝族自治县卫生健康局", "县卫健局"),
+            ("重庆市铜梁区城市管理局", "区城管局"),
+            ("浙江省交通运输厅", "省交通运输厅"),
+            ("上海市嘉定区人民政府嘉定镇街道办事处", "嘉定镇街道"),
+            ("鹿阜街道办事处", "鹿阜街道"),
+            ("银川市市场监督管理局", "市市场监管局"),
+            ("市场监督管理局", "市场监管局"),
+            ("县乡村振兴局", "县乡村振兴局"),
+            ("省发展和改革委员会", "省发改委"),
+            ("扶贫办", "扶贫办"),
+        ] {
+            assert_eq!(short_form(long), short, "{long}");
+        }
+    }
 }

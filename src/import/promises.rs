@@ -171,8 +171,22 @@ pub(super) const CLOSINGS: [&str; 16] = [
     "请继续",
 ];
 
+/// Phrases that mark the letter's courtesies and contact details wherever they stand.
+const BOILERPLATE: [&str; 22] = [
+    "对以上答复", "对本答复", "有什么意见", "如有意见", "如有疑问", "表示感谢", "表示衷心感谢", "感谢您",
+    "感谢你", "宝贵意见", "宝贵建议", "继续关注", "继续关心", "理解与支持", "理解和支持", "监督与建议",
+    "联系人", "联系电话", "联系方式", "邮编", "邮政编码", "电子邮箱",
+];
+
+/// Thanks, feedback invitations, contact lines, bare names and numbers: never a promise.
 pub(super) fn is_closing(s: &str) -> bool {
-    starts_with_any(s, &CLOSINGS).is_some()
+    if starts_with_any(s, &CLOSINGS).is_some() || BOILERPLATE.iter().any(|w| s.contains(w)) {
+        return true;
+    }
+    // "王忠伟212542", "0871-67796549）", "西街口镇人民政": too short to promise anything.
+    let cjk = s.chars().filter(|c| is_cjk(*c)).count();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    cjk < 8 || digits * 2 > cjk
 }
 
 /// "下一步，", "今后一个时期，", "下一步工作中，" at the start; returns its byte length.
@@ -396,10 +410,16 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
             self.current = None;
         }
+        if !self.in_region() && is_intro(probe) && has_future(probe) && ord.is_none() {
+            // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.
+            self.region_seen = true;
+            let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
+            self.inline_until = Some(deepest);
+        }
         if self.in_region() {
             let text = &body[stripped.unwrap_or(0)..];
             self.region_segment(seg, ord.is_some(), text);
-        } else if !self.in_progress() {
+        } else {
             self.outside_segment(seg);
         }
     }
@@ -441,20 +461,15 @@ impl<'o, 'a> Walker<'o, 'a> {
         };
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span).or_else(|| parse_subject(seg));
-        let ours = match subject.as_ref().and_then(|s| s.bodies.first()) {
-            None => true,
-            Some(body) => {
-                self.replying
-                    .as_deref()
-                    .is_some_and(|r| same_body(body, r, self.options))
-                    || resolve(body, self.options).1
-            }
-        };
-        if !ours {
+        // The proposer's own words, restated, are not promises.
+        if ["您提出", "你提出", "建议提出", "代表提出", "委员提出", "您建议", "你建议"]
+            .iter()
+            .any(|w| seg.contains(w))
+        {
             return;
         }
         let owner = self.owner_of(subject.as_ref());
-        let why = "found outside the next-steps section; confirm it is a promise".to_owned();
+        let why = "found outside a next-steps section".to_owned();
         self.push(owner, span, seg, Some(why));
         self.current = None;
     }
@@ -544,18 +559,52 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
 
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
-    text.ends_with('：') || (text.contains("以下") && text.chars().count() <= 40)
+    let announces = ["以下", "如下", "几方面", "几个方面", "下列", "三方面", "四方面", "两方面"]
+        .iter()
+        .any(|w| text.contains(w));
+    text.ends_with('：') || (announces && text.chars().count() <= 60)
 }
 
-/// The start of the clause holding a future-tense 将 with no past marker, if any.
+/// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
+/// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
+const STRONG_FUTURE: [&str; 16] = [
+    "计划", "拟", "力争", "积极争取", "争取", "预计", "适时", "尽快", "立即", "将会", "会适时", "会及时",
+    "我们会", "我局会", "待", "近期",
+];
+
+/// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
-    seg.match_indices('将').find_map(|(p, w)| {
-        starts_with_any(&seg[p + w.len()..], &AFTER_JIANG)?;
-        let start = seg[..p]
+    let clause_start = |p: usize| {
+        seg[..p]
             .char_indices()
             .rev()
             .find(|(_, c)| "，；：".contains(*c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        (!has_past(&seg[start..], reply_year)).then_some(start)
+            .map_or(0, |(i, c)| i + c.len_utf8())
+    };
+    let jiang = seg.match_indices('将').filter_map(|(p, w)| {
+        let after = &seg[p + w.len()..];
+        (starts_with_any(after, &AFTER_JIANG).is_some() || after.starts_with("会")).then_some(p)
+    });
+    let strong = STRONG_FUTURE.iter().filter_map(|w| {
+        let p = seg.find(w)?;
+        // "计划生育", "拟定" of the past, "待遇": the word is part of another.
+        let after = &seg[p + w.len()..];
+        let part_of_word = (*w == "计划" && (after.starts_with("生育") || after.starts_with("单列")))
+            || (*w == "待" && ["遇", "业", "客", "人"].iter().any(|x| after.starts_with(x)))
+            || (*w == "拟" && seg[..p].ends_with("模"));
+        (!part_of_word).then_some(p)
+    });
+    let mut hits: Vec<usize> = jiang.chain(strong).collect();
+    hits.sort_unstable();
+    hits.into_iter().find_map(|p| {
+        let start = clause_start(p);
+        let clause = &seg[start..];
+        let own_subject = parse_subject(clause).is_some();
+        let past = if own_subject || start == 0 {
+            has_past(clause, reply_year)
+        } else {
+            has_past(seg, reply_year)
+        };
+        (!past).then_some(start)
     })
 }
