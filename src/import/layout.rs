@@ -355,8 +355,15 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         .max(1);
     let head = &blocks[..end.min(blocks.len())];
     head.iter().find_map(|b| {
+        // "复文标题：省交通运输厅关于…": a label before the title.
+        let b = match b.find('：') {
+            Some(at) if b[..at].chars().count() <= 6 && !b[at..].trim_start_matches('：').is_empty() => {
+                &b[at + '：'.len_utf8()..]
+            }
+            _ => b.as_str(),
+        };
         if is_org_line(b) && !is_salutation(b) {
-            return Some(b.clone());
+            return Some(b.to_owned());
         }
         for word in ["关于", "对", "就"] {
             if let Some(at) = b.find(word) {
@@ -375,6 +382,45 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         let at = b.find("来源：")? + "来源：".len();
         let name: String = b[at..].chars().take_while(|c| is_cjk(*c)).collect();
         body_like(&name).then_some(name)
+    })
+}
+
+/// Abbreviations in document numbers (个住建函〔2021〕25号) and the units they stand for.
+const NUMBER_UNITS: [(&str, &str); 20] = [
+    ("住建", "住建局"),
+    ("交运", "交通运输局"),
+    ("交通", "交通运输局"),
+    ("交", "交通运输局"),
+    ("教体", "教体局"),
+    ("教", "教育局"),
+    ("卫健", "卫健局"),
+    ("水利", "水利局"),
+    ("水务", "水务局"),
+    ("水", "水利局"),
+    ("财", "财政局"),
+    ("农", "农业农村局"),
+    ("民", "民政局"),
+    ("自然", "自然资源局"),
+    ("城管", "城管局"),
+    ("环", "生态环境局"),
+    ("人社", "人社局"),
+    ("发改", "发改委"),
+    ("政", "政府"),
+    ("自规", "自规局"),
+];
+
+/// The unit a document number names: "个住建函〔2021〕25号" → "住建局" (the place initial dropped).
+fn number_unit(blocks: &[String]) -> Option<String> {
+    blocks.iter().take(8).find_map(|b| {
+        let open = b.find(['〔', '[', '（'])?;
+        let head = &b[..open];
+        let kind = ["函", "复", "发", "字", "办"].iter().find_map(|k| head.strip_suffix(k))?;
+        let letters: Vec<char> = kind.chars().rev().take_while(|c| is_cjk(*c)).collect();
+        let abbrev: String = letters.iter().rev().skip(1).collect();
+        NUMBER_UNITS
+            .iter()
+            .find(|(a, _)| abbrev == *a)
+            .map(|(_, unit)| (*unit).to_owned())
     })
 }
 
@@ -433,6 +479,7 @@ pub(super) fn read_letter(
         })
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
+        .or_else(|| number_unit(blocks))
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {

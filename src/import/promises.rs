@@ -127,6 +127,14 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "先后",
         "业已",
         "累计",
+        "近年来",
+        "近几年",
+        "后来",
+        "最终",
+        "未能",
+        "此前",
+        "去年",
+        "曾经",
     ];
     let done =
         progress.iter().any(|w| s.contains(w)) && !s.contains("已有基础") && !s.contains("而已");
@@ -172,8 +180,8 @@ pub(super) const CLOSINGS: [&str; 16] = [
 ];
 
 /// Phrases that mark the letter's courtesies and contact details wherever they stand.
-const BOILERPLATE: [&str; 22] = [
-    "对以上答复", "对本答复", "有什么意见", "如有意见", "如有疑问", "表示感谢", "表示衷心感谢", "感谢您",
+const BOILERPLATE: [&str; 26] = [
+    "以上意见供", "满意", "反馈表", "征询意见", "对以上答复", "对本答复", "有什么意见", "如有意见", "如有疑问", "表示感谢", "表示衷心感谢", "感谢您",
     "感谢你", "宝贵意见", "宝贵建议", "继续关注", "继续关心", "理解与支持", "理解和支持", "监督与建议",
     "联系人", "联系电话", "联系方式", "邮编", "邮政编码", "电子邮箱",
 ];
@@ -221,7 +229,17 @@ pub(super) fn segments(text: &str) -> Vec<&str> {
     let mut k = 0;
     while k < chars.len() {
         let (i, c) = chars[k];
-        if TERMINAL.contains(c) {
+        // "1.积极协调配套公厕建设方案：密切跟踪…": an item's own title, not an intro.
+        let item_title = c == '：' && {
+            let last = cuts.last().copied().unwrap_or(0);
+            let before = &text[last..i];
+            let rest = &text[i + c.len_utf8()..];
+            ordinal(before.trim_start()).is_some()
+                && before.chars().count() <= 24
+                && !rest.trim().is_empty()
+                && !["以下", "如下", "下列", "方面"].iter().any(|w| before.contains(w))
+        };
+        if TERMINAL.contains(c) && !item_title {
             let mut end = i + c.len_utf8();
             while k + 1 < chars.len() && "”’）".contains(chars[k + 1].1) {
                 k += 1;
