@@ -98,8 +98,16 @@ pub(super) struct Heading {
     pub(super) rest: Option<String>,
 }
 
-pub(super) const MARKERS: [&str; 8] =
-    ["下一步", "下步", "下一阶段", "今后", "下阶段", "接下来", "后续", "下一年"];
+pub(super) const MARKERS: [&str; 8] = [
+    "下一步",
+    "下步",
+    "下一阶段",
+    "今后",
+    "下阶段",
+    "接下来",
+    "后续",
+    "下一年",
+];
 pub(super) const PROGRESS_WORDS: [&str; 10] = [
     "举措",
     "成效",
@@ -116,11 +124,24 @@ pub(super) const PROGRESS_WORDS: [&str; 10] = [
 pub(super) fn heading_kind(text: &str) -> HeadKind {
     let next_steps = MARKERS.iter().any(|m| text.starts_with(m))
         || [
-            "工作打算", "工作计划", "工作安排", "下一步", "下步工作", "工作方向", "解决措施", "办理措施",
-            "整改措施", "工作思路", "努力方向", "今后工作", "下步打算", "拟采取", "工作举措",
+            "工作打算",
+            "工作计划",
+            "工作安排",
+            "下一步",
+            "下步工作",
+            "工作方向",
+            "解决措施",
+            "办理措施",
+            "整改措施",
+            "工作思路",
+            "努力方向",
+            "今后工作",
+            "下步打算",
+            "拟采取",
+            "工作举措",
         ]
-            .iter()
-            .any(|w| text.contains(w));
+        .iter()
+        .any(|w| text.contains(w));
     if next_steps {
         HeadKind::NextSteps
     } else if PROGRESS_WORDS.iter().any(|w| text.contains(w)) && !text.starts_with("关于") {
@@ -357,7 +378,9 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
     head.iter().find_map(|b| {
         // "复文标题：省交通运输厅关于…": a label before the title.
         let b = match b.find('：') {
-            Some(at) if b[..at].chars().count() <= 6 && !b[at..].trim_start_matches('：').is_empty() => {
+            Some(at)
+                if b[..at].chars().count() <= 6 && !b[at..].trim_start_matches('：').is_empty() =>
+            {
                 &b[at + '：'.len_utf8()..]
             }
             _ => b.as_str(),
@@ -414,7 +437,9 @@ fn number_unit(blocks: &[String]) -> Option<String> {
     blocks.iter().take(8).find_map(|b| {
         let open = b.find(['〔', '[', '（'])?;
         let head = &b[..open];
-        let kind = ["函", "复", "发", "字", "办"].iter().find_map(|k| head.strip_suffix(k))?;
+        let kind = ["函", "复", "发", "字", "办"]
+            .iter()
+            .find_map(|k| head.strip_suffix(k))?;
         let letters: Vec<char> = kind.chars().rev().take_while(|c| is_cjk(*c)).collect();
         let abbrev: String = letters.iter().rev().skip(1).collect();
         NUMBER_UNITS
@@ -454,11 +479,19 @@ pub(super) fn letter_level(blocks: &[String]) -> Option<&'static str> {
         }
     }
     let all: String = blocks.iter().map(String::as_str).collect();
-    [("我县", "县"), ("我区", "区"), ("我市", "市"), ("我州", "州"), ("我省", "省"), ("我镇", "镇"), ("我乡", "乡")]
-        .into_iter()
-        .max_by_key(|(w, _)| all.matches(w).count())
-        .filter(|(w, _)| all.contains(w))
-        .map(|(_, l)| l)
+    [
+        ("我县", "县"),
+        ("我区", "区"),
+        ("我市", "市"),
+        ("我州", "州"),
+        ("我省", "省"),
+        ("我镇", "镇"),
+        ("我乡", "乡"),
+    ]
+    .into_iter()
+    .max_by_key(|(w, _)| all.matches(w).count())
+    .filter(|(w, _)| all.contains(w))
+    .map(|(_, l)| l)
 }
 
 pub(super) fn read_letter(
@@ -483,7 +516,9 @@ pub(super) fn read_letter(
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
-                Some(level) if super::owners::split_place(&name).0.is_none() && !name.contains("政府") => {
+                Some(level)
+                    if super::owners::split_place(&name).0.is_none() && !name.contains("政府") =>
+                {
                     format!("{level}{name}")
                 }
                 _ => name,

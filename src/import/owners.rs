@@ -40,9 +40,31 @@ pub(super) const BODY_PREFIXES: [&str; 16] = [
     "旗",
 ];
 pub(super) const SELF_REFS: [&str; 25] = [
-    "我单位", "我中心", "我街道", "我们", "本单位", "我厅", "我委", "我局", "我办", "我部", "我院",
-    "我会", "本厅", "本委", "本局", "我省", "我区", "我市", "我州", "我县", "我镇", "我乡", "我处",
-    "我站", "我所",
+    "我单位",
+    "我中心",
+    "我街道",
+    "我们",
+    "本单位",
+    "我厅",
+    "我委",
+    "我局",
+    "我办",
+    "我部",
+    "我院",
+    "我会",
+    "本厅",
+    "本委",
+    "本局",
+    "我省",
+    "我区",
+    "我市",
+    "我州",
+    "我县",
+    "我镇",
+    "我乡",
+    "我处",
+    "我站",
+    "我所",
 ];
 /// Words that end a subject: what a department does next.
 pub(super) const SUBJECT_STOPS: [&str; 60] = [
@@ -252,32 +274,11 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     Some(subject)
 }
 
-/// Strips the place from a department name so that 内蒙古自治区卫生健康委员会 and
-/// 自治区卫生健康委 compare equal.
-pub(super) fn core_name(name: &str) -> String {
-    let mut core = name;
-    for level in ["自治区", "省", "市", "县", "州", "盟", "旗"] {
-        if let Some(i) = core.find(level)
-            && core[..i].chars().count() <= 6
-        {
-            core = &core[i + level.len()..];
-            break;
-        }
-    }
-    let core = core
-        .strip_suffix("委员会")
-        .map_or(core.to_owned(), |c| format!("{c}委"));
-    core.replace("人民政府", "政府")
-}
-
 /// A name as the office writes it: the configured key when the resolver knows the name or
 /// its short form, else the short form ([`short_form`]). The flag says whether it resolved.
 pub(super) fn resolve(name: &str, options: &Options) -> (String, bool) {
     let short = short_form(name);
-    match options
-        .resolve
-        .and_then(|f| f(name).or_else(|| f(&short)))
-    {
+    match options.resolve.and_then(|f| f(name).or_else(|| f(&short))) {
         Some(key) => (key, true),
         None => (short, false),
     }
@@ -285,11 +286,26 @@ pub(super) fn resolve(name: &str, options: &Options) -> (String, bool) {
 
 /// Administrative levels that start a unit's name once the place is dropped, longest first.
 const LEVELS: [&str; 14] = [
-    "自治区", "自治州", "自治县", "自治旗", "街道", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "街道",
+    "省",
+    "市",
+    "州",
+    "盟",
+    "县",
+    "区",
+    "旗",
+    "镇",
+    "乡",
 ];
 
 /// Words that begin with a level character but are not a level ("市场监管局", "区域…", "乡村振兴局").
-const NOT_LEVELS: [&str; 8] = ["市场", "区域", "县域", "乡村", "镇村", "市政", "市容", "州府"];
+const NOT_LEVELS: [&str; 8] = [
+    "市场", "区域", "县域", "乡村", "镇村", "市政", "市容", "州府",
+];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
 const REDUCTIONS: [(&str, &str); 26] = [
@@ -338,22 +354,18 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
             continue;
         }
         // A place name of one to eight characters ending in a level: "吉林省", "黔江区", "石林彝族自治县".
-        let found = rest
-            .char_indices()
-            .skip(1)
-            .take(9)
-            .find_map(|(i, _)| {
-                let after = &rest[i..];
-                let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
-                // "城乡建设", "城市管理", "和城乡": the level character is part of a word.
-                let before = rest[..i].chars().last();
-                if starts_with_any(after, &NOT_LEVELS).is_some() || matches!(before, Some('城' | '和'))
-                {
-                    return None;
-                }
-                let tail = &after[l.len()..];
-                (!tail.is_empty() && !rest[..i].contains(['局', '厅', '委', '办'])).then_some((l, tail))
-            });
+        let found = rest.char_indices().skip(1).take(9).find_map(|(i, _)| {
+            let after = &rest[i..];
+            let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
+            // "城乡建设", "城市管理", "和城乡": the level character is part of a word.
+            let before = rest[..i].chars().last();
+            if starts_with_any(after, &NOT_LEVELS).is_some() || matches!(before, Some('城' | '和'))
+            {
+                return None;
+            }
+            let tail = &after[l.len()..];
+            (!tail.is_empty() && !rest[..i].contains(['局', '厅', '委', '办'])).then_some((l, tail))
+        });
         match found {
             Some((l, tail)) => {
                 level = Some(l);
@@ -376,12 +388,17 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
 /// 内蒙古自治区卫生健康委员会 → 自治区卫健委, XX街道办事处 → XX街道). Names with no place are
 /// reduced the same way but keep no level.
 pub fn short_form(name: &str) -> String {
-    if let Some(street) = name.strip_suffix("街道办事处").or_else(|| name.strip_suffix("街道办")) {
+    if let Some(street) = name
+        .strip_suffix("街道办事处")
+        .or_else(|| name.strip_suffix("街道办"))
+    {
         // Sub-district offices go by their own name: "鹿阜街道".
         let whole = format!("{street}街道");
         let (_, rest) = split_place(&whole);
         let own = rest.trim_end_matches("街道");
-        let last_place = street.rfind(['区', '市', '县']).map_or(street, |i| &street[i + 3..]);
+        let last_place = street
+            .rfind(['区', '市', '县'])
+            .map_or(street, |i| &street[i + 3..]);
         let own = if own.is_empty() { last_place } else { own };
         return format!("{}街道", own.trim_start_matches("人民政府"));
     }
@@ -397,21 +414,17 @@ pub fn short_form(name: &str) -> String {
         dept = format!("{c}委");
     }
     // 自治州/自治县 units call themselves 州/县; 自治区 keeps its name.
-    let level = level.map(|l| if l == "自治区" { l } else { l.trim_start_matches("自治") });
+    let level = level.map(|l| {
+        if l == "自治区" {
+            l
+        } else {
+            l.trim_start_matches("自治")
+        }
+    });
     match level {
         Some(l) if !dept.is_empty() => format!("{l}{dept}"),
         _ => dept,
     }
-}
-
-
-pub(super) fn same_body(a: &str, b: &str, options: &Options) -> bool {
-    if a == b || core_name(a) == core_name(b) {
-        return true;
-    }
-    let (ra, ka) = resolve(a, options);
-    let (rb, kb) = resolve(b, options);
-    ka && kb && ra == rb
 }
 
 #[cfg(test)]

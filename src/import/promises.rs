@@ -181,9 +181,32 @@ pub(super) const CLOSINGS: [&str; 16] = [
 
 /// Phrases that mark the letter's courtesies and contact details wherever they stand.
 const BOILERPLATE: [&str; 26] = [
-    "以上意见供", "满意", "反馈表", "征询意见", "对以上答复", "对本答复", "有什么意见", "如有意见", "如有疑问", "表示感谢", "表示衷心感谢", "感谢您",
-    "感谢你", "宝贵意见", "宝贵建议", "继续关注", "继续关心", "理解与支持", "理解和支持", "监督与建议",
-    "联系人", "联系电话", "联系方式", "邮编", "邮政编码", "电子邮箱",
+    "以上意见供",
+    "满意",
+    "反馈表",
+    "征询意见",
+    "对以上答复",
+    "对本答复",
+    "有什么意见",
+    "如有意见",
+    "如有疑问",
+    "表示感谢",
+    "表示衷心感谢",
+    "感谢您",
+    "感谢你",
+    "宝贵意见",
+    "宝贵建议",
+    "继续关注",
+    "继续关心",
+    "理解与支持",
+    "理解和支持",
+    "监督与建议",
+    "联系人",
+    "联系电话",
+    "联系方式",
+    "邮编",
+    "邮政编码",
+    "电子邮箱",
 ];
 
 /// Thanks, feedback invitations, contact lines, bare names and numbers: never a promise.
@@ -237,7 +260,9 @@ pub(super) fn segments(text: &str) -> Vec<&str> {
             ordinal(before.trim_start()).is_some()
                 && before.chars().count() <= 24
                 && !rest.trim().is_empty()
-                && !["以下", "如下", "下列", "方面"].iter().any(|w| before.contains(w))
+                && !["以下", "如下", "下列", "方面"]
+                    .iter()
+                    .any(|w| before.contains(w))
         };
         if TERMINAL.contains(c) && !item_title {
             let mut end = i + c.len_utf8();
@@ -437,7 +462,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         if self.in_region() {
             let text = &body[stripped.unwrap_or(0)..];
             self.region_segment(seg, ord.is_some(), text);
-        } else {
+        } else if !self.in_progress() {
             self.outside_segment(seg);
         }
     }
@@ -480,9 +505,17 @@ impl<'o, 'a> Walker<'o, 'a> {
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span).or_else(|| parse_subject(seg));
         // The proposer's own words, restated, are not promises.
-        if ["您提出", "你提出", "建议提出", "代表提出", "委员提出", "您建议", "你建议"]
-            .iter()
-            .any(|w| seg.contains(w))
+        if [
+            "您提出",
+            "你提出",
+            "建议提出",
+            "代表提出",
+            "委员提出",
+            "您建议",
+            "你建议",
+        ]
+        .iter()
+        .any(|w| seg.contains(w))
         {
             return;
         }
@@ -577,17 +610,40 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
 
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
-    let announces = ["以下", "如下", "几方面", "几个方面", "下列", "三方面", "四方面", "两方面"]
-        .iter()
-        .any(|w| text.contains(w));
+    let announces = [
+        "以下",
+        "如下",
+        "几方面",
+        "几个方面",
+        "下列",
+        "三方面",
+        "四方面",
+        "两方面",
+    ]
+    .iter()
+    .any(|w| text.contains(w));
     text.ends_with('：') || (announces && text.chars().count() <= 60)
 }
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
 const STRONG_FUTURE: [&str; 16] = [
-    "计划", "拟", "力争", "积极争取", "争取", "预计", "适时", "尽快", "立即", "将会", "会适时", "会及时",
-    "我们会", "我局会", "待", "近期",
+    "计划",
+    "拟",
+    "力争",
+    "积极争取",
+    "争取",
+    "预计",
+    "适时",
+    "尽快",
+    "立即",
+    "将会",
+    "会适时",
+    "会及时",
+    "我们会",
+    "我局会",
+    "待",
+    "近期",
 ];
 
 /// The start of the clause holding a future-tense promise with no past marker, if any.
@@ -599,26 +655,35 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             .find(|(_, c)| "，；：".contains(*c))
             .map_or(0, |(i, c)| i + c.len_utf8())
     };
-    let jiang = seg.match_indices('将').filter_map(|(p, w)| {
-        let after = &seg[p + w.len()..];
-        (starts_with_any(after, &AFTER_JIANG).is_some() || after.starts_with("会")).then_some(p)
-    });
+    let jiang: Vec<usize> = seg
+        .match_indices('将')
+        .filter_map(|(p, w)| {
+            let after = &seg[p + w.len()..];
+            (starts_with_any(after, &AFTER_JIANG).is_some() || after.starts_with("会")).then_some(p)
+        })
+        .collect();
     let strong = STRONG_FUTURE.iter().filter_map(|w| {
         let p = seg.find(w)?;
         // "计划生育", "拟定" of the past, "待遇": the word is part of another.
         let after = &seg[p + w.len()..];
-        let part_of_word = (*w == "计划" && (after.starts_with("生育") || after.starts_with("单列")))
-            || (*w == "待" && ["遇", "业", "客", "人"].iter().any(|x| after.starts_with(x)))
+        let part_of_word = (*w == "计划"
+            && (after.starts_with("生育") || after.starts_with("单列")))
+            || (*w == "待"
+                && ["遇", "业", "客", "人"]
+                    .iter()
+                    .any(|x| after.starts_with(x)))
             || (*w == "拟" && seg[..p].ends_with("模"));
         (!part_of_word).then_some(p)
     });
-    let mut hits: Vec<usize> = jiang.chain(strong).collect();
+    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).collect();
     hits.sort_unstable();
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
         let own_subject = parse_subject(clause).is_some();
-        let past = if own_subject || start == 0 {
+        // "…启动了…，将回顾总结…": 将 speaks for its own clause; a bare "计划…" after a
+        // past clause ("论坛发布了倡议，计划…") belongs to that clause's actor.
+        let past = if own_subject || start == 0 || jiang.contains(&p) {
             has_past(clause, reply_year)
         } else {
             has_past(seg, reply_year)

@@ -226,7 +226,7 @@ fn import_refuses_bad_input_clearly_and_writes_nothing() {
     let cases: [(&str, &[u8], &str); 4] = [
         ("empty.txt", b"", "empty"),
         ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00", "binary"),
-        ("gbk.txt", b"\xc4\xe3\xba\xc3\xa3\xac\xcf\xc2\xd2\xbb\xb2\xbd", "UTF-8"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "save it as .docx"),
         (
             "no-next-steps.txt",
             "张三代表：\n您提出的《关于加强道路养护的建议》收悉，现答复如下：\n我厅已完成全省道路普查。\n感谢您的关心。\n省交通运输厅\n2025年6月1日\n".as_bytes(),

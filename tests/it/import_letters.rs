@@ -1,0 +1,190 @@
+//! The importer on real files: every format of the same letter drafts the same commitments,
+//! a scanned PDF and damaged containers are refused clearly (never a panic), and the scorer's
+//! totals over the annotated corpus in tests/letters/ stay at or above their recorded level.
+
+use crate::support::fixtures;
+use followup::import::score::{Tally, score_letter, table};
+use followup::import::{self, Format, ImportError, Options};
+use proptest::prelude::*;
+
+fn options() -> Options<'static> {
+    Options {
+        prefix: "t",
+        resolve: None,
+    }
+}
+
+type Row = (String, Vec<String>, Option<(i32, u32, u32)>, String);
+
+fn commitments(bytes: &[u8]) -> Result<Vec<Row>, ImportError> {
+    let text = import::decode(bytes)?;
+    let draft = import::import(&text, &options())?;
+    Ok(draft
+        .commitments
+        .into_iter()
+        .map(|c| (c.owner, c.co_owners, c.due, c.text))
+        .collect())
+}
+
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_format_of_a_letter_drafts_the_same_commitments() {
+    let cases = [
+        (
+            "000_0793bff3c028bd39",
+            &["docx", "ofd", "gbk.txt", "utf16.txt", "html"][..],
+        ),
+        (
+            "01-hubei-wjw-xianning-health",
+            &["docx", "pdf", "ofd", "gbk.txt", "utf16.txt", "html"],
+        ),
+        (
+            "03-neimenggu-wjw-mongolian-medicine",
+            &["docx", "pdf", "ofd", "gbk.txt", "utf16.txt", "html"],
+        ),
+    ];
+    for (name, formats) in cases {
+        let want = commitments(&read(&format!("letters/{name}.txt"))).expect("text imports");
+        assert!(!want.is_empty(), "{name}");
+        for ext in formats {
+            let path = format!("letters/formats/{name}.{ext}");
+            let bytes = read(&path);
+            let (format, _) = import::decode_as(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let expected_format = match *ext {
+                "docx" => Format::Docx,
+                "pdf" => Format::Pdf,
+                "ofd" => Format::Ofd,
+                "gbk.txt" => Format::Gb18030,
+                "utf16.txt" => Format::Utf16,
+                _ => Format::Html,
+            };
+            assert_eq!(format, expected_format, "{path}");
+            let got = commitments(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(got, want, "{path}");
+        }
+    }
+}
+
+#[test]
+fn the_format_is_read_from_the_content_not_the_name() {
+    // A .docx saved under a .txt name is still a .docx.
+    let bytes = read("letters/formats/01-hubei-wjw-xianning-health.docx");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("letter.txt");
+    std::fs::write(&path, &bytes).expect("writable");
+    let again = std::fs::read(&path).expect("readable");
+    assert_eq!(import::decode_as(&again).map(|(f, _)| f), Ok(Format::Docx));
+}
+
+#[test]
+fn a_scanned_pdf_is_refused_with_a_reason() {
+    let err = import::decode(&read("letters/formats/scanned.pdf")).unwrap_err();
+    assert_eq!(err, ImportError::ScannedPdf);
+    assert!(err.to_string().contains("no text layer"), "{err}");
+}
+
+#[test]
+fn truncated_containers_are_refused_clearly() {
+    for path in [
+        "letters/formats/01-hubei-wjw-xianning-health.docx",
+        "letters/formats/01-hubei-wjw-xianning-health.ofd",
+        "letters/formats/01-hubei-wjw-xianning-health.pdf",
+    ] {
+        let bytes = read(path);
+        for cut in [10, bytes.len() / 3, bytes.len() / 2, bytes.len() - 30] {
+            if let Err(e) = import::decode(&bytes[..cut]) {
+                let message = e.to_string();
+                assert!(
+                    message.contains("damaged")
+                        || message.contains("no text")
+                        || message.contains("binary"),
+                    "{path} cut at {cut}: {message}"
+                );
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Mutated documents never panic: they decode to some text or give an error.
+    #[test]
+    fn mutated_documents_never_panic(
+        which in 0usize..3,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let path = ["letters/formats/01-hubei-wjw-xianning-health.docx",
+            "letters/formats/03-neimenggu-wjw-mongolian-medicine.pdf",
+            "letters/formats/01-hubei-wjw-xianning-health.ofd"][which];
+        let mut bytes = read(path);
+        for (at, value) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let keep = bytes.len() / 2 + cut.index(bytes.len() / 2);
+        bytes.truncate(keep);
+        if let Ok(text) = import::decode(&bytes) {
+            let _ = import::import(&text, &options());
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), prefix in 0usize..4) {
+        let magic: &[u8] = [&b"PK\x03\x04"[..], b"%PDF-1.4\n", b"<html><body>", b""][prefix];
+        let mut input = magic.to_vec();
+        input.extend_from_slice(&bytes);
+        if let Ok(text) = import::decode(&input) {
+            let _ = import::import(&text, &options());
+        }
+    }
+}
+
+/// The recorded level over tests/letters/*.txt: raise these when the importer improves;
+/// never lower them.
+const RECORDED_FOUND: usize = 46;
+const RECORDED_SPURIOUS_AT_MOST: usize = 12;
+
+#[test]
+fn the_corpus_score_stays_at_its_recorded_level() {
+    let dir = fixtures().join("letters");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/letters")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    names.sort();
+    let mut results = Vec::new();
+    let mut total = Tally::default();
+    for path in names {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let Ok(annotation) = std::fs::read_to_string(dir.join(format!("{stem}.expected.md")))
+        else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).expect("readable");
+        let (tally, _) =
+            score_letter(&bytes, &annotation).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        total += tally;
+        results.push((stem, tally));
+    }
+    assert!(
+        results.len() >= 50,
+        "the corpus shrank: {} letters",
+        results.len()
+    );
+    assert!(
+        total.found >= RECORDED_FOUND && total.spurious <= RECORDED_SPURIOUS_AT_MOST,
+        "below the recorded level ({RECORDED_FOUND} found, at most {RECORDED_SPURIOUS_AT_MOST} spurious):\n{}",
+        table(&results)
+    );
+}
