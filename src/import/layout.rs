@@ -294,9 +294,14 @@ impl Layout {
         };
         let intro_rest = intro.and_then(|i| {
             let b = &blocks[i];
-            let at = b.find("如下：").map(|p| p + "如下：".len())?;
+            // After "现答复如下：", or after the sentence that acknowledges the proposal
+            // ("…收悉。") when the whole letter was published as one paragraph.
+            let at = b.find("如下：").map(|p| p + "如下：".len()).or_else(|| {
+                let seen = b.find("收悉")?;
+                b[seen..].find('。').map(|p| seen + p + '。'.len_utf8())
+            })?;
             let rest = b[at..].trim();
-            (!rest.is_empty()).then(|| rest.to_owned())
+            (rest.chars().count() > 10).then(|| rest.to_owned())
         });
         Layout {
             salutation,
@@ -449,6 +454,41 @@ fn number_unit(blocks: &[String]) -> Option<String> {
     })
 }
 
+/// When nothing else names the replying unit: the unit the letter's self-references point
+/// at. "我局" → the 局 the letter names most often ("盘山县水利局对…"); "我镇"/"我乡" with
+/// no name → 镇政府 / 乡政府.
+fn self_named(blocks: &[String]) -> Option<String> {
+    let all: String = blocks.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
+    let (word, suffix) = [("我局", "局"), ("我厅", "厅"), ("我委", "委"), ("我办", "办"), ("我中心", "中心"), ("我镇", "镇"), ("我乡", "乡")]
+        .into_iter()
+        .filter(|(w, _)| all.contains(w))
+        .max_by_key(|(w, _)| all.matches(w).count())?;
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for (i, _) in all.char_indices() {
+        if let Some((name, _)) = super::owners::leading_body(&all[i..])
+            && name.ends_with(suffix)
+            && !name.starts_with(word)
+        {
+            match counts.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, k)) => *k += 1,
+                None => counts.push((name, 1)),
+            }
+        }
+    }
+    // Longest name among the most frequent: "盘山县水利局" over "水利局".
+    let best = counts.iter().map(|(_, k)| *k).max();
+    counts
+        .into_iter()
+        .filter(|(_, k)| Some(*k) == best)
+        .max_by_key(|(n, _)| n.chars().count())
+        .map(|(n, _)| n)
+        .or_else(|| match suffix {
+            "镇" => Some("镇政府".to_owned()),
+            "乡" => Some("乡政府".to_owned()),
+            _ => None,
+        })
+}
+
 /// The last organisation line in the letter's tail (a signature not followed by a date line,
 /// or followed by contact lines).
 fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
@@ -513,6 +553,7 @@ pub(super) fn read_letter(
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
+        .or_else(|| self_named(blocks))
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {

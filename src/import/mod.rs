@@ -143,14 +143,12 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
     let mut warnings = Vec::new();
     let letter_raw = read_letter(&blocks, &layout, &mut warnings);
     let mut walker = Walker::new(&letter_raw, options);
+    if let Some(rest) = &layout.intro_rest {
+        // The reply may start on the intro line itself, after "现答复如下：".
+        walker.block(rest);
+    }
     for block in &blocks[layout.body_start.min(layout.body_end)..layout.body_end] {
         walker.block(block);
-    }
-    if let Some(rest) = &layout.intro_rest {
-        // Rare: the whole letter body sits on the intro line after "现答复如下：".
-        if layout.body_start >= layout.body_end {
-            walker.block(rest);
-        }
     }
     if !walker.region_seen && walker.items.is_empty() {
         return Err(ImportError::NoCommitments);

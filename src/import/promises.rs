@@ -683,11 +683,17 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let own_subject = parse_subject(clause).is_some();
         // "…启动了…，将回顾总结…": 将 speaks for its own clause; a bare "计划…" after a
         // past clause ("论坛发布了倡议，计划…") belongs to that clause's actor.
-        let past = if own_subject || start == 0 || jiang.contains(&p) {
+        let noun_plan = seg[p..].starts_with("计划");
+        let past = if own_subject || start == 0 || !noun_plan {
             has_past(clause, reply_year)
         } else {
             has_past(seg, reply_year)
         };
+        // "后来，乡人民政府又将…": a time in the past set at the head of the sentence.
+        let past_time = ["后来", "近年来", "此前", "去年", "当时", "以来"]
+            .iter()
+            .any(|w| seg[..start].contains(w));
+        let past = past || past_time;
         (!past).then_some(start)
     })
 }
