@@ -45,7 +45,12 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
             bytes.splice(at..at, chunk);
         }
         _ => {
-            let magic: [&[u8]; 4] = [b"PK\x03\x04", b"%PDF-1.7\n", b"<!DOCTYPE html>", b"\xff\xfe"];
+            let magic: [&[u8]; 4] = [
+                b"PK\x03\x04",
+                b"%PDF-1.7\n",
+                b"<!DOCTYPE html>",
+                b"\xff\xfe",
+            ];
             bytes = magic[rng.below(4)].to_vec();
             bytes.extend((0..rng.below(4096)).map(|_| rng.next() as u8));
         }
@@ -56,9 +61,15 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let seeds: Vec<Vec<u8>> = args[1..].iter().map(std::fs::read).collect::<Result<_, _>>()?;
+    let seeds: Vec<Vec<u8>> = args[1..]
+        .iter()
+        .map(std::fs::read)
+        .collect::<Result<_, _>>()?;
     anyhow::ensure!(!seeds.is_empty(), "give SECONDS and at least one FILE");
-    let options = Options { prefix: "fuzz", resolve: None };
+    let options = Options {
+        prefix: "fuzz",
+        resolve: None,
+    };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let until = Instant::now() + Duration::from_secs(seconds);
@@ -68,12 +79,17 @@ fn main() -> anyhow::Result<()> {
     while Instant::now() < until {
         let which = rng.below(seeds.len());
         let input = mutate(&mut rng, &seeds[which]);
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match import::decode(&input) {
-            Ok(text) => match import::import(&text, &options) {
-                Ok(_) => "drafted".to_owned(),
-                Err(e) => format!("import: {}", e.to_string().split(':').next().unwrap_or("")),
-            },
-            Err(e) => format!("decode: {}", e.to_string().chars().take(40).collect::<String>()),
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match import::decode(&input) {
+                Ok(text) => match import::import(&text, &options) {
+                    Ok(_) => "drafted".to_owned(),
+                    Err(e) => format!("import: {}", e.to_string().split(':').next().unwrap_or("")),
+                },
+                Err(e) => format!(
+                    "decode: {}",
+                    e.to_string().chars().take(40).collect::<String>()
+                ),
+            }
         }));
         let Ok(outcome) = run else {
             std::fs::write("fuzz-panic.bin", &input)?;

@@ -458,16 +458,33 @@ fn number_unit(blocks: &[String]) -> Option<String> {
 /// at. "我局" → the 局 the letter names most often ("盘山县水利局对…"); "我镇"/"我乡" with
 /// no name → 镇政府 / 乡政府.
 fn self_named(blocks: &[String]) -> Option<String> {
-    let all: String = blocks.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
-    let (word, suffix) = [("我局", "局"), ("我厅", "厅"), ("我委", "委"), ("我办", "办"), ("我中心", "中心"), ("我镇", "镇"), ("我乡", "乡")]
-        .into_iter()
-        .filter(|(w, _)| all.contains(w))
-        .max_by_key(|(w, _)| all.matches(w).count())?;
+    let all: String = blocks
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (word, suffix) = [
+        ("我局", "局"),
+        ("我厅", "厅"),
+        ("我委", "委"),
+        ("我办", "办"),
+        ("我中心", "中心"),
+        ("我镇", "镇"),
+        ("我乡", "乡"),
+    ]
+    .into_iter()
+    .filter(|(w, _)| all.contains(w))
+    .max_by_key(|(w, _)| all.matches(w).count())?;
     let mut counts: Vec<(String, usize)> = Vec::new();
     for (i, _) in all.char_indices() {
         if let Some((name, _)) = super::owners::leading_body(&all[i..])
             && name.ends_with(suffix)
             && !name.starts_with(word)
+            && name.chars().count() <= 12
+            && super::owners::split_place(&name).0.is_some()
+            && !["问题", "转发", "代表", "届", "会议", "我"]
+                .iter()
+                .any(|w| name.contains(w))
         {
             match counts.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, k)) => *k += 1,

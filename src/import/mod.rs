@@ -157,10 +157,21 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
     let reply_year = letter_raw.replied_on.map(|d| d.0);
+    let level = letter_level(&blocks);
     let commitments = walker
         .items
         .into_iter()
-        .map(|item| item.finish(reply_year, &mut warnings))
+        .map(|item| {
+            let mut c = item.finish(reply_year, &mut warnings);
+            // "教育局" in a county's letter is the county's: 县教育局.
+            if !c.owner_resolved {
+                c.owner = with_level(&c.owner, level);
+            }
+            for co in &mut c.co_owners {
+                *co = with_level(co, level);
+            }
+            c
+        })
         .collect();
     let mut letter = letter_raw;
     if let Some(name) = &letter.replied_by {

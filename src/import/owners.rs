@@ -5,7 +5,10 @@ use super::*;
 
 // ───────────────────────────── bodies (departments) ─────────────────────────────
 
-pub(super) const BODY_SUFFIXES: [&str; 14] = [
+pub(super) const BODY_SUFFIXES: [&str; 17] = [
+    "公司",
+    "街道",
+    "集团",
     "委员会",
     "办公室",
     "政府",
@@ -281,6 +284,23 @@ pub(super) fn resolve(name: &str, options: &Options) -> (String, bool) {
     match options.resolve.and_then(|f| f(name).or_else(|| f(&short))) {
         Some(key) => (key, true),
         None => (short, false),
+    }
+}
+
+/// A department named without its place gets the letter's level ("教育局" → "县教育局");
+/// names with a level, governments and national bodies stay as they are.
+pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
+    let Some(level) = level else {
+        return name.to_owned();
+    };
+    let department = ["局", "委", "厅", "办"].iter().any(|s| name.ends_with(s));
+    let national = ["国", "中", "全国", "省委", "市委", "县委"]
+        .iter()
+        .any(|p| name.starts_with(p));
+    if department && !national && split_place(name).0.is_none() && name.chars().count() <= 8 {
+        format!("{level}{name}")
+    } else {
+        name.to_owned()
     }
 }
 

@@ -180,9 +180,10 @@ pub(super) const CLOSINGS: [&str; 16] = [
 ];
 
 /// Phrases that mark the letter's courtesies and contact details wherever they stand.
-const BOILERPLATE: [&str; 26] = [
+const BOILERPLATE: [&str; 24] = [
     "以上意见供",
-    "满意",
+    "基本满意",
+    "是否满意",
     "反馈表",
     "征询意见",
     "对以上答复",
@@ -196,15 +197,12 @@ const BOILERPLATE: [&str; 26] = [
     "感谢你",
     "宝贵意见",
     "宝贵建议",
-    "继续关注",
-    "继续关心",
     "理解与支持",
     "理解和支持",
     "监督与建议",
     "联系人",
     "联系电话",
     "联系方式",
-    "邮编",
     "邮政编码",
     "电子邮箱",
 ];
@@ -515,7 +513,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             "你建议",
         ]
         .iter()
-        .any(|w| seg.contains(w))
+        .any(|w| span.contains(w))
         {
             return;
         }
