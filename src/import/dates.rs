@@ -87,7 +87,8 @@ pub(super) fn parse_date_line(block: &str) -> Option<(i32, u32, u32)> {
 // ───────────────────────────── due dates ─────────────────────────────
 
 /// The deadline a promise states, if any: "2025年底前", "年内", "2026年6月底前", "9月底前".
-pub(super) fn find_due(text: &str, reply_year: Option<i32>) -> Option<(i32, u32, u32)> {
+pub(super) fn find_due(text: &str, reply: Option<(i32, u32, u32)>) -> Option<(i32, u32, u32)> {
+    let reply_year = reply.map(|d| d.0);
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (k, &(at, _)) in chars.iter().enumerate() {
         let rest = &text[at..];
@@ -98,6 +99,35 @@ pub(super) fn find_due(text: &str, reply_year: Option<i32>) -> Option<(i32, u32,
         if let Some(due) = due_at(rest, reply_year, k > 0 && is_cn_count(chars[k - 1].1)) {
             return Some(due);
         }
+        if let Some(due) = relative_due(rest, reply) {
+            return Some(due);
+        }
+    }
+    None
+}
+
+/// "明年", "明年底前", "明年上半年", "后年", "三年内", "两年内": counted from the reply date.
+pub(super) fn relative_due(rest: &str, reply: Option<(i32, u32, u32)>) -> Option<(i32, u32, u32)> {
+    let (y, m, d) = reply?;
+    for (word, years) in [("明年", 1), ("后年", 2)] {
+        if let Some(after) = rest.strip_prefix(word) {
+            if after.starts_with("上半年") {
+                return valid_date(y + years, 6, 30);
+            }
+            return valid_date(y + years, 12, 31);
+        }
+    }
+    // "三年内", "2年内", "两年之内": a span from the reply date.
+    let (n, len) = match cn_number(rest).or_else(|| leading_number(rest)) {
+        Some(found) => found,
+        None if rest.starts_with('两') => (2, '两'.len_utf8()),
+        None => return None,
+    };
+    let after = &rest[len..];
+    let within = ["年内", "年之内"].iter().any(|w| after.starts_with(w));
+    if within && (1..=10).contains(&n) {
+        let year = y + n as i32;
+        return valid_date(year, m, d.min(days_in_month(year, m)));
     }
     None
 }
@@ -166,4 +196,43 @@ pub(super) fn due_in_year(after: &str, year: i32) -> Option<(i32, u32, u32)> {
     let tail = rest[d_len..].strip_prefix('日')?;
     (tail.starts_with('前') || tail.starts_with("之前")).then_some(())?;
     valid_date(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_in_the_common_forms() {
+        let reply = Some((2025, 5, 23));
+        for (text, due) in [
+            ("力争2025年底前完成", Some((2025, 12, 31))),
+            ("年内完成选址", Some((2025, 12, 31))),
+            ("9月底前印发", Some((2025, 9, 30))),
+            ("2026年6月底前完成", Some((2026, 6, 30))),
+            ("2026年6月30日前完成", Some((2026, 6, 30))),
+            ("2026年上半年开工", Some((2026, 6, 30))),
+            ("明年建成", Some((2026, 12, 31))),
+            ("明年上半年开工", Some((2026, 6, 30))),
+            ("三年内全面完成", Some((2028, 5, 23))),
+            ("两年内实施", Some((2027, 5, 23))),
+            ("五年内的规划", Some((2030, 5, 23))),
+            ("持续推进", None),
+            ("2024年12月已完成", None),
+        ] {
+            assert_eq!(find_due(text, reply), due, "{text}");
+        }
+        assert_eq!(find_due("年内完成", None), None);
+    }
+
+    #[test]
+    fn dates_on_a_line_of_their_own() {
+        assert_eq!(parse_date_line("2025年5月23日"), Some((2025, 5, 23)));
+        assert_eq!(
+            parse_date_line("二〇二五年五月二十三日"),
+            Some((2025, 5, 23))
+        );
+        assert_eq!(parse_date_line("2023-08-02"), Some((2023, 8, 2)));
+        assert_eq!(parse_date_line("2025年2月30日"), None);
+    }
 }

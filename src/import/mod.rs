@@ -156,13 +156,12 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
     if walker.items.is_empty() {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
-    let reply_year = letter_raw.replied_on.map(|d| d.0);
     let level = letter_level(&blocks);
     let commitments = walker
         .items
         .into_iter()
         .map(|item| {
-            let mut c = item.finish(reply_year, &mut warnings);
+            let mut c = item.finish(letter_raw.replied_on, &mut warnings);
             // "教育局" in a county's letter is the county's: 县教育局.
             if !c.owner_resolved {
                 c.owner = with_level(&c.owner, level);

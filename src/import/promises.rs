@@ -306,9 +306,10 @@ pub(super) struct Item {
 impl Item {
     pub(super) fn finish(
         self,
-        reply_year: Option<i32>,
+        reply: Option<(i32, u32, u32)>,
         warnings: &mut Vec<String>,
     ) -> CommitmentDraft {
+        let reply_year = reply.map(|d| d.0);
         let mut text = self.text.trim().to_owned();
         if text.ends_with(['；', '，', '、']) {
             text.pop();
@@ -318,8 +319,15 @@ impl Item {
         if text.chars().count() > 300 {
             low.push("long item; it may hold several promises".to_owned());
         }
-        let relative = ["年内", "年底", "月底"].iter().any(|w| text.contains(w));
-        let due = find_due(&text, reply_year);
+        let relative = ["年内", "年底", "月底", "明年", "后年", "年之内"]
+            .iter()
+            .any(|w| text.contains(w));
+        let due = find_due(&text, reply);
+        // A deadline written without its year was counted from the reply date: say so.
+        let written_year = due.is_some_and(|(y, _, _)| text.contains(&format!("{y}年")));
+        if due.is_some() && !written_year {
+            low.push("due date counted from the reply date".to_owned());
+        }
         if due.is_none() && relative && reply_year.is_none() {
             warnings.push(format!(
                 "a deadline relative to the reply year was not dated: {}",
