@@ -19,6 +19,68 @@ const SCHEMA_VERSION: i64 = 1;
 const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
 
+/// The prefix of `last_error` for emails held because the server refused the credentials;
+/// `release_held` finds them by it.
+pub const HELD_PREFIX: &str = "held: ";
+
+// Results are marked by Message-ID. `+state` keeps SQLite from choosing the state index,
+// which would scan every pending row for each update (`statements_use_their_index`).
+const MARK_SENT: &str = "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+     WHERE message_id = ?1 AND +state = 'pending'";
+const MARK_FAILED: &str = "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+     WHERE message_id = ?1 AND +state = 'pending'";
+const MARK_DROPPED: &str =
+    "UPDATE deliveries SET state = 'dropped', last_error = ?2, next_attempt = ?3, updated = ?4
+     WHERE message_id = ?1 AND +state = 'pending'";
+const MARK_RETRY: &str = "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
+     WHERE message_id = ?1 AND +state = 'pending'";
+/// Not attempted (the server was unreachable for the ones before it): later, same count.
+const MARK_DEFER: &str = "UPDATE deliveries SET last_error = ?2, next_attempt = ?3, updated = ?4
+     WHERE message_id = ?1 AND +state = 'pending'";
+const RELEASE_HELD: &str = "UPDATE deliveries SET next_attempt = NULL, updated = ?2
+     WHERE state = 'pending' AND last_error LIKE ?1";
+const PENDING: &str =
+    "SELECT message_id, department, moment, commitment, why, recipients_to, recipients_cc, attempts
+     FROM deliveries
+     WHERE state = 'pending' AND (?1 IS NULL OR next_attempt IS NULL OR next_attempt <= ?1)
+     ORDER BY moment, message_id, id";
+const NEXT_RETRY: &str =
+    "SELECT MIN(next_attempt) FROM deliveries WHERE state = 'pending' AND next_attempt IS NOT NULL";
+const PREVIOUS_MESSAGE_ID: &str = "SELECT message_id FROM deliveries WHERE department = ?1 AND moment < ?2 AND state IN ('sent', 'pending')
+     ORDER BY moment DESC, id DESC LIMIT 1";
+const SUPERSEDE: &str = "UPDATE deliveries SET state = 'dropped', last_error = 'superseded by a later moment', updated = ?3
+     WHERE commitment = ?1 AND moment < ?2 AND state = 'pending'";
+const DROP_COMMITMENT: &str = "UPDATE deliveries SET state = 'dropped', last_error = 'the commitment is done or no longer configured', updated = ?2
+     WHERE commitment = ?1 AND state = 'pending'";
+
+/// The outcome of one send, for [`Ledger::mark`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    Sent {
+        message_id: String,
+    },
+    Failed {
+        message_id: String,
+        error: String,
+    },
+    Dropped {
+        message_id: String,
+        reason: String,
+    },
+    /// Attempted and failed for now: one more attempt counted, next one at `at`.
+    Retry {
+        message_id: String,
+        error: String,
+        at: DateTime<Utc>,
+    },
+    /// Not attempted: wait until `at`, attempts unchanged.
+    Defer {
+        message_id: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+}
+
 /// State of one (commitment, moment) row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -330,10 +392,7 @@ impl Ledger {
                 )
                 .context("recording in the delivery log")?;
             let mut supersede = transaction
-                .prepare_cached(
-                    "UPDATE deliveries SET state = 'dropped', last_error = 'superseded by a later moment', updated = ?3
-                     WHERE commitment = ?1 AND moment < ?2 AND state = 'pending'",
-                )
+                .prepare_cached(SUPERSEDE)
                 .context("recording in the delivery log")?;
             for email in emails {
                 let mut inserted = 0;
@@ -373,12 +432,7 @@ impl Ledger {
     pub fn pending(&self, now: Option<DateTime<Utc>>) -> Result<Vec<Pending>> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT message_id, department, moment, commitment, why, recipients_to, recipients_cc, attempts
-                 FROM deliveries
-                 WHERE state = 'pending' AND (?1 IS NULL OR next_attempt IS NULL OR next_attempt <= ?1)
-                 ORDER BY moment, message_id, id",
-            )
+            .prepare_cached(PENDING)
             .context("reading pending deliveries")?;
         let rows = statement
             .query_map(params![now.map(|now| now.timestamp())], |row| {
@@ -423,53 +477,62 @@ impl Ledger {
     pub fn next_retry(&self) -> Result<Option<DateTime<Utc>>> {
         let next: Option<i64> = self
             .connection
-            .query_row(
-                "SELECT MIN(next_attempt) FROM deliveries WHERE state = 'pending' AND next_attempt IS NOT NULL",
-                [],
-                |row| row.get(0),
-            )
+            .prepare_cached(NEXT_RETRY)
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
             .context("reading pending deliveries")?;
         Ok(next.map(timestamp))
     }
 
-    fn update(
-        &mut self,
-        message_id: &str,
-        sql: &str,
-        error: Option<&str>,
-        extra: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.connection
-            .execute(sql, params![message_id, error, extra, now.timestamp()])
-            .with_context(|| {
-                format!("recording the result for {message_id} in the delivery log")
-            })?;
+    /// Records the outcome of several sends in one transaction (one fsync for all of them:
+    /// group commit). Each applies only to rows still pending.
+    pub fn mark(&mut self, marks: &[Mark], now: DateTime<Utc>) -> Result<()> {
+        let context = || "recording results in the delivery log";
+        let transaction = self.connection.transaction().with_context(context)?;
+        {
+            for mark in marks {
+                let (sql, message_id, error, next_attempt) = match mark {
+                    Mark::Sent { message_id } => (MARK_SENT, message_id, None, None),
+                    Mark::Failed { message_id, error } => {
+                        (MARK_FAILED, message_id, Some(error), None)
+                    }
+                    Mark::Dropped { message_id, reason } => {
+                        (MARK_DROPPED, message_id, Some(reason), None)
+                    }
+                    Mark::Retry {
+                        message_id,
+                        error,
+                        at,
+                    } => (MARK_RETRY, message_id, Some(error), Some(at.timestamp())),
+                    Mark::Defer {
+                        message_id,
+                        reason,
+                        at,
+                    } => (MARK_DEFER, message_id, Some(reason), Some(at.timestamp())),
+                };
+                transaction
+                    .prepare_cached(sql)
+                    .and_then(|mut statement| {
+                        statement.execute(params![message_id, error, next_attempt, now.timestamp()])
+                    })
+                    .with_context(|| {
+                        format!("recording the result for {message_id} in the delivery log")
+                    })?;
+            }
+        }
+        transaction.commit().with_context(context)?;
         Ok(())
     }
 
     /// The server accepted the email.
     pub fn mark_sent(&mut self, message_id: &str, now: DateTime<Utc>) -> Result<()> {
-        self.update(
-            message_id,
-            "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
-             WHERE message_id = ?1 AND state = 'pending'",
-            None,
-            None,
-            now,
-        )
+        let message_id = message_id.to_string();
+        self.mark(&[Mark::Sent { message_id }], now)
     }
 
     /// The server refused the email for good.
     pub fn mark_failed(&mut self, message_id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
-        self.update(
-            message_id,
-            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
-             WHERE message_id = ?1 AND state = 'pending'",
-            Some(error),
-            None,
-            now,
-        )
+        let (message_id, error) = (message_id.to_string(), error.to_string());
+        self.mark(&[Mark::Failed { message_id, error }], now)
     }
 
     /// Drops an email unsent (its commitments are done or gone).
@@ -479,14 +542,8 @@ impl Ledger {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.update(
-            message_id,
-            "UPDATE deliveries SET state = 'dropped', last_error = ?2, next_attempt = ?3, updated = ?4
-             WHERE message_id = ?1 AND state = 'pending'",
-            Some(reason),
-            None,
-            now,
-        )
+        let (message_id, reason) = (message_id.to_string(), reason.to_string());
+        self.mark(&[Mark::Dropped { message_id, reason }], now)
     }
 
     /// A transient failure: try again at `retry_at`.
@@ -497,14 +554,26 @@ impl Ledger {
         retry_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.update(
-            message_id,
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3, updated = ?4
-             WHERE message_id = ?1 AND state = 'pending'",
-            Some(error),
-            Some(retry_at.timestamp()),
+        let (message_id, error) = (message_id.to_string(), error.to_string());
+        self.mark(
+            &[Mark::Retry {
+                message_id,
+                error,
+                at: retry_at,
+            }],
             now,
         )
+    }
+
+    /// Makes emails held because the server refused the credentials due at once: the
+    /// credentials were just read again (start or reload). Returns how many rows.
+    pub fn release_held(&mut self, now: DateTime<Utc>) -> Result<usize> {
+        self.connection
+            .prepare_cached(RELEASE_HELD)
+            .and_then(|mut statement| {
+                statement.execute(params![format!("{HELD_PREFIX}%"), now.timestamp()])
+            })
+            .context("updating the delivery log")
     }
 
     /// Drops the queued retries of commitments that are done or no longer configured.
@@ -519,11 +588,10 @@ impl Ledger {
             for commitment in &email.email.commitments {
                 if !open.contains(&commitment.as_str()) {
                     dropped += transaction
-                        .execute(
-                            "UPDATE deliveries SET state = 'dropped', last_error = 'the commitment is done or no longer configured', updated = ?2
-                             WHERE commitment = ?1 AND state = 'pending'",
-                            params![commitment, now.timestamp()],
-                        )
+                        .prepare_cached(DROP_COMMITMENT)
+                        .and_then(|mut statement| {
+                            statement.execute(params![commitment, now.timestamp()])
+                        })
                         .context("updating the delivery log")?;
                 }
             }
@@ -539,13 +607,12 @@ impl Ledger {
         moment: DateTime<Utc>,
     ) -> Result<Option<String>> {
         self.connection
-            .query_row(
-                "SELECT message_id FROM deliveries WHERE department = ?1 AND moment < ?2 AND state IN ('sent', 'pending')
-                 ORDER BY moment DESC, id DESC LIMIT 1",
-                params![department, moment.timestamp()],
-                |row| row.get(0),
-            )
-            .optional()
+            .prepare_cached(PREVIOUS_MESSAGE_ID)
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![department, moment.timestamp()], |row| row.get(0))
+                    .optional()
+            })
             .context("reading the delivery log")
     }
 
