@@ -9,5 +9,6 @@ mod engine;
 mod mail;
 mod notify;
 mod properties;
+mod smtp_client;
 mod smtp_server;
 mod support;
