@@ -51,7 +51,7 @@ const PREVIOUS_MESSAGE_ID: &str = "SELECT message_id FROM deliveries WHERE depar
 const SUPERSEDE: &str = "UPDATE deliveries SET state = 'dropped', last_error = 'superseded by a later moment', updated = ?3
      WHERE commitment = ?1 AND moment < ?2 AND state = 'pending'";
 const DROP_COMMITMENT: &str = "UPDATE deliveries SET state = 'dropped', last_error = 'the commitment is done or no longer configured', updated = ?2
-     WHERE commitment = ?1 AND state = 'pending'";
+     WHERE commitment = ?1 AND +state = 'pending'";
 
 /// The outcome of one send, for [`Ledger::mark`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -672,4 +672,127 @@ fn split(list: &str) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every statement the daemon runs per email or per pass searches its index; none scans
+    /// the table (which made each result's UPDATE cost O(pending rows)).
+    #[test]
+    fn statements_use_their_index() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let ledger = Ledger::open(directory.path()).expect("the ledger opens");
+        let by_message = "USING INDEX deliveries_by_message (message_id=?)";
+        let by_state = "USING COVERING INDEX deliveries_by_state (state=?";
+        let by_state_rows = "USING INDEX deliveries_by_state (state=?";
+        let by_commitment = "USING INDEX sqlite_autoindex_deliveries_1 (commitment=?";
+        let cases = [
+            ("mark sent", MARK_SENT, by_message),
+            ("mark failed", MARK_FAILED, by_message),
+            ("mark dropped", MARK_DROPPED, by_message),
+            ("mark retry", MARK_RETRY, by_message),
+            ("mark defer", MARK_DEFER, by_message),
+            ("release held", RELEASE_HELD, by_state_rows),
+            ("pending", PENDING, by_state_rows),
+            ("next retry", NEXT_RETRY, by_state),
+            (
+                "previous message id",
+                PREVIOUS_MESSAGE_ID,
+                "USING INDEX deliveries_by_department (department=? AND moment<?)",
+            ),
+            ("supersede", SUPERSEDE, by_commitment),
+            ("drop a commitment", DROP_COMMITMENT, by_commitment),
+        ];
+        for (name, sql, expected) in cases {
+            let mut statement = ledger
+                .connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("the statement prepares");
+            let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(nulls), |row| {
+                    row.get::<_, String>(3)
+                })
+                .expect("a plan")
+                .collect::<Result<_, _>>()
+                .expect("plan rows");
+            let plan = plan.join("; ");
+            assert!(
+                plan.contains(&format!("SEARCH deliveries {expected}")),
+                "{name}: {plan}"
+            );
+            assert!(!plan.contains("SCAN deliveries"), "{name}: {plan}");
+        }
+    }
+
+    #[test]
+    fn marks_apply_in_one_transaction_and_only_to_pending_rows() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let mut ledger = Ledger::open(directory.path()).expect("the ledger opens");
+        let now = DateTime::from_timestamp(1_750_000_000, 0).expect("a time");
+        let email = |id: &str, commitment: &str| Email {
+            message_id: id.into(),
+            department: "d".into(),
+            moment: now,
+            commitments: vec![commitment.into()],
+            why: vec!["\"FirstNotice\"".into()],
+            to: vec!["a@example.test".into()],
+            cc: Vec::new(),
+        };
+        ledger
+            .record(
+                &[],
+                &[email("<1>", "c1"), email("<2>", "c2"), email("<3>", "c3")],
+                now,
+            )
+            .expect("recorded");
+        let later = now + chrono::Duration::seconds(30);
+        ledger
+            .mark(
+                &[
+                    Mark::Sent {
+                        message_id: "<1>".into(),
+                    },
+                    Mark::Retry {
+                        message_id: "<2>".into(),
+                        error: format!("{HELD_PREFIX}535 no"),
+                        at: later,
+                    },
+                    Mark::Defer {
+                        message_id: "<3>".into(),
+                        reason: "not attempted".into(),
+                        at: later,
+                    },
+                    // Already sent: a second mark changes nothing.
+                    Mark::Failed {
+                        message_id: "<1>".into(),
+                        error: "late".into(),
+                    },
+                ],
+                now,
+            )
+            .expect("marked");
+        let rows = ledger.history(None).expect("history");
+        let state = |commitment: &str| {
+            let row = rows
+                .iter()
+                .find(|row| row.commitment == commitment)
+                .expect("a row");
+            (row.state, row.attempts)
+        };
+        assert_eq!(state("c1"), (State::Sent, 1));
+        assert_eq!(state("c2"), (State::Pending, 1));
+        assert_eq!(state("c3"), (State::Pending, 0), "a deferral is no attempt");
+        assert_eq!(ledger.pending(Some(now)).expect("pending").len(), 0);
+        assert_eq!(ledger.release_held(now).expect("released"), 1);
+        let due: Vec<String> = ledger
+            .pending(Some(now))
+            .expect("pending")
+            .into_iter()
+            .map(|pending| pending.email.message_id)
+            .collect();
+        assert_eq!(due, ["<2>"], "only the held email is due at once");
+    }
 }
