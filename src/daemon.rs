@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::config::{self, Invalid};
 use crate::engine::{self, Due, Engine, Reminder, Why};
-use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending};
+use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
@@ -93,6 +93,8 @@ struct Daemon {
     config: Arc<Config>,
     engine: Engine,
     ledger: Ledger,
+    /// Records send results off the loop's thread, in group commits.
+    writer: Writer,
     transport: Arc<Transport>,
     templates: Arc<Templates>,
     notifier: Notifier,
@@ -137,6 +139,7 @@ impl Daemon {
         // The credentials were just read: emails held for refused ones may go at once.
         ledger.release_held(clock::now())?;
         let log = ledger.log_view()?;
+        let writer = ledger.writer()?;
         let engine = Engine::new(config.clone(), &log);
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
@@ -151,6 +154,7 @@ impl Daemon {
             config,
             engine,
             ledger,
+            writer,
             transport,
             templates,
             notifier: Notifier::from_environment(),
@@ -476,10 +480,8 @@ impl Daemon {
                 });
                 in_flight.insert(handle.id(), item);
             }
-            if !marks.is_empty() {
-                self.ledger.mark(&marks, clock::now())?;
-                marks.clear();
-            }
+            self.writer.mark(&marks, clock::now())?;
+            marks.clear();
             if tasks.is_empty() {
                 break;
             }
@@ -496,8 +498,10 @@ impl Daemon {
                         let item = in_flight.remove(&id).context("a send task nobody started")?;
                         self.judge(&item, attempt, now, &mut marks, &mut outcome, &mut failures, &mut halted, &mut refused_credentials);
                     }
-                    // Group commit: every result that arrived meanwhile, one transaction.
-                    self.ledger.mark(&marks, now)?;
+                    // Group commit: every result that arrived meanwhile, one transaction,
+                    // before their slots are used again (so a crash repeats at most
+                    // `limit` accepted emails).
+                    self.writer.mark(&marks, now)?;
                     marks.clear();
                 }
                 _ = ping.tick() => self.notifier.watchdog(),
@@ -519,8 +523,7 @@ impl Daemon {
                             at: now + backoff(item.attempts + 1),
                         });
                     }
-                    self.ledger.mark(&marks, now)?;
-                    marks.clear();
+                    self.writer.mark(&marks, now)?;
                     break;
                 }
             }
@@ -534,7 +537,7 @@ impl Daemon {
                     at: *at,
                 });
             }
-            self.ledger.mark(&marks, clock::now())?;
+            self.writer.mark(&marks, clock::now())?;
             if !untried.is_empty() {
                 tracing::warn!(
                     not_attempted = untried.len(),
@@ -544,6 +547,8 @@ impl Daemon {
             }
         }
         outcome.deferred += untried.len();
+        // On disk before the pass ends.
+        self.writer.sync()?;
         if let Some(error) = refused_credentials {
             self.alert_credentials(&error, outcome.undelivered(), now)
                 .await;
