@@ -650,19 +650,28 @@ impl Daemon {
                     at: retry_at,
                 });
             }
-            Failure::Unreachable(error) | Failure::OutcomeUnknown(error) => {
-                let unknown = error.contains("outcome is unknown");
+            Failure::Unreachable(error) => {
                 tracing::warn!(
                     department = %email.department,
                     commitments = %ids,
                     message_id = %email.message_id,
                     attempt = attempt_number,
-                    "{}, retrying at {when}: {error}",
-                    if unknown {
-                        "outcome unknown, not resent before the backoff (same Message-ID)"
-                    } else {
-                        "not delivered"
-                    }
+                    "not delivered, retrying at {when}: {error}"
+                );
+                halted.get_or_insert((error.clone(), retry_at));
+                marks.push(Mark::Retry {
+                    message_id,
+                    error,
+                    at: retry_at,
+                });
+            }
+            Failure::OutcomeUnknown(error) => {
+                tracing::warn!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    attempt = attempt_number,
+                    "outcome unknown, not resent before the backoff (same Message-ID), retrying at {when}: {error}"
                 );
                 halted.get_or_insert((error.clone(), retry_at));
                 marks.push(Mark::Retry {
