@@ -17,7 +17,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::calendar::Calendar;
 use crate::model::{
-    Cadence, CadenceId, Commitment, Config, Department, DepartmentId, Language, Letter, Mail,
+    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, first_firing_day, Cadence, CadenceId, Commitment, Config, Department, DepartmentId, Language, Letter, Mail,
     Recipient, Schedule, Stage, Status, Tls, Transport,
 };
 
@@ -145,7 +145,7 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     };
     let main = Source::new(path, text);
     let mut problems = Vec::new();
-    let draft = parse_main(&main, &mut problems);
+    let draft = parse_main(&main, today(), &mut problems);
     let base = base_dir(path);
     let mut sources = Vec::new();
     let mut seen = BTreeSet::new();
@@ -201,8 +201,14 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
 /// (the main file's `commitments` patterns are not expanded). For tests and tools.
 pub fn from_sources(main: &Source, commitment_sources: &[Source]) -> Result<Loaded, Invalid> {
     let mut problems = Vec::new();
-    let draft = parse_main(main, &mut problems);
+    let draft = parse_main(main, today(), &mut problems);
     finish(main, draft, commitment_sources, problems)
+}
+
+/// The day cadences are proven from: yesterday in UTC, so that no zone is ahead of it.
+fn today() -> NaiveDate {
+    let now = crate::clock::now().date_naive();
+    now.pred_opt().unwrap_or(now)
 }
 
 /// The folder relative paths in the main file resolve against.
@@ -223,6 +229,7 @@ pub struct MainDraft {
     calendar: Calendar,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
+    today: NaiveDate,
 }
 
 #[derive(Debug)]
@@ -290,12 +297,14 @@ const COMMITMENT_KEYS: &[&str] = &[
 ];
 
 /// Parses the main file. Pure: problems are appended, never returned early.
-pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
+/// `today` starts the window in which every cadence must fire (`CADENCE_HORIZON_YEARS`).
+pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>) -> MainDraft {
     let mut ctx = Ctx {
         source,
         problems,
         cadences: Vec::new(),
         cadence_index: HashMap::new(),
+        today,
     };
     let (root, errors) = DeTable::parse_recoverable(&source.text);
     for error in errors {
@@ -368,6 +377,7 @@ pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
         calendar,
         departments,
         cadences: ctx.cadences,
+        today,
     }
 }
 
@@ -746,6 +756,7 @@ pub fn finish(
         calendar,
         departments,
         cadences,
+        today,
     } = draft;
     let names = DepartmentNames::new(&departments);
 
@@ -755,6 +766,7 @@ pub fn finish(
         problems: &mut problems,
         cadences,
         cadence_index: HashMap::new(),
+        today,
     };
     ctx.reindex_cadences();
     let schedule = schedule.map(|draft| {
@@ -793,6 +805,7 @@ pub fn finish(
             problems: &mut problems,
             cadences: std::mem::take(&mut cadences),
             cadence_index: std::mem::take(&mut cadence_index),
+            today,
         };
         parse_commitments_file(
             &mut ctx,
@@ -1063,6 +1076,8 @@ struct Ctx<'a> {
     problems: &'a mut Vec<Problem>,
     cadences: Vec<Cadence>,
     cadence_index: HashMap<String, CadenceId>,
+    /// The first day of the window in which every cadence must fire.
+    today: NaiveDate,
 }
 
 impl Ctx<'_> {
@@ -1354,6 +1369,22 @@ impl Ctx<'_> {
             return Some(*id);
         }
         match parse_cron(expression) {
+            Ok(cron) if first_firing_day(&cron, self.today, CADENCE_HORIZON_DAYS).is_none() => {
+                let hint = if cron.pattern.is_dow_wildcard() {
+                    "April, June, September and November have 30 days, February 28, or 29 in a leap year"
+                } else {
+                    "no day of its months has the day of month and weekday it asks for"
+                };
+                self.error(
+                    text.span(),
+                    key,
+                    format!(
+                        "`{}` never fires in the next {CADENCE_HORIZON_YEARS} years ({hint})",
+                        text.get_ref()
+                    ),
+                );
+                None
+            }
             Ok(cron) => {
                 let id = self.cadences.len();
                 self.cadences.push(Cadence {

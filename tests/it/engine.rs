@@ -624,3 +624,34 @@ remind = "0 8 1 * *"
         "#]],
     );
 }
+
+/// A cadence that never fires cannot pass `config`; if one reaches the engine anyway (a
+/// configuration built by hand, or a cron whose last firing passed while the daemon ran),
+/// every search stays within the horizon: the plan is empty, the next moment is none and
+/// catch-up after ten silent years finds nothing. Before the bound, croner searched to the
+/// year 5000 for each of the horizon's days (tens of seconds per commitment).
+#[test]
+fn a_cadence_that_never_fires_just_ends() {
+    let config = setup(
+        "Asia/Shanghai",
+        "[schedule]\nremind = \"0 9 * * MON\"\non_new = false",
+        "[[commitment]]\nid = \"c1\"\nowner = \"省科技厅\"\ntext = \"t\"\n",
+    );
+    let mut config = Arc::unwrap_or_clone(config);
+    config.cadences[0].cron =
+        config::parse_cron("0 0 30 2 *").expect("the expression itself parses");
+    let config = Arc::new(config);
+    let commitment = &config.commitments[0];
+    assert_eq!(
+        engine::next_moment(&config, commitment, at(&config, "2025-06-02 08:00")),
+        None
+    );
+    let first_seen = at(&config, "2015-01-01 00:00");
+    let mut engine = Engine::new(config.clone(), &seen_at(&config, first_seen));
+    let tick = engine.tick(at(&config, "2025-06-02 08:00"));
+    assert!(tick.reminders.is_empty());
+    assert_eq!(tick.next_wake, None);
+    check_plan(&config, "2025-06-02 08:00", "2030-06-02 08:00", expect![[r#"
+        0 emails
+    "#]]);
+}
