@@ -17,6 +17,11 @@ pub struct Config {
     pub path: PathBuf,
     /// Every file read to build this configuration (the main file first), for reload watching.
     pub files: Vec<PathBuf>,
+    /// The folder of each `commitments` pattern up to its first wildcard (`commitments/*.toml`
+    /// → `commitments`), and each pattern as joined to the main file's folder: the daemon
+    /// watches these (or their nearest existing ancestor) so a folder that is deleted,
+    /// re-created, moved back or re-pointed by a symlink is noticed.
+    pub patterns: Vec<(PathBuf, String)>,
     pub timezone: Tz,
     pub state_dir: PathBuf,
     /// A folder whose templates override the built-in ones (`reminder.zh.txt`, …), if set.
