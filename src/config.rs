@@ -258,8 +258,15 @@ fn expand_pattern(
                 }
                 matched.push(path.clone());
             }
-            if depth < max_depth && std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
-                folders.push((path, depth + 1));
+            if std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
+                if depth < max_depth {
+                    folders.push((path, depth + 1));
+                } else if pattern.contains("**") {
+                    return Err(format!(
+                        "`**` would descend more than {MAX_GLOB_DEPTH} folder levels (into `{}`); narrow the pattern",
+                        path.display()
+                    ));
+                }
             }
         }
     }
@@ -407,10 +414,32 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
             }
         }
     }
+    let password_file_span = main_key_span(&main, "mail", "password_file");
     finish(&main, draft, &sources, problems).map(|mut loaded| {
         loaded.unmatched = unmatched;
+        if let Some(path) = &loaded.config.mail.password_file
+            && let Some(message) = crate::credentials::permission_warning(path)
+        {
+            let (line, column) = main.line_column(password_file_span.unwrap_or(0..0).start);
+            loaded.warnings.push(Problem {
+                file: main.path.clone(),
+                line,
+                column,
+                key: "mail.password_file".into(),
+                message,
+                severity: Severity::Warning,
+            });
+        }
         loaded
     })
+}
+
+/// Where `[table] key` is written in the main file, for a message found after parsing.
+fn main_key_span(main: &Source, table: &str, key: &str) -> Option<Range<usize>> {
+    let (root, _) = DeTable::parse_recoverable(&main.text);
+    let root = root.into_inner();
+    let inner = root.get(table)?.get_ref().as_table()?;
+    Some(inner.get(key)?.span())
 }
 
 /// Validates a main file and the commitments files given, without touching the file system
