@@ -17,8 +17,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::calendar::Calendar;
 use crate::model::{
-    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, first_firing_day, Cadence, CadenceId, Commitment, Config, Department, DepartmentId, Language, Letter, Mail,
-    Recipient, Schedule, Stage, Status, Tls, Transport,
+    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
+    Department, DepartmentId, Language, Letter, Mail, Recipient, Schedule, Stage, Status, Tls,
+    Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -291,7 +292,9 @@ pub fn refuse_vanished(previous: &Config, loaded: Loaded) -> Result<Loaded, Inva
             .files
             .iter()
             .skip(1)
-            .filter(|file| compiled.matches_path_with(file, options) || file.as_os_str() == pattern.as_str())
+            .filter(|file| {
+                compiled.matches_path_with(file, options) || file.as_os_str() == pattern.as_str()
+            })
             .count();
         if before > 0 {
             problems.push(Problem {

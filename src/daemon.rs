@@ -71,7 +71,9 @@ fn refused_status(invalid: &Invalid) -> String {
         .iter()
         .filter(|problem| problem.severity == config::Severity::Error)
         .collect();
-    let first = errors.first().map_or_else(String::new, |problem| problem.to_string());
+    let first = errors
+        .first()
+        .map_or_else(String::new, |problem| problem.to_string());
     let more = match errors.len() {
         0 | 1 => String::new(),
         count => format!(" (and {} more)", count - 1),

@@ -462,7 +462,10 @@ fn remove_stale_temporaries(folder: &Path, name: &str) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(rest) = file_name.to_str().and_then(|text| text.strip_prefix(&prefix)) else {
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|text| text.strip_prefix(&prefix))
+        else {
             continue;
         };
         let pid = rest.split('-').next().unwrap_or_default();
@@ -494,8 +497,7 @@ fn replace(
         temporary_prefix(name),
         std::process::id()
     ));
-    let metadata =
-        fs::metadata(target).with_context(|| format!("reading `{}`", path.display()))?;
+    let metadata = fs::metadata(target).with_context(|| format!("reading `{}`", path.display()))?;
 
     let written = write_synced(&temporary, text, &metadata)
         .and_then(|()| {

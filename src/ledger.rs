@@ -115,7 +115,7 @@ impl Ledger {
                 .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
                 .open(&lock_path)
         }
-            .with_context(|| format!("opening the lock file `{}`", lock_path.display()))?;
+        .with_context(|| format!("opening the lock file `{}`", lock_path.display()))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {

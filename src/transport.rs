@@ -157,7 +157,9 @@ fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters> {
 /// The SMTP password: `mail.password_file`, else `FOLLOWUP_SMTP_PASSWORD`, else the systemd
 /// credential `smtp-password` (`credentials` reads them). Never logged.
 fn password(config: &Config) -> Result<String> {
-    match crate::credentials::read(&crate::credentials::smtp(config.mail.password_file.as_deref()))? {
+    match crate::credentials::read(&crate::credentials::smtp(
+        config.mail.password_file.as_deref(),
+    ))? {
         Some(password) => Ok(password),
         None => bail!(
             "`mail.username` is set but no password was found: set `mail.password_file`, the environment variable {PASSWORD_ENV}, or systemd's LoadCredential={CREDENTIAL_NAME}:…"

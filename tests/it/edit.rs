@@ -595,7 +595,13 @@ fn twenty_concurrent_done_processes_on_one_file_keep_every_update() {
     assert!(not_done.is_empty(), "updates lost for {not_done:?}");
     let leftovers: Vec<String> = std::fs::read_dir(workspace.path().join("commitments"))
         .expect("the folder lists")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name != "many.toml")
         .collect();
     assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
@@ -622,7 +628,11 @@ fn the_next_write_removes_temporary_files_of_dead_writers() {
     }
     let alive = format!("commitments/.ai.toml.tmp-{}", std::process::id());
     workspace.write(&alive, "someone else's write in progress");
-    let output = output(workspace.followup().args(["done", "a-1", "--on", "2025-11-03"]));
+    let output = output(
+        workspace
+            .followup()
+            .args(["done", "a-1", "--on", "2025-11-03"]),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     for name in &stale {
         assert!(
@@ -630,5 +640,8 @@ fn the_next_write_removes_temporary_files_of_dead_writers() {
             "{name} should be removed"
         );
     }
-    assert!(workspace.path().join(&alive).exists(), "a live writer's file stays");
+    assert!(
+        workspace.path().join(&alive).exists(),
+        "a live writer's file stays"
+    );
 }

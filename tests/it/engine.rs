@@ -651,7 +651,12 @@ fn a_cadence_that_never_fires_just_ends() {
     let tick = engine.tick(at(&config, "2025-06-02 08:00"));
     assert!(tick.reminders.is_empty());
     assert_eq!(tick.next_wake, None);
-    check_plan(&config, "2025-06-02 08:00", "2030-06-02 08:00", expect![[r#"
+    check_plan(
+        &config,
+        "2025-06-02 08:00",
+        "2030-06-02 08:00",
+        expect![[r#"
         0 emails
-    "#]]);
+    "#]],
+    );
 }

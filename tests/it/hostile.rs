@@ -83,11 +83,15 @@ fn check_refuses_devices_fifos_and_oversized_files_by_path_without_blocking() {
     let errors = stderr(&result);
     assert_eq!(result.status.code(), Some(1), "{errors}");
     assert!(
-        errors.contains("cannot read `commitments/zero.toml`: it is a character device, not a regular file"),
+        errors.contains(
+            "cannot read `commitments/zero.toml`: it is a character device, not a regular file"
+        ),
         "{errors}"
     );
     assert!(
-        errors.contains("cannot read `commitments/x.toml`: it is a FIFO (named pipe), not a regular file"),
+        errors.contains(
+            "cannot read `commitments/x.toml`: it is a FIFO (named pipe), not a regular file"
+        ),
         "{errors}"
     );
     assert!(
@@ -134,10 +138,9 @@ fn globs_are_bounded_in_depth_and_count() {
     for index in 0..4 {
         workspace.write(
             &format!("commitments/extra-{index}.toml"),
-            &LETTER.replace("id = \"l\"", &format!("id = \"l{index}\"")).replace(
-                "id = \"c1\"",
-                &format!("id = \"c{index}x\""),
-            ),
+            &LETTER
+                .replace("id = \"l\"", &format!("id = \"l{index}\""))
+                .replace("id = \"c1\"", &format!("id = \"c{index}x\"")),
         );
     }
     let result = bounded(&workspace, &["check"]);
@@ -198,7 +201,11 @@ fn a_readable_password_file_is_a_warning_in_check() {
     std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600))
         .expect("chmod works");
     let result = bounded(&workspace, &["check"]);
-    assert!(!stderr(&result).contains("password file"), "{}", stderr(&result));
+    assert!(
+        !stderr(&result).contains("password file"),
+        "{}",
+        stderr(&result)
+    );
 }
 
 /// Before: only systemd's "Protocol error"; now what to create and that a restart is needed.
@@ -214,10 +221,19 @@ fn a_missing_systemd_credential_says_what_to_create_and_to_restart() {
         Command::new("timeout")
             .arg("60")
             .arg(followup_binary())
-            .args(["--config", "followup.toml", "send-test", "--to", "a@example.org"])
+            .args([
+                "--config",
+                "followup.toml",
+                "send-test",
+                "--to",
+                "a@example.org",
+            ])
             .current_dir(workspace.path())
             .env_remove("FOLLOWUP_SMTP_PASSWORD")
-            .env("CREDENTIALS_DIRECTORY", workspace.path().join("credentials")),
+            .env(
+                "CREDENTIALS_DIRECTORY",
+                workspace.path().join("credentials"),
+            ),
     );
     let errors = stderr(&result);
     assert_eq!(result.status.code(), Some(1), "{errors}");
@@ -253,14 +269,23 @@ fn views_work_on_a_read_only_state_folder() {
     let workspace = workspace(MAIN);
     let result = bounded(&workspace, &["run", "--once"]);
     assert!(result.status.success(), "{}", stderr(&result));
-    sh(&workspace, "chmod -R a+rX . && chmod 755 state && rm -f state/*-shm state/*-wal");
+    sh(
+        &workspace,
+        "chmod -R a+rX . && chmod 755 state && rm -f state/*-shm state/*-wal",
+    );
     // The temporary folder itself must be reachable by nobody.
     std::fs::set_permissions(workspace.path(), std::fs::Permissions::from_mode(0o755))
         .expect("chmod works");
     let as_nobody = |args: &[&str]| {
         output(
             Command::new("setpriv")
-                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "timeout", "60"])
+                .args([
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    "timeout",
+                    "60",
+                ])
                 .arg(followup_binary())
                 .args(["--config", "followup.toml"])
                 .args(args)
