@@ -119,7 +119,12 @@ impl Ledger {
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                let mut holder = String::new();
+                {
+                    use std::io::Read as _;
+                    let mut handle = &lock;
+                    let _ = handle.read_to_string(&mut holder);
+                }
                 let holder = holder.trim();
                 bail!(
                     "another followup daemon{} is already running on the state directory `{}`; stop it first (one daemon per state_dir)",
