@@ -195,6 +195,47 @@ fn fixed_prefix(pattern: &str) -> PathBuf {
     prefix
 }
 
+const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+/// A pattern split into its fixed folder and the wildcard part below it, compiled.
+struct SplitPattern {
+    prefix: PathBuf,
+    rest: glob::Pattern,
+    /// Components of the wildcard part; `None` when it contains `**` (any depth).
+    depth: Option<usize>,
+}
+
+impl SplitPattern {
+    fn new(pattern: &str) -> Result<SplitPattern, String> {
+        glob::Pattern::new(pattern).map_err(|error| error.msg.to_string())?;
+        let prefix = fixed_prefix(pattern);
+        let rest: Vec<String> = Path::new(pattern)
+            .components()
+            .skip(prefix.components().count())
+            .map(|component| component.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let text = rest.join("/");
+        Ok(SplitPattern {
+            rest: glob::Pattern::new(&text).map_err(|error| error.msg.to_string())?,
+            depth: (!text.contains("**")).then_some(rest.len()),
+            prefix,
+        })
+    }
+
+    /// Whether `path` (as the walk or an earlier load produced it) matches.
+    fn matches(&self, path: &Path) -> bool {
+        if self.depth == Some(0) {
+            return path == self.prefix;
+        }
+        path.strip_prefix(&self.prefix)
+            .is_ok_and(|relative| self.rest.matches_path_with(relative, GLOB_OPTIONS))
+    }
+}
+
 /// Expands one pattern with bounds: at most `MAX_GLOB_DEPTH` levels below its fixed folder,
 /// at most `budget` folder entries looked at (shared by all patterns), at most `max_files`
 /// matches. Symlinked folders are followed like the `glob` crate does; the depth bound
@@ -205,37 +246,25 @@ fn expand_pattern(
     budget: &mut usize,
     max_files: usize,
 ) -> Result<Vec<PathBuf>, String> {
-    let compiled = glob::Pattern::new(pattern).map_err(|error| error.msg.to_string())?;
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
-    let prefix = fixed_prefix(pattern);
-    let prefix_depth = prefix.components().count();
-    let pattern_depth = Path::new(pattern).components().count();
-    if prefix_depth == pattern_depth {
+    let split = SplitPattern::new(pattern)?;
+    if split.depth == Some(0) {
         // No wildcard: the path itself, if it exists.
-        return Ok(if std::fs::symlink_metadata(&prefix).is_ok() {
-            vec![prefix]
+        return Ok(if std::fs::symlink_metadata(&split.prefix).is_ok() {
+            vec![split.prefix]
         } else {
             Vec::new()
         });
     }
-    let max_depth = if pattern.contains("**") {
-        MAX_GLOB_DEPTH
-    } else {
-        pattern_depth - prefix_depth
-    };
-    let start = if prefix.as_os_str().is_empty() {
+    let max_depth = split.depth.unwrap_or(MAX_GLOB_DEPTH);
+    let start = if split.prefix.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
-        prefix.clone()
+        split.prefix.clone()
     };
     let mut matched = Vec::new();
-    // (folder, depth of its entries below the prefix)
-    let mut folders = vec![(start, 1usize)];
-    while let Some((folder, depth)) = folders.pop() {
+    // (folder on disk, its path below the prefix, depth of its entries below the prefix)
+    let mut folders = vec![(start, PathBuf::new(), 1usize)];
+    while let Some((folder, relative_folder, depth)) = folders.pop() {
         let Ok(entries) = std::fs::read_dir(&folder) else {
             continue;
         };
@@ -246,12 +275,9 @@ fn expand_pattern(
                 ));
             }
             *budget -= 1;
-            let path = if prefix.as_os_str().is_empty() {
-                PathBuf::from(entry.file_name())
-            } else {
-                entry.path()
-            };
-            if compiled.matches_path_with(&path, options) {
+            let relative = relative_folder.join(entry.file_name());
+            let path = split.prefix.join(&relative);
+            if split.rest.matches_path_with(&relative, GLOB_OPTIONS) {
                 if matched.len() >= max_files {
                     return Err(format!(
                         "it matches more than {max_files} files (`limits.max_files`)"
@@ -259,10 +285,11 @@ fn expand_pattern(
                 }
                 matched.push(path.clone());
             }
-            if std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
+            let on_disk = entry.path();
+            if std::fs::metadata(&on_disk).is_ok_and(|meta| meta.is_dir()) {
                 if depth < max_depth {
-                    folders.push((path, depth + 1));
-                } else if pattern.contains("**") {
+                    folders.push((on_disk, relative, depth + 1));
+                } else if split.depth.is_none() {
                     return Err(format!(
                         "`**` would descend more than {MAX_GLOB_DEPTH} folder levels (into `{}`); narrow the pattern",
                         path.display()
@@ -278,23 +305,16 @@ fn expand_pattern(
 /// running configuration and matches none now (its folder deleted, moved away, unmounted)
 /// is an error, so the daemon keeps the last good configuration and says so.
 pub fn refuse_vanished(previous: &Config, loaded: Loaded) -> Result<Loaded, Invalid> {
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
     let mut problems = Vec::new();
     for (pattern, warning) in &loaded.unmatched {
-        let Ok(compiled) = glob::Pattern::new(pattern) else {
+        let Ok(split) = SplitPattern::new(pattern) else {
             continue;
         };
         let before = previous
             .files
             .iter()
             .skip(1)
-            .filter(|file| {
-                compiled.matches_path_with(file, options) || file.as_os_str() == pattern.as_str()
-            })
+            .filter(|file| split.matches(file))
             .count();
         if before > 0 {
             problems.push(Problem {

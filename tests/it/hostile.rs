@@ -120,11 +120,11 @@ fn workspace_with_limit(limits: &str) -> Workspace {
 /// an error at the pattern.
 #[test]
 fn globs_are_bounded_in_depth_and_count() {
-    let workspace = workspace(&MAIN.replace(
+    let everything = workspace(&MAIN.replace(
         "commitments = [\"commitments/*.toml\"]",
         "commitments = [\"/**/*.toml\"]",
     ));
-    let result = bounded(&workspace, &["check"]);
+    let result = bounded(&everything, &["check"]);
     let errors = stderr(&result);
     assert_eq!(result.status.code(), Some(1), "{errors}");
     assert!(
@@ -134,16 +134,32 @@ fn globs_are_bounded_in_depth_and_count() {
         "{errors}"
     );
 
-    let workspace = workspace_with_limit("[limits]\nmax_files = 3\n");
+    // Within the bounds `**` still spans folders, zero levels included.
+    let nested = workspace(&MAIN.replace("commitments/*.toml", "commitments/**/*.toml"));
+    nested.write(
+        "commitments/2025/q4/deep.toml",
+        &LETTER
+            .replace("id = \"l\"", "id = \"deep\"")
+            .replace("id = \"c1\"", "id = \"c-deep\""),
+    );
+    let result = bounded(&nested, &["list"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stdout(&result).contains("c1") && stdout(&result).contains("c-deep"),
+        "{}",
+        stdout(&result)
+    );
+
+    let many = workspace_with_limit("[limits]\nmax_files = 3\n");
     for index in 0..4 {
-        workspace.write(
+        many.write(
             &format!("commitments/extra-{index}.toml"),
             &LETTER
                 .replace("id = \"l\"", &format!("id = \"l{index}\""))
                 .replace("id = \"c1\"", &format!("id = \"c{index}x\"")),
         );
     }
-    let result = bounded(&workspace, &["check"]);
+    let result = bounded(&many, &["check"]);
     assert!(
         stderr(&result).contains("commitments: pattern `commitments/*.toml`: it matches more than 3 files (`limits.max_files`)"),
         "{}",
