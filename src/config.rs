@@ -437,13 +437,13 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
             }
         }
     }
-    let password_file_span = main_key_span(&main, "mail", "password_file");
     finish(&main, draft, &sources, problems).map(|mut loaded| {
         loaded.unmatched = unmatched;
         if let Some(path) = &loaded.config.mail.password_file
             && let Some(message) = crate::credentials::permission_warning(path)
         {
-            let (line, column) = main.line_column(password_file_span.unwrap_or(0..0).start);
+            let span = main_key_span(&main, "mail", "password_file").unwrap_or(0..0);
+            let (line, column) = main.line_column(span.start);
             loaded.warnings.push(Problem {
                 file: main.path.clone(),
                 line,
