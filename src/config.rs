@@ -285,8 +285,18 @@ fn expand_pattern(
                 }
                 matched.push(path.clone());
             }
+            // Only a folder the walk may enter (or must refuse) needs a look at its type: the
+            // entry's own type, and a stat only for a symlink.
+            if depth >= max_depth && split.depth.is_some() {
+                continue;
+            }
             let on_disk = entry.path();
-            if std::fs::metadata(&on_disk).is_ok_and(|meta| meta.is_dir()) {
+            let is_folder = entry.file_type().is_ok_and(|kind| {
+                kind.is_dir()
+                    || kind.is_symlink()
+                        && std::fs::metadata(&on_disk).is_ok_and(|meta| meta.is_dir())
+            });
+            if is_folder {
                 if depth < max_depth {
                     folders.push((on_disk, relative, depth + 1));
                 } else if split.depth.is_none() {
