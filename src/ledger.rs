@@ -162,10 +162,12 @@ impl Ledger {
     }
 
     /// Opens the log read-only for views; `None` when no daemon has run yet (no file, an
-    /// empty file, or no schema in it). Works on a read-only state directory: reading a WAL
-    /// database needs its `-shm` file, which cannot be created there, so when the plain
-    /// read-only open fails the file is opened `immutable=1` (no daemon can be writing to a
-    /// folder it cannot write).
+    /// empty file, or no schema in it). Works on a state directory the user cannot write:
+    /// reading a WAL database needs its `-shm` file, which cannot be created there, so when
+    /// the plain read-only open fails the file is opened `immutable=1`. That reads the main
+    /// file only, which is complete when no daemon runs (the last connection to close
+    /// checkpoints the WAL and removes it); with a daemon running under another user the view
+    /// may miss deliveries not yet checkpointed.
     pub fn open_read_only(state_dir: &Path) -> Result<Option<Ledger>> {
         let path = state_dir.join(DATABASE);
         match std::fs::metadata(&path) {
@@ -198,10 +200,12 @@ impl Ledger {
         let context = || format!("opening the delivery log `{}`", path.display());
         let connection = if immutable {
             let mut uri = String::from("file:");
-            for byte in path.to_string_lossy().bytes() {
-                match byte {
-                    b'?' | b'#' | b'%' => uri.push_str(&format!("%{byte:02X}")),
-                    _ => uri.push(char::from(byte)),
+            // Percent-encoded byte by byte, so `?`, `#`, `%` and non-ASCII names survive.
+            for byte in path.as_os_str().as_encoded_bytes() {
+                if byte.is_ascii_alphanumeric() || b"/-._~".contains(byte) {
+                    uri.push(char::from(*byte));
+                } else {
+                    uri.push_str(&format!("%{byte:02X}"));
                 }
             }
             uri.push_str("?immutable=1");

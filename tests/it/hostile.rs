@@ -282,12 +282,13 @@ fn views_work_on_an_empty_or_missing_delivery_log() {
 /// write anywhere.
 #[test]
 fn views_work_on_a_read_only_state_folder() {
-    let workspace = workspace(MAIN);
+    // A name with a space, `#` and Chinese, which the read-only URI must carry intact.
+    let workspace = workspace(&MAIN.replace("state_dir = \"state\"", "state_dir = \"状态 #1\""));
     let result = bounded(&workspace, &["run", "--once"]);
     assert!(result.status.success(), "{}", stderr(&result));
     sh(
         &workspace,
-        "chmod -R a+rX . && chmod 755 state && rm -f state/*-shm state/*-wal",
+        "chmod -R a+rX . && chmod 755 '状态 #1' && rm -f '状态 #1'/*-shm '状态 #1'/*-wal",
     );
     // The temporary folder itself must be reachable by nobody.
     std::fs::set_permissions(workspace.path(), std::fs::Permissions::from_mode(0o755))
@@ -319,7 +320,10 @@ fn views_work_on_a_read_only_state_folder() {
     let preview = as_nobody(&["preview", "c1"]);
     assert!(preview.status.success(), "{}", stderr(&preview));
     assert!(
-        !workspace.path().join("state/followup.sqlite3-shm").exists(),
+        !workspace
+            .path()
+            .join("状态 #1/followup.sqlite3-shm")
+            .exists(),
         "views wrote nothing"
     );
 }
