@@ -660,3 +660,45 @@ fn a_cadence_that_never_fires_just_ends() {
     "#]],
     );
 }
+
+/// `model::fires_on`, which proves cadences and lets the engine skip days, must agree with
+/// croner's own search on every day: for each pattern (with `L`, `W`, `#n`, OR and `+` AND
+/// day rules) and each day of eight years (two leap days, one month-length of every kind),
+/// the day fires exactly when croner's next occurrence from its midnight falls on it.
+#[test]
+fn fires_on_agrees_with_croner_on_every_day_of_eight_years() {
+    use chrono::NaiveDate;
+    use followup::model::fires_on;
+    const PATTERNS: &[&str] = &[
+        "0 9 * * MON",
+        "0 0 29 2 *",
+        "0 9 L * *",
+        "0 9 15W * *",
+        "0 9 LW * *",
+        "0 9 * * FRI#2",
+        "0 9 * * 5L",
+        "0 9 1,15 * MON",
+        "0 9 13 * +FRI",
+        "0 9 31 * *",
+        "0 9 * 2 MON#5",
+        "30 23 */10 1-3 *",
+    ];
+    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date");
+    for pattern in PATTERNS {
+        let cron = config::parse_cron(pattern).expect("the test patterns parse");
+        let mut disagreements = Vec::new();
+        for date in first.iter_days().take(8 * 366) {
+            let midnight = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"));
+            let croner_says = cron
+                .find_next_occurrence(&midnight, true)
+                .is_ok_and(|next| next.date_naive() == date);
+            if croner_says != fires_on(&cron, date) {
+                disagreements.push(date);
+            }
+        }
+        assert!(
+            disagreements.is_empty(),
+            "`{pattern}` disagrees on {disagreements:?}"
+        );
+    }
+}

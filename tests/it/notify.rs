@@ -407,6 +407,18 @@ fn a_vanished_commitments_folder_keeps_the_last_good_configuration_and_its_retur
     workspace.write("other/letter.toml", &letter);
     reload_until(&mut listener, |status| status.starts_with("3 open"));
 
+    // The symlink re-pointed (`ln -sfn third commitments`) to a folder with one letter:
+    // a smaller configuration, not a vanished one.
+    workspace.write("third/only.toml", &letter);
+    let status = std::process::Command::new("ln")
+        .args(["-sfn", "third", "commitments"])
+        .current_dir(workspace.path())
+        .status()
+        .expect("ln runs");
+    assert!(status.success());
+    let status = reload_until(&mut listener, |status| status.starts_with("1 open"));
+    assert!(!status.contains("refused"), "{status}");
+
     signal(&child, "TERM");
     listener.until("STOPPING=1");
     let exit = child.wait().expect("the daemon exits");
