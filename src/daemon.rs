@@ -733,6 +733,22 @@ impl Daemon {
         }
     }
 
+    /// Awaits `future` (bounded by the SMTP timeouts) while pinging the watchdog.
+    async fn pinging<F: std::future::Future>(&self, future: F) -> F::Output {
+        let Some(interval) = self.notifier.watchdog_interval() else {
+            return future.await;
+        };
+        let mut ping = tokio::time::interval(interval);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(future);
+        loop {
+            tokio::select! {
+                output = &mut future => return output,
+                _ = ping.tick() => self.notifier.watchdog(),
+            }
+        }
+    }
+
     /// Once per episode of refused credentials: tell `mail.admin` if the server lets the
     /// alert through, and log loudly either way.
     async fn alert_credentials(&mut self, error: &str, held: usize, now: DateTime<Utc>) {
@@ -745,7 +761,7 @@ impl Daemon {
             "the SMTP server refused the credentials ({error}); reminders are held, not lost: correct the password and reload (under systemd the credential is copied at start: restart the service)"
         );
         match mail::compose_credentials_alert(&self.config, error, held, now) {
-            Ok(Some(message)) => match self.transport.send(&message).await {
+            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
                 Ok(sent) => tracing::info!("alerted the admin: {}", sent.answer),
                 Err(failure) => tracing::error!(
                     "could not alert the admin through the same server: {}",
@@ -760,7 +776,7 @@ impl Daemon {
     /// Tells `mail.admin` about permanent failures, in one email.
     async fn report(&self, failures: &[mail::Failure], now: DateTime<Utc>) {
         match mail::compose_failure_report(&self.config, failures, now) {
-            Ok(Some(message)) => match self.transport.send(&message).await {
+            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
                 Ok(sent) => tracing::info!(
                     failures = failures.len(),
                     "reported to the admin: {}",

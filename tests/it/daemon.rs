@@ -1020,3 +1020,50 @@ fn after_a_535_correcting_the_password_and_reloading_delivers_the_held_emails() 
         "the password is never logged"
     );
 }
+
+#[test]
+fn send_test_against_a_silent_server_reports_the_timeout() {
+    let server = SmtpServer::start(Options {
+        fault: Some(Fault::StallAt(Stage::Greeting)),
+        ..Options::default()
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    set_timeout(&workspace, "1s");
+    let child = workspace
+        .followup()
+        .args(["send-test", "--to", "ops@example.gov.cn"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("followup runs");
+    let (sender, ended) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let result = ended
+        .recv_timeout(WAIT)
+        .expect("send-test returns")
+        .expect("send-test ends");
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(
+        stderr(&result).trim(),
+        "error: temporary failure: timed out waiting for the greeting"
+    );
+}
+
+#[test]
+fn a_reload_during_a_hanging_send_is_applied_once_the_send_times_out() {
+    let server = SmtpServer::start(Options {
+        fault: Some(Fault::StallAt(Stage::Rcpt)),
+        ..Options::default()
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    set_timeout(&workspace, "2s");
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    daemon.signal("HUP");
+    daemon.wait_for_line("timed out waiting for RCPT TO");
+    daemon.wait_for_line("reloaded");
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+}
