@@ -478,10 +478,12 @@ impl Daemon {
         let mut refused_credentials: Option<String> = None;
         let mut stop = stop.clone();
         let mut grace: Option<tokio::time::Instant> = None;
+        // A zero period would panic; systemd never asks for pings that often anyway.
         let mut ping = tokio::time::interval(
             self.notifier
                 .watchdog_interval()
-                .unwrap_or(PING_WITHOUT_WATCHDOG),
+                .unwrap_or(PING_WITHOUT_WATCHDOG)
+                .max(Duration::from_millis(10)),
         );
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -738,7 +740,7 @@ impl Daemon {
         let Some(interval) = self.notifier.watchdog_interval() else {
             return future.await;
         };
-        let mut ping = tokio::time::interval(interval);
+        let mut ping = tokio::time::interval(interval.max(Duration::from_millis(10)));
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(future);
         loop {
