@@ -1067,3 +1067,36 @@ fn a_reload_during_a_hanging_send_is_applied_once_the_send_times_out() {
     let (code, log) = daemon.stop();
     assert_eq!(code, Some(0), "{}", log.join("\n"));
 }
+
+#[test]
+fn a_burst_reuses_at_most_four_connections_without_a_noop_per_message_and_quits() {
+    let server = SmtpServer::start(Options {
+        pipelining: true,
+        ..Options::default()
+    });
+    let mut commitments = String::new();
+    for index in 0..12 {
+        commitments.push_str(&format!(
+            "[[commitment]]\nid = \"p{index}\"\nowner = \"省科技厅\"\ntext = \"承诺{index}\"\n"
+        ));
+    }
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\ndigest = false\n";
+    let workspace = workspace(&server, schedule, &commitments);
+    let result = run_once_bounded(&workspace);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_eq!(server.received().len(), 12);
+    assert_eq!(server.commands("MAIL"), 12);
+    assert_eq!(
+        server.commands("NOOP"),
+        0,
+        "no liveness check within a burst"
+    );
+    let connections = server.connections();
+    assert!((1..=4).contains(&connections), "{connections} connections");
+    assert_eq!(
+        server.commands("EHLO"),
+        connections,
+        "one session per connection"
+    );
+    assert_eq!(server.commands("QUIT"), connections, "each closed politely");
+}

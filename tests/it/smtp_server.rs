@@ -18,7 +18,7 @@
 //!
 //! Fault injection ([`Options::fault`]): stall for ever at the greeting, EHLO, MAIL, RCPT,
 //! DATA or after the final dot, or drop the connection after the final dot (message kept).
-//! [`Options::pipelining`] advertises PIPELINING.
+//! [`Options::pipelining`] advertises PIPELINING. [`SmtpServer::commands`] counts each verb.
 //!
 //! Limits: command lines 4 KiB, data lines 1 MiB, messages 10 MiB (552 beyond that),
 //! 1000 recipients per message. A client that disconnects at any point only ends its
@@ -139,6 +139,8 @@ struct Shared {
     data_rule: Mutex<Option<DataRule>>,
     attempts: AtomicUsize,
     connections: AtomicUsize,
+    /// How often each command verb arrived.
+    commands: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// Locks ignoring poison: a panicking rule in one connection must not break the test's view.
@@ -175,6 +177,7 @@ impl SmtpServer {
             data_rule: Mutex::new(None),
             attempts: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            commands: Mutex::new(std::collections::HashMap::new()),
         });
         let (shutdown, shutdown_rx) = oneshot::channel();
         let thread_shared = Arc::clone(&shared);
@@ -263,6 +266,11 @@ impl SmtpServer {
     /// Number of complete DATA transactions (final dot received), accepted or not.
     pub fn attempts(&self) -> usize {
         self.shared.attempts.load(Ordering::SeqCst)
+    }
+
+    /// How many times a command verb (`"NOOP"`, `"MAIL"`, …) arrived so far.
+    pub fn commands(&self, verb: &str) -> usize {
+        lock(&self.shared.commands).get(verb).copied().unwrap_or(0)
     }
 
     /// Number of TCP connections accepted so far.
@@ -476,6 +484,7 @@ where
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim()),
             None => (line.to_ascii_uppercase(), ""),
         };
+        *lock(&shared.commands).entry(verb.clone()).or_default() += 1;
         let auth_allowed = opts.auth.is_some() && (tls || !opts.require_tls_for_auth);
         match verb.as_str() {
             "EHLO" | "HELO" => {
