@@ -526,12 +526,15 @@ fn draft_name(letter: &Path, json: bool) -> String {
     )
 }
 
+/// How the importer resolves a department name to a configured key.
+type Resolver<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Drafts every letter in a folder (not recursing), writes each draft into `output` when
 /// given, and prints one table. Exit 1 when any letter could not be read.
 fn import_folder(
     folder: &Path,
     output: Option<&Path>,
-    resolve: Option<&dyn Fn(&str) -> Option<String>>,
+    resolve: Option<Resolver<'_>>,
     json: bool,
 ) -> Result<ExitCode> {
     let mut letters: Vec<PathBuf> = std::fs::read_dir(folder)

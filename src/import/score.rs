@@ -240,6 +240,22 @@ pub fn table(results: &[(String, Tally)]) -> String {
     out
 }
 
+/// Imports one letter's bytes and scores the draft against its annotation (no department
+/// configuration: owners are the short forms the importer derives itself).
+pub fn score_letter(bytes: &[u8], annotation: &str) -> Result<(Tally, Vec<String>), String> {
+    let expected = parse_expected(annotation)?;
+    let options = super::Options {
+        prefix: "score",
+        resolve: None,
+    };
+    let draft = super::decode(bytes).and_then(|text| super::import(&text, &options));
+    match draft {
+        Ok(d) => Ok(score_draft(&expected, Some(&d))),
+        Err(super::ImportError::NoCommitments) => Ok(score_draft(&expected, None)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,21 +316,5 @@ mod tests {
         let drafts = [commitment("市財政局", &[], None, "新增公交站點")];
         let (t, _) = score(&e, &drafts);
         assert_eq!((t.found, t.owner_errors, t.missed), (0, 1, 1));
-    }
-}
-
-/// Imports one letter's bytes and scores the draft against its annotation (no department
-/// configuration: owners are the short forms the importer derives itself).
-pub fn score_letter(bytes: &[u8], annotation: &str) -> Result<(Tally, Vec<String>), String> {
-    let expected = parse_expected(annotation)?;
-    let options = super::Options {
-        prefix: "score",
-        resolve: None,
-    };
-    let draft = super::decode(bytes).and_then(|text| super::import(&text, &options));
-    match draft {
-        Ok(d) => Ok(score_draft(&expected, Some(&d))),
-        Err(super::ImportError::NoCommitments) => Ok(score_draft(&expected, None)),
-        Err(e) => Err(e.to_string()),
     }
 }

@@ -84,7 +84,7 @@ fn document_text(xml: &str) -> Result<String, ImportError> {
 
 fn in_cell(cells: &[bool]) -> bool {
     // `cells` holds a marker per open row and per open cell; rows and cells alternate.
-    cells.len() % 2 == 0 && !cells.is_empty()
+    cells.len().is_multiple_of(2) && !cells.is_empty()
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ fn utf16(bytes: &[u8], little: bool) -> Result<String, ImportError> {
 /// ASCII in UTF-16 puts a NUL in every other byte, and text has no NUL of its own: NULs
 /// that (nearly) all sit at odd offsets mean little-endian, all at even offsets big-endian.
 fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let even_nul = bytes.iter().step_by(2).filter(|b| **b == 0).count();
