@@ -280,11 +280,64 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
 /// A name as the office writes it: the configured key when the resolver knows the name or
 /// its short form, else the short form ([`short_form`]). The flag says whether it resolved.
 pub(super) fn resolve(name: &str, options: &Options) -> (String, bool) {
+    resolve_from(name, options, None)
+}
+
+/// Like [`resolve`], seen from the replying unit `home`: a unit of another place keeps its
+/// place name ("红河县交通运输局" in a 州 letter, "邱村镇政府" in a city letter), because that is
+/// how the office tells it from its own.
+pub(super) fn resolve_from(name: &str, options: &Options, home: Option<&str>) -> (String, bool) {
     let short = short_form(name);
-    match options.resolve.and_then(|f| f(name).or_else(|| f(&short))) {
-        Some(key) => (key, true),
-        None => (short, false),
+    if let Some(key) = options.resolve.and_then(|f| f(name).or_else(|| f(&short))) {
+        return (key, true);
     }
+    let own_places = home.map(places).unwrap_or_default();
+    let name_places = places(name);
+    match name_places.last() {
+        Some(lowest) if !own_places.is_empty() && !own_places.contains(lowest) => {
+            let reduced = short_form(name);
+            let (level, _) = split_place(name);
+            let dept = level.map_or(reduced.as_str(), |l| {
+                reduced
+                    .strip_prefix(l.trim_start_matches("自治"))
+                    .unwrap_or(&reduced)
+            });
+            (format!("{lowest}{dept}"), false)
+        }
+        _ => (short, false),
+    }
+}
+
+/// The place names a unit's name starts with: "重庆市巴南区圣灯山镇人民政府" → [重庆市, 巴南区, 圣灯山镇].
+pub(super) fn places(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = name;
+    while let Some((place, tail)) = first_place(rest) {
+        out.push(place.to_owned());
+        rest = tail
+            .strip_prefix("人民政府")
+            .filter(|t| t.chars().count() >= 4)
+            .unwrap_or(tail);
+    }
+    out
+}
+
+/// One place name of one to eight characters ending in a level, at the start of `s`.
+fn first_place(s: &str) -> Option<(&str, &str)> {
+    s.char_indices().skip(1).take(9).find_map(|(i, _)| {
+        let after = &s[i..];
+        let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
+        let before = s[..i].chars().last();
+        if starts_with_any(after, &NOT_LEVELS).is_some()
+            || matches!(before, Some('城' | '和' | '治'))
+            || s[..i].ends_with("自")
+        {
+            return None;
+        }
+        let end = i + l.len();
+        let tail = &s[end..];
+        (!tail.is_empty() && !s[..i].contains(['局', '厅', '委', '办'])).then(|| (&s[..end], tail))
+    })
 }
 
 /// A department named without its place gets the letter's level ("教育局" → "县教育局");
@@ -293,6 +346,10 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
     };
+    // Townships have no bureaus of their own: a 局 named in a 镇 letter is the county's.
+    if matches!(level, "镇" | "乡" | "街道") {
+        return name.to_owned();
+    }
     let department = ["局", "委", "厅", "办"].iter().any(|s| name.ends_with(s));
     let national = ["国", "中", "全国", "省委", "市委", "县委"]
         .iter()
@@ -477,5 +534,38 @@ mod tests {
         ] {
             assert_eq!(short_form(long), short, "{long}");
         }
+    }
+
+    #[test]
+    fn units_of_another_place_keep_their_place_name() {
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let home = Some("红河哈尼族彝族自治州交通运输局");
+        assert_eq!(
+            resolve_from("红河县交通运输局", &options, home).0,
+            "红河县交通运输局"
+        );
+        assert_eq!(
+            resolve_from("红河州财政局", &options, Some("红河州交通运输局")).0,
+            "州财政局"
+        );
+        assert_eq!(
+            resolve_from("邱村镇政府", &options, Some("广德市教育体育局")).0,
+            "邱村镇政府"
+        );
+        assert_eq!(resolve_from("省财政厅", &options, home).0, "省财政厅");
+        assert_eq!(
+            resolve_from("吉林省科学技术厅", &options, None).0,
+            "省科技厅"
+        );
+        assert_eq!(
+            places("重庆市巴南区圣灯山镇人民政府"),
+            ["重庆市", "巴南区", "圣灯山镇"]
+        );
+        assert_eq!(with_level("教育局", Some("县")), "县教育局");
+        assert_eq!(with_level("扶贫办", Some("乡")), "扶贫办");
+        assert_eq!(with_level("省财政厅", Some("县")), "省财政厅");
     }
 }

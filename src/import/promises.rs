@@ -558,7 +558,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         let co_written: Vec<&String> = subject.map(|s| s.co.iter().collect()).unwrap_or_default();
         let (name, resolved, low, rest) = match chosen {
             Some(s) => {
-                let (n, r) = resolve(&s.bodies[0], self.options);
+                let (n, r) = resolve_from(&s.bodies[0], self.options, self.replying.as_deref());
                 (n, r, None, s.bodies[1..].iter().chain(co_written).collect())
             }
             None => {
@@ -568,7 +568,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         };
         let mut co: Vec<String> = Vec::new();
         for c in rest {
-            let (c, _) = resolve(c, self.options);
+            let (c, _) = resolve_from(c, self.options, self.replying.as_deref());
             if c != name && !co.contains(&c) {
                 co.push(c);
             }
