@@ -243,9 +243,18 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let s = &s[start..];
     let mut subject = Subject::default();
     let mut pos;
-    if let Some(w) = starts_with_any(s, &SELF_REFS) {
+    if let Some(after) = s.strip_prefix('由')
+        && let Some((name, len)) = leading_body(after)
+    {
+        // "由市交通局负责…", "由县住建局牵头…": the named unit owns it.
+        subject.bodies.push(name);
+        pos = '由'.len_utf8() + len;
+    } else if let Some(w) = starts_with_any(s, &SELF_REFS) {
         subject.self_ref = Some(w.to_owned());
         pos = w.len();
+    } else if starts_with_any(s, &["督促", "责成"]).is_some() {
+        // A subject-less "督促市交通局…": the unit told to act is found below.
+        pos = 0;
     } else {
         let (name, len) = leading_body(s)?;
         subject.bodies.push(name);
@@ -260,18 +269,65 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
             }
         }
     }
-    // "我厅将会同省财政厅…": the joint bodies are co-owners.
-    let modal = starts_with_any(&s[pos..], &["还将", "将", "要"]).map_or(0, str::len);
-    if let Some(w) = starts_with_any(&s[pos + modal..], &["会同", "联合", "协同"]) {
-        let mut p = pos + modal + w.len();
-        while let Some((name, len)) = leading_body(&s[p..]) {
+    let adverbs = |p: usize| {
+        let mut q = p;
+        while let Some(w) = starts_with_any(
+            &s[q..],
+            &["还将", "将会", "将", "要", "积极", "继续", "进一步", "主动"],
+        ) {
+            // "将会同…" is 将 + 会同, not 将会 + 同.
+            let w = if w == "将会" && s[q + w.len()..].starts_with('同') {
+                "将"
+            } else {
+                w
+            };
+            q += w.len();
+        }
+        q
+    };
+    // "督促市交通局会同市财政局…", "责成邱村镇政府做好…": the unit told to act owns it.
+    let mut p = adverbs(pos);
+    if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指导", "指派"])
+        && let Some((name, len)) = leading_body(&s[p + w.len()..])
+    {
+        subject.bodies = vec![name];
+        subject.self_ref = None;
+        p += w.len() + len;
+        p = adverbs(p);
+    }
+    // "我厅将会同省财政厅…", "配合市交通局…": the joint bodies are co-owners.
+    if let Some(w) = starts_with_any(&s[p..], &["会同", "联合", "协同", "配合", "协调", "联系"])
+    {
+        let mut q = p + w.len();
+        while let Some((name, len)) = leading_body(&s[q..]) {
             subject.co.push(name);
-            p += len;
-            match starts_with_any(&s[p..], &["、", "和", "及"]) {
-                Some(sep) => p += sep.len(),
+            q += len;
+            match starts_with_any(&s[q..], &["、", "和", "及"]) {
+                Some(sep) => q += sep.len(),
                 None => break,
             }
         }
+    }
+    // "县交通局牵头，县财政局、县自然资源局配合": the ones who assist are co-owners.
+    if s[pos..].starts_with("牵头") {
+        let clause_end = s.find('。').unwrap_or(s.len());
+        for clause in s[pos..clause_end].split('，').skip(1) {
+            if let Some(head) = clause
+                .strip_suffix("配合")
+                .or_else(|| clause.find("配合").map(|i| &clause[..i]))
+            {
+                for part in head.split(['、', '和']) {
+                    if let Some((name, len)) = leading_body(part)
+                        && len == part.len()
+                    {
+                        subject.co.push(name);
+                    }
+                }
+            }
+        }
+    }
+    if subject.bodies.is_empty() && subject.self_ref.is_none() {
+        return None;
     }
     subject.end = start + pos;
     Some(subject)
@@ -567,5 +623,31 @@ mod tests {
         assert_eq!(with_level("教育局", Some("县")), "县教育局");
         assert_eq!(with_level("扶贫办", Some("乡")), "扶贫办");
         assert_eq!(with_level("省财政厅", Some("县")), "省财政厅");
+    }
+
+    #[test]
+    fn coordination_gives_owner_and_co_owners() {
+        let who = |s: &str| {
+            let subject = parse_subject(s).expect("a subject");
+            (subject.bodies, subject.co)
+        };
+        assert_eq!(
+            who("督促市交通局会同市财政局加快建设。"),
+            (vec!["市交通局".to_owned()], vec!["市财政局".to_owned()])
+        );
+        assert_eq!(
+            who("我局将督促红河县交通运输局加大养护力度。").0,
+            ["红河县交通运输局"]
+        );
+        assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        assert_eq!(
+            who("省发改委、省卫健委将积极沟通。").0,
+            ["省发改委", "省卫健委"]
+        );
+        assert_eq!(who("我厅将会同省财政厅加快建设。").1, ["省财政厅"]);
+        assert_eq!(
+            who("县交通局牵头，县财政局、县自然资源局配合，加快推进。").1,
+            ["县财政局", "县自然资源局"]
+        );
     }
 }
