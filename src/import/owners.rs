@@ -349,8 +349,17 @@ pub(super) fn resolve_from(name: &str, options: &Options, home: Option<&str>) ->
     }
     let own_places = home.map(places).unwrap_or_default();
     let name_places = places(name);
+    // A unit below the replying unit's level is named by its place ("邱村镇政府" in a 市 letter).
+    let home_rank = home.and_then(|h| split_place(h).0).map_or(0, level_rank);
+    let lower = name_places
+        .last()
+        .and_then(|p| LEVELS.iter().find(|l| p.ends_with(**l)))
+        .is_some_and(|l| level_rank(l) < home_rank);
     match name_places.last() {
-        Some(lowest) if !own_places.is_empty() && !own_places.contains(lowest) => {
+        Some(lowest)
+            if (!own_places.is_empty() && !own_places.contains(lowest))
+                || (own_places.is_empty() && lower) =>
+        {
             let reduced = short_form(name);
             let (level, _) = split_place(name);
             let dept = level.map_or(reduced.as_str(), |l| {
@@ -361,6 +370,16 @@ pub(super) fn resolve_from(name: &str, options: &Options, home: Option<&str>) ->
             (format!("{lowest}{dept}"), false)
         }
         _ => (short, false),
+    }
+}
+
+/// Province 5, prefecture 4, county 3, township 2.
+fn level_rank(level: &str) -> u8 {
+    match level {
+        "省" | "自治区" => 5,
+        "市" | "州" | "盟" | "自治州" => 4,
+        "县" | "区" | "旗" | "自治县" | "自治旗" => 3,
+        _ => 2,
     }
 }
 
@@ -402,6 +421,10 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
     };
+    // "我镇党委、政府": a bare government is the letter's own level's.
+    if name == "政府" || name == "人民政府" {
+        return format!("{level}政府");
+    }
     // Townships have no bureaus of their own: a 局 named in a 镇 letter is the county's.
     if matches!(level, "镇" | "乡" | "街道") {
         return name.to_owned();

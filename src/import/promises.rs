@@ -135,6 +135,7 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "此前",
         "去年",
         "曾经",
+        "高度重视",
     ];
     let done =
         progress.iter().any(|w| s.contains(w)) && !s.contains("已有基础") && !s.contains("而已");
@@ -696,9 +697,19 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             has_past(seg, reply_year)
         };
         // "后来，乡人民政府又将…": a time in the past set at the head of the sentence.
+        let head = &seg[..start];
+        let previous_clause = head
+            .trim_end_matches(['，', '；', '：'])
+            .rsplit(['，', '；', '：'])
+            .next()
+            .unwrap_or("");
+        // "我局高度重视，立即开展研究": what was done on receiving the proposal.
         let past_time = ["后来", "近年来", "此前", "去年", "当时", "以来"]
             .iter()
-            .any(|w| seg[..start].contains(w));
+            .any(|w| head.contains(w))
+            || ["高度重视", "收到"]
+                .iter()
+                .any(|w| previous_clause.contains(w));
         let past = past || past_time;
         (!past).then_some(start)
     })
