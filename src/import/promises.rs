@@ -511,8 +511,10 @@ impl<'o, 'a> Walker<'o, 'a> {
         };
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span).or_else(|| parse_subject(seg));
-        // The proposer's own words, restated, are not promises.
-        if [
+        // The proposer's own words, restated, are not promises: a clause that opens with them
+        // ("关于代表您提出的…建议，…"). "我们会将你提出的建议纳入…" is a promise about them.
+        let opening: String = span.chars().take(12).collect();
+        let restated = [
             "您提出",
             "你提出",
             "建议提出",
@@ -520,9 +522,19 @@ impl<'o, 'a> Walker<'o, 'a> {
             "委员提出",
             "您建议",
             "你建议",
+            "您反映",
+            "你反映",
         ]
         .iter()
-        .any(|w| span.contains(w))
+        .any(|w| opening.contains(w));
+        if restated
+            && starts_with_any(
+                span,
+                &[
+                    "关于", "对于", "针对", "对您", "对你", "您", "你", "代表", "委员",
+                ],
+            )
+            .is_some()
         {
             return;
         }
