@@ -188,3 +188,66 @@ fn the_corpus_score_stays_at_its_recorded_level() {
         table(&results)
     );
 }
+
+#[test]
+fn a_folder_of_letters_is_drafted_letter_by_letter_with_one_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = dir.path().join("inbox");
+    let out = dir.path().join("drafts");
+    std::fs::create_dir(&inbox).expect("mkdir");
+    for (from, to) in [
+        ("letters/000_0793bff3c028bd39.txt", "jilin.txt"),
+        (
+            "letters/formats/01-hubei-wjw-xianning-health.docx",
+            "hubei.docx",
+        ),
+        (
+            "letters/formats/03-neimenggu-wjw-mongolian-medicine.pdf",
+            "neimenggu.pdf",
+        ),
+        (
+            "letters/12-county-jtyj-yanchi-library-books.txt",
+            "nothing.txt",
+        ),
+        ("letters/formats/scanned.pdf", "scan.pdf"),
+    ] {
+        std::fs::write(inbox.join(to), read(from)).expect("writable");
+    }
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["-c", "/nonexistent/followup.toml", "import"])
+        .arg(&inbox)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let table = String::from_utf8_lossy(&run.stdout);
+    // The scan fails, so the run reports failure; every other letter is drafted.
+    assert_eq!(run.status.code(), Some(1), "{table}");
+    for line in [
+        "hubei.docx",
+        "jilin.txt",
+        "neimenggu.pdf",
+        "nothing.txt",
+        "scan.pdf",
+        "4 letters read, 1 failed: 9 commitments",
+    ] {
+        assert!(table.contains(line), "`{line}` missing from:\n{table}");
+    }
+    assert!(
+        table.contains("no commitment found; nothing written"),
+        "{table}"
+    );
+    assert!(
+        table.contains("error: the pdf has no text layer"),
+        "{table}"
+    );
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .expect("drafts")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["hubei.toml", "jilin.toml", "neimenggu.toml"]);
+    let jilin = std::fs::read_to_string(out.join("jilin.toml")).expect("draft");
+    assert_eq!(jilin.matches("[[commitment]]").count(), 6, "{jilin}");
+    assert!(jilin.parse::<toml::Table>().is_ok());
+}
