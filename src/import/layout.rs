@@ -247,6 +247,13 @@ pub(super) struct Layout {
 
 pub(super) fn is_org_line(block: &str) -> bool {
     let b = block.trim_end_matches(['（', '）', '盖', '章']);
+    // "关于对周村区第十八届人民代表大会": a title broken across lines, not a signature.
+    if ["关于", "届", "代表大会", "会议", "委员会第"]
+        .iter()
+        .any(|w| b.contains(w))
+    {
+        return false;
+    }
     b.chars().count() <= 30 && b.chars().all(is_cjk) && BODY_SUFFIXES.iter().any(|s| b.ends_with(s))
 }
 
@@ -396,7 +403,11 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         for word in ["关于", "对", "就"] {
             if let Some(at) = b.find(word) {
                 let name = &b[..at];
-                if body_like(name) {
+                // "…区第十八届人民代表大会…关于": the session, not a unit.
+                let session = ["届", "代表", "会议", "人大", "政协"]
+                    .iter()
+                    .any(|w| name.contains(w));
+                if body_like(name) && !session {
                     return Some(name.to_owned());
                 }
             }
@@ -414,7 +425,7 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
 }
 
 /// Abbreviations in document numbers (个住建函〔2021〕25号) and the units they stand for.
-const NUMBER_UNITS: [(&str, &str); 20] = [
+const NUMBER_UNITS: [(&str, &str); 19] = [
     ("住建", "住建局"),
     ("交运", "交通运输局"),
     ("交通", "交通运输局"),
@@ -433,7 +444,6 @@ const NUMBER_UNITS: [(&str, &str); 20] = [
     ("环", "生态环境局"),
     ("人社", "人社局"),
     ("发改", "发改委"),
-    ("政", "政府"),
     ("自规", "自规局"),
 ];
 

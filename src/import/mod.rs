@@ -157,11 +157,19 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
     let level = letter_level(&blocks);
+    let replying_short = letter_raw.replied_by.as_deref().map(owners::short_form);
     let commitments = walker
         .items
         .into_iter()
         .map(|item| {
             let mut c = item.finish(letter_raw.replied_on, &mut warnings);
+            // "我镇党委、政府": a bare government is the replying government.
+            let own_government = replying_short.as_deref().filter(|r| r.ends_with("政府"));
+            if let Some(own) = own_government
+                && (c.owner == "政府" || c.owner == "人民政府")
+            {
+                c.owner = own.to_owned();
+            }
             // "教育局" in a county's letter is the county's: 县教育局.
             if !c.owner_resolved {
                 c.owner = with_level(&c.owner, level);

@@ -471,6 +471,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
             self.outside_segment(seg);
+        } else if self_will(seg) {
+            // In a report of work done, only "我局将…"/"县卫健局将…" speaks of the future.
+            self.outside_segment(seg);
         }
     }
 
@@ -642,6 +645,19 @@ pub(super) fn is_intro(text: &str) -> bool {
     .iter()
     .any(|w| text.contains(w));
     text.ends_with('：') || (announces && text.chars().count() <= 60)
+}
+
+/// A clause in which the replying unit or a named unit says it will act: "我局将积极…".
+pub(super) fn self_will(seg: &str) -> bool {
+    seg.split(['，', '；']).any(|clause| {
+        parse_subject(clause).is_some_and(|subject| {
+            let rest = &clause[subject.end..];
+            ["将", "还将", "也将", "会"]
+                .iter()
+                .any(|w| rest.starts_with(w))
+                && !has_past(clause, None)
+        })
+    })
 }
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
