@@ -615,3 +615,78 @@ pub(super) fn read_letter(
         replied_on,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enumeration_marks_and_their_levels() {
+        let level = |s: &str| ordinal(s).map(|o| o.level);
+        assert_eq!(level("一、基本情况"), Some(1));
+        assert_eq!(level("（二）下一步工作"), Some(2));
+        assert_eq!(level("3、推进建设"), Some(3));
+        assert_eq!(level("（4）完善政策"), Some(4));
+        assert_eq!(level("①加强领导"), Some(5));
+        assert_eq!(level("二是优化布局"), Some(6));
+        assert_eq!(level("1.3亿元"), None);
+        assert_eq!(level("省财政厅将"), None);
+    }
+
+    #[test]
+    fn headings_say_what_follows() {
+        let kind = |s: &str| as_heading(s).map(|h| h.kind);
+        assert_eq!(kind("（二）下一步工作"), Some(HeadKind::NextSteps));
+        assert_eq!(kind("三、下步工作方向"), Some(HeadKind::NextSteps));
+        assert_eq!(kind("二、解决措施"), Some(HeadKind::NextSteps));
+        assert_eq!(kind("（一）举措及成效"), Some(HeadKind::Progress));
+        assert_eq!(kind("一、关于“强化创新能力”的建议"), Some(HeadKind::Topic));
+        assert_eq!(kind("1、推进智慧交通建设，力争年内完成。"), None);
+        assert_eq!(
+            topic_of("一、关于“强化创新能力”的建议"),
+            "一、关于“强化创新能力”的建议"
+        );
+        assert_eq!(topic_of("关于“强化创新能力”的建议"), "强化创新能力");
+    }
+
+    #[test]
+    fn the_replying_unit_from_the_letter_head() {
+        let blocks = |lines: &[&str]| lines.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
+        let read = |lines: &[&str]| {
+            let b = blocks(lines);
+            let layout = Layout::of(&b);
+            read_letter(&b, &layout, &mut Vec::new()).replied_by
+        };
+        assert_eq!(
+            read(&[
+                "复文标题：省交通运输厅关于省十三届人大四次会议第258号建议的答复",
+                "谢咏梅代表：",
+                "您提出的建议收悉，现答复如下：",
+                "下一步，我厅将加快建设。"
+            ])
+            .as_deref(),
+            Some("省交通运输厅")
+        );
+        assert_eq!(
+            read(&[
+                "对县十六届人大一次会议第3号建议的答复（水利局）",
+                "王孝友代表：",
+                "你提出的建议收悉。",
+                "我局将适时组织实施。"
+            ])
+            .as_deref(),
+            Some("县水利局")
+        );
+        assert_eq!(
+            read(&[
+                "个住建函〔2021〕25号",
+                "张三代表：",
+                "您提出的建议收悉。",
+                "我局将积极推进。",
+                "2021年6月1日"
+            ])
+            .as_deref(),
+            Some("住建局")
+        );
+    }
+}

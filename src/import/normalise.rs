@@ -289,3 +289,42 @@ pub(super) const TRAD_SIMP: &str = "\
 駛驶駝驼駟驷駭骇駱骆駿骏騎骑騙骗騫骞騷骚驀蓦驕骄驛驿驢驴驥骥髏髅鬱郁魎魉魘魇鮑鲍鯉鲤鯨鲸鰭鳍鱷鳄\
 鳴鸣鴉鸦鴨鸭鴿鸽鵝鹅鵬鹏鶯莺鷗鸥鷹鹰鸚鹦鹵卤鹹咸鹼碱麩麸麼么黷黩齋斋齣出龔龚龕龛貳贰産产滙汇纍累\
 閲阅紹绍";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_folded_to_one_form() {
+        assert_eq!(
+            normalize_line(" 省發改委、省衛健委將 積極溝通,保障項目 順利實施. "),
+            "省发改委、省卫健委将积极沟通，保障项目顺利实施."
+        );
+        assert_eq!(normalize_line("２０２５年　５月"), "2025年5月");
+        assert_eq!(normalize_line("產業(yè)發展"), "产业发展");
+        assert_eq!(normalize_line("现答覆如下:"), "现答复如下：");
+        assert_eq!(normalize_line("AI 大模型"), "AI大模型");
+    }
+
+    #[test]
+    fn page_furniture_is_recognised() {
+        for page in ["3", "- 3 -", "—3—", "第 3 页", "3/12"] {
+            assert!(is_page_number(page), "{page}");
+        }
+        for text in ["2025", "3个项目", "一是"] {
+            assert!(!is_page_number(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn wrapped_lines_become_paragraphs() {
+        let text = "一是加快充电基础设施建设，推动新能源汽车下乡，进一步扩大省内\n\n- 2 -\n\n市场规模。\n二是持续开展推广应用。\n";
+        assert_eq!(
+            paragraphs(text),
+            [
+                "一是加快充电基础设施建设，推动新能源汽车下乡，进一步扩大省内市场规模。",
+                "二是持续开展推广应用。"
+            ]
+        );
+    }
+}

@@ -742,3 +742,64 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         (!past).then_some(start)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_and_inline_items() {
+        assert_eq!(
+            segments(
+                "一是加快建设，二是完善政策。下一步，我局将推进：1.积极协调方案：密切跟踪进展。"
+            ),
+            [
+                "一是加快建设，",
+                "二是完善政策。",
+                "下一步，我局将推进：",
+                "1.积极协调方案：密切跟踪进展。"
+            ]
+        );
+    }
+
+    #[test]
+    fn future_work_is_told_from_work_done() {
+        assert!(future_clause("我局将积极争取上级资金。", Some(2025)).is_some());
+        assert!(future_clause("计划于2026年全面解决该问题。", Some(2025)).is_some());
+        assert!(future_clause("力争年内完成。", Some(2025)).is_some());
+        assert!(future_clause("我局已将该项目列入计划。", Some(2025)).is_none());
+        assert!(future_clause("后来，乡政府又将此路列为重点项目。", Some(2025)).is_none());
+        assert!(
+            future_clause(
+                "论坛发布了倡议，计划在传染病防控等领域开展合作。",
+                Some(2025)
+            )
+            .is_none()
+        );
+        assert!(self_will("经调研，我局将积极与上级部门对接。"));
+        assert!(!self_will("我局已完成调研。"));
+    }
+
+    #[test]
+    fn courtesies_and_contacts_are_never_promises() {
+        for text in [
+            "对以上答复有什么意见，请及时反馈。",
+            "感谢您对交通工作的关心和支持。",
+            "联系人：张三，联系电话：0871-1234567",
+            "王忠伟212542",
+            "西街口镇人民政",
+        ] {
+            assert!(is_closing(text), "{text}");
+        }
+        assert!(!is_closing(
+            "我局将继续关注永仁县畜牧业发展，给予倾斜支持。"
+        ));
+    }
+
+    #[test]
+    fn lead_ins_announce_items() {
+        assert!(is_intro("我委将持续开展如下四项工作。"));
+        assert!(is_intro("下一步，我局将重点做好以下工作："));
+        assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+}
