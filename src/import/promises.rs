@@ -482,6 +482,11 @@ impl<'o, 'a> Walker<'o, 'a> {
         if text.is_empty() || text.chars().all(|c| is_cjk_punct(c) || c.is_whitespace()) {
             return;
         }
+        // "浙江省公路管理局计财处，戴京国": a short line with no action in it is furniture.
+        let short = text.chars().filter(|c| is_cjk(*c)).count() <= 16;
+        if short && !numbered && !has_future(text) && !text.contains('。') {
+            return;
+        }
         if is_intro(text) {
             self.default_owner = parse_subject(text);
             self.current = None;
@@ -677,7 +682,7 @@ const STRONG_FUTURE: [&str; 16] = [
     "会及时",
     "我们会",
     "我局会",
-    "待",
+    "年内",
     "近期",
 ];
 
@@ -718,7 +723,22 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let own_subject = parse_subject(clause).is_some();
         // "…启动了…，将回顾总结…": 将 speaks for its own clause; a bare "计划…" after a
         // past clause ("论坛发布了倡议，计划…") belongs to that clause's actor.
-        let noun_plan = seg[p..].starts_with("计划");
+        // "计划于2022年…", "计划投资…": a plan being made; a bare "计划" may be a noun.
+        let verbal_plan = [
+            "计划于",
+            "计划在20",
+            "计划投资",
+            "计划投入",
+            "计划新建",
+            "计划实施",
+            "计划开工",
+            "计划建设",
+            "计划近期",
+            "计划年内",
+        ]
+        .iter()
+        .any(|w| seg[p..].starts_with(w));
+        let noun_plan = seg[p..].starts_with("计划") && !verbal_plan;
         let past = if own_subject || start == 0 || !noun_plan {
             has_past(clause, reply_year)
         } else {
@@ -737,7 +757,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             .any(|w| head.contains(w))
             || ["高度重视", "收到"]
                 .iter()
-                .any(|w| previous_clause.contains(w));
+                .any(|w| previous_clause.contains(w))
+            || mentions_past_year(head, reply_year);
         let past = past || past_time;
         (!past).then_some(start)
     })

@@ -146,8 +146,8 @@ proptest! {
 
 /// The recorded level over tests/letters/*.txt: raise these when the importer improves;
 /// never lower them.
-const RECORDED_FOUND: usize = 60;
-const RECORDED_SPURIOUS_AT_MOST: usize = 11;
+const RECORDED_FOUND: usize = 61;
+const RECORDED_SPURIOUS_AT_MOST: usize = 10;
 
 #[test]
 fn the_corpus_score_stays_at_its_recorded_level() {
