@@ -137,8 +137,12 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "曾经",
         "高度重视",
     ];
-    let done =
-        progress.iter().any(|w| s.contains(w)) && !s.contains("已有基础") && !s.contains("而已");
+    // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
+    let s_acts = s
+        .replace("已建、", "")
+        .replace("已有", "")
+        .replace("而已", "");
+    let done = progress.iter().any(|w| s_acts.contains(w));
     done || has_perfective_le(s) || mentions_past_year(s, reply_year)
 }
 
@@ -377,6 +381,9 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) default_owner: Option<Subject>,
     /// The item that a sentence without its own ordinal or subject continues.
     pub(super) current: Option<usize>,
+    /// The last unit named as a sentence's subject in this paragraph: a following sentence
+    /// with no subject of its own ("在规划中将结合…") continues it.
+    pub(super) last_named: Option<Subject>,
     pub(super) items: Vec<Item>,
 }
 
@@ -391,6 +398,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             region_seen: false,
             default_owner: None,
             current: None,
+            last_named: None,
             items: Vec::new(),
         }
     }
@@ -413,6 +421,7 @@ impl<'o, 'a> Walker<'o, 'a> {
 
     pub(super) fn block(&mut self, block: &str) {
         self.current = None;
+        self.last_named = None;
         match as_heading(block) {
             Some(h) => {
                 self.heading(h.level, h.kind, h.text);
@@ -446,6 +455,18 @@ impl<'o, 'a> Walker<'o, 'a> {
     pub(super) fn segment(&mut self, seg: &str) {
         let ord = ordinal(seg);
         let body = &seg[ord.map_or(0, |o| o.len)..];
+        // The unit acting in this sentence, whichever clause names it ("目前，…，市发展改革委正在…").
+        let named = body
+            .split('，')
+            .take(4)
+            .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
+        self.segment_inner(seg, ord, body);
+        if named.is_some() {
+            self.last_named = named;
+        }
+    }
+
+    fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
         if is_closing(body) {
             return;
         }
@@ -518,7 +539,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             return;
         };
         let span = seg[start..].trim_start_matches(['，', '；']);
-        let subject = parse_subject(span).or_else(|| parse_subject(seg));
+        let subject = parse_subject(span)
+            .or_else(|| parse_subject(seg))
+            .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
         // ("关于代表您提出的…建议，…"). "我们会将你提出的建议纳入…" is a promise about them.
         let opening: String = span.chars().take(12).collect();
