@@ -740,9 +740,16 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     });
     let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).collect();
     hits.sort_unstable();
+    // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
+    let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
+    // "建议属地街道办事处…": advice to others, not a promise.
+    let advice = |clause: &str| clause.starts_with("建议");
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
+        if purpose_report || advice(clause) {
+            return None;
+        }
         let own_subject = parse_subject(clause).is_some();
         // "…启动了…，将回顾总结…": 将 speaks for its own clause; a bare "计划…" after a
         // past clause ("论坛发布了倡议，计划…") belongs to that clause's actor.
