@@ -23,30 +23,13 @@ if ! command -v systemd-analyze >/dev/null; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y systemd
 fi
-if ! cargo deb --version >/dev/null 2>&1; then
-    started=$SECONDS
-    cargo install cargo-deb --locked
-    echo "cargo-deb installed in $((SECONDS - started))s"
-fi
-cargo deb --version
 if dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null | grep -q '^[a-z]i'; then
     fail "followup is already installed on this machine; this check installs and purges it"
 fi
 
-step "build the binary, the man page and the completions"
-cargo build --release --locked
-binary=target/release/followup
-mkdir -p target/assets
-"$binary" man | gzip -9n >target/assets/followup.1.gz
-"$binary" completions bash >target/assets/followup.bash
-"$binary" completions zsh >target/assets/_followup
-"$binary" completions fish >target/assets/followup.fish
-zcat target/assets/followup.1.gz | grep -q '^\.TH FOLLOWUP 1' || fail "the man page has no .TH line"
-
-step "cargo deb"
-rm -f target/debian/followup_*.deb
-cargo deb --no-build --locked
-package=$(ls target/debian/followup_*.deb)
+step "build the package (tests/interop/build-deb.sh)"
+package=$(bash tests/interop/build-deb.sh | tail -n 1)
+cargo deb --version
 dpkg-deb --info "$package"
 dpkg-deb --contents "$package"
 
