@@ -37,6 +37,7 @@ fail() {
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, systemd-nspawn, nsenter)"
 
 scratch=$(mktemp -d /var/tmp/followup-nspawn.XXXXXX)
+chmod 0755 "$scratch" # smtp-sink writes into it as nobody
 root=$scratch/root
 sink_dir=$scratch/sink
 machine=followup-ci-$$
