@@ -3,7 +3,8 @@
 # cached as a tarball) booted with systemd-nspawn, the .deb installed with apt, and the
 # service driven through systemctl with nsenter (the host's PID 1 need not be systemd).
 #
-# Checks, in order: a missing password file fails the start with a message naming it;
+# Checks, in order: a missing password file fails the start with a message naming it
+# (not systemd's bare "Protocol error");
 # `enable --now` reaches READY with a STATUS line; the first notices reach an smtp-sink on
 # the host's loopback (the container shares the host network); `systemctl reload` works
 # on a system without procps; `followup done ID` stops that reminder in the running
@@ -162,10 +163,14 @@ if C systemctl start followup 2>"$scratch/start.err"; then
 fi
 cat "$scratch/start.err"
 C systemctl status followup --no-pager >"$scratch/status.txt" 2>&1 || true
-grep -i 'assert' "$scratch/status.txt" || true
-grep -q 'AssertPathExists=/etc/followup/smtp-password' "$scratch/status.txt" \
-    || fail "systemctl status does not name /etc/followup/smtp-password: $(cat "$scratch/status.txt")"
-echo "ok: the failure names /etc/followup/smtp-password"
+grep 'smtp-password is missing' "$scratch/status.txt" \
+    || fail "systemctl status does not say the password file is missing: $(cat "$scratch/status.txt")"
+if grep -q 'Protocol error' "$scratch/status.txt"; then
+    fail "systemctl status still shows systemd's bare Protocol error"
+fi
+C systemctl stop followup # it would retry in 30 s
+C systemctl reset-failed followup || true
+echo "ok: the failure names /etc/followup/smtp-password and says what to put there"
 
 step "an smtp-sink on the host's loopback"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -213,7 +218,6 @@ printf '[Service]\nWatchdogSec=%s\n' "$watchdog_sec" \
 C systemctl daemon-reload
 
 step "systemctl enable --now followup"
-C systemctl reset-failed followup || true
 timeout 90 nsenter -t "$leader" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     systemctl enable --now followup || fail "enable --now failed"
 watch_from=$SECONDS
@@ -264,7 +268,9 @@ echo "ok: StatusText: $(show StatusText); plan no longer lists ci-2025-1-1"
 step "MemoryMax and the exposure score"
 memory_max=$(show MemoryMax)
 [ "$memory_max" = $((512 * 1024 * 1024)) ] || fail "MemoryMax is $memory_max"
-echo "ok: MemoryMax=$memory_max; memory now: $(show MemoryCurrent)"
+# On a host with cgroup v1 (as here) the container's memory controller is read-only, so
+# the limit is set but not enforced inside it; the figure below is the process's own.
+echo "ok: MemoryMax=$memory_max; the daemon's $(C grep VmRSS "/proc/$main_pid/status" | tr -s ' \t' ' ')"
 C systemd-analyze security followup --no-pager >"$scratch/security.txt" 2>&1 || true
 overall=$(grep 'Overall exposure level' "$scratch/security.txt") \
     || fail "systemd-analyze security said: $(cat "$scratch/security.txt")"
@@ -314,7 +320,9 @@ if C journalctl _SYSTEMD_UNIT=followup.service --no-pager -p err -o cat | grep .
 fi
 
 step "power off"
-C systemctl poweroff
+# PID 1 may close the bus before systemctl hears back ("Connection reset by peer"): the
+# wait below is what counts.
+C systemctl poweroff 2>/dev/null || true
 deadline=$((SECONDS + 30))
 while kill -0 "$nspawn_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
 kill -0 "$nspawn_pid" 2>/dev/null && fail "the container did not power off in 30s"
