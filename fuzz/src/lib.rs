@@ -45,7 +45,10 @@ pub fn config(data: &[u8]) {
             let config = Arc::new(loaded.config);
             let reminders = engine::plan(config, &LogView::default(), from, until, 64);
             for reminder in &reminders {
-                assert!(reminder.moment >= from && reminder.moment <= until, "{reminder:?}");
+                assert!(
+                    reminder.moment >= from && reminder.moment <= until,
+                    "{reminder:?}"
+                );
             }
         }
         Err(invalid) => {
