@@ -40,7 +40,9 @@ pub fn config(data: &[u8]) {
             for warning in &loaded.warnings {
                 check_problem(warning, &known);
             }
-            let from = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+            let Some(from) = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).single() else {
+                return;
+            };
             let until = from + chrono::Duration::days(120);
             let config = Arc::new(loaded.config);
             let reminders = engine::plan(config, &LogView::default(), from, until, 64);
