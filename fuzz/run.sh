@@ -22,7 +22,9 @@ if ! cargo afl --version >/dev/null 2>&1; then
 fi
 # Builds AFL++ once per Rust version; says so and does nothing when it is there.
 cargo afl config --build >/dev/null 2>&1 || true
-cargo afl build --release --locked --quiet
+# followup's dependencies at the versions the root Cargo.lock pins; cargo adds afl's.
+cp ../Cargo.lock Cargo.lock
+cargo afl build --release --quiet
 seeds=$out/seeds
 if [ ! -d "$seeds/$target" ]; then
     bash seeds.sh "$seeds"
