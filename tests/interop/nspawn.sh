@@ -170,8 +170,9 @@ said_missing() {
 }
 wait_for 10 "the journal to say the password file is missing" said_missing
 C journalctl -u followup --no-pager -o cat | grep '^/etc/followup/smtp-password is missing'
-if grep -q 'Protocol error' "$scratch/status.txt"; then
-    fail "systemctl status still shows systemd's bare Protocol error"
+if grep -q 'Protocol error' "$scratch/status.txt" \
+    || C journalctl -u followup --no-pager -o cat | grep -q 'Protocol error'; then
+    fail "systemd's bare Protocol error is still what the failure says"
 fi
 C systemctl stop followup # it would retry in 30 s
 C systemctl reset-failed followup 2>/dev/null || true
