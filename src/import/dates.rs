@@ -103,7 +103,23 @@ pub(super) fn find_due(text: &str, reply: Option<(i32, u32, u32)>) -> Option<(i3
             return Some(due);
         }
     }
-    None
+    // "预计2023年…改造159公里", "力争在2019年、2020年进行硬化": a year of the future, by its end.
+    let reply_year = reply_year?;
+    text.match_indices('年')
+        .filter_map(|(at, _)| {
+            let before = &text[..at];
+            let digits = before
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .count();
+            (digits == 4)
+                .then(|| before[before.len() - 4..].parse::<i32>().ok())
+                .flatten()
+        })
+        .filter(|y| *y >= reply_year && *y <= reply_year + 10)
+        .max()
+        .and_then(|y| valid_date(y, 12, 31))
 }
 
 /// "明年", "明年底前", "明年上半年", "后年", "三年内", "两年内": counted from the reply date.
@@ -218,6 +234,8 @@ mod tests {
             ("两年内实施", Some((2027, 5, 23))),
             ("五年内的规划", Some((2030, 5, 23))),
             ("持续推进", None),
+            ("预计2026年改造159公里", Some((2026, 12, 31))),
+            ("力争在2025年、2026年进行硬化", Some((2026, 12, 31))),
             ("2024年12月已完成", None),
         ] {
             assert_eq!(find_due(text, reply), due, "{text}");

@@ -464,7 +464,7 @@ const NOT_LEVELS: [&str; 8] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 26] = [
+const REDUCTIONS: [(&str, &str); 27] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -475,6 +475,7 @@ const REDUCTIONS: [(&str, &str); 26] = [
     ("卫生健康局", "卫健局"),
     ("发展和改革委员会", "发改委"),
     ("发展改革委员会", "发改委"),
+    ("发展改革委", "发改委"),
     ("教育和体育局", "教体局"),
     ("教育体育局", "教体局"),
     ("城市管理综合执法局", "城管局"),
