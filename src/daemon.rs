@@ -208,18 +208,8 @@ impl Daemon {
     }
 
     fn status(&self, now: DateTime<Utc>) -> String {
-        let open = self
-            .config
-            .commitments
-            .iter()
-            .filter(|commitment| commitment.status == Status::Open)
-            .count();
-        let overdue = self
-            .config
-            .commitments
-            .iter()
-            .filter(|commitment| engine::is_overdue(&self.config, commitment, now))
-            .count();
+        // Kept by the engine: an idle pass does not recount every commitment.
+        let (open, overdue) = self.engine.counts(now);
         let next = self
             .engine
             .next_wake()

@@ -8,7 +8,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::cli::StatusFilter;
-use crate::engine::{self, LogView, Reminder, Why};
+use crate::engine::{self, LogView, Reminder, Schedules, Why};
 use crate::model::{Config, DepartmentId, Status};
 
 /// The one-line summary of a valid configuration.
@@ -24,10 +24,9 @@ pub fn summary(config: &Config, now: DateTime<Utc>) -> String {
         .iter()
         .filter(|commitment| engine::is_overdue(config, commitment, now))
         .count();
-    let next = config
-        .commitments
-        .iter()
-        .filter_map(|commitment| engine::next_moment(config, commitment, now))
+    let mut schedules = Schedules::new(config);
+    let next = (0..config.commitments.len())
+        .filter_map(|index| schedules.next_moment(config, index, now))
         .min();
     format!(
         "ok: {} departments, {} letters, {} commitments ({open} open, {done} done, {overdue} overdue); next reminder {}",
@@ -87,21 +86,23 @@ pub fn list(
     at: DateTime<Utc>,
     json: bool,
 ) -> String {
+    let mut schedules = Schedules::new(config);
     let rows: Vec<ListRow> = config
         .commitments
         .iter()
-        .filter(|commitment| match filter.status {
+        .enumerate()
+        .filter(|(_, commitment)| match filter.status {
             StatusFilter::Open => commitment.status == Status::Open,
             StatusFilter::Done => commitment.status == Status::Done,
             StatusFilter::All => true,
         })
-        .filter(|commitment| {
+        .filter(|(_, commitment)| {
             filter.owner.is_none_or(|owner| {
                 commitment.owner == owner || commitment.co_owners.contains(&owner)
             })
         })
-        .filter(|commitment| !filter.overdue || engine::is_overdue(config, commitment, at))
-        .map(|commitment| {
+        .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
+        .map(|(index, commitment)| {
             let letter = config.letter_of(commitment);
             let after = log
                 .seen
@@ -124,7 +125,8 @@ pub fn list(
                 overdue: engine::is_overdue(config, commitment, at),
                 status: commitment.status,
                 done_on: commitment.done_on.map(|date| date.to_string()),
-                next_reminder: engine::next_moment(config, commitment, after)
+                next_reminder: schedules
+                    .next_moment(config, index, after)
                     .map(|next| local(config, next)),
             }
         })

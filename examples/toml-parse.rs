@@ -1,0 +1,42 @@
+//! The scale benchmark's baseline (`benches/scale.sh`): reads the same files `followup
+//! check` reads and parses each with the `toml` crate into a `toml::Table`, nothing more.
+//! `cargo run --release --example toml-parse -- DIR/followup.toml`.
+
+use std::path::Path;
+
+fn main() {
+    let Some(main) = std::env::args().nth(1) else {
+        eprintln!("usage: toml-parse MAIN.toml");
+        std::process::exit(2);
+    };
+    let main = Path::new(&main);
+    let mut tables = 0usize;
+    let mut files = vec![main.to_path_buf()];
+    let mut entries: Vec<_> = std::fs::read_dir(main.parent().unwrap_or(Path::new(".")).join("commitments"))
+        .map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    entries.retain(|path: &std::path::PathBuf| path.extension().is_some_and(|e| e == "toml"));
+    entries.sort();
+    files.extend(entries);
+    let mut parsed = Vec::with_capacity(files.len());
+    for file in &files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("toml-parse: {}: {error}", file.display());
+                std::process::exit(1);
+            }
+        };
+        match text.parse::<toml::Table>() {
+            Ok(table) => {
+                tables += table.len();
+                parsed.push(table);
+            }
+            Err(error) => {
+                eprintln!("toml-parse: {}: {error}", file.display());
+                std::process::exit(1);
+            }
+        }
+    }
+    println!("parsed {} files, {tables} top-level keys", files.len());
+}
