@@ -1,4 +1,4 @@
-//! Writes a generated configuration for the scale benchmark (`benches/scale.sh`):
+//! Writes a generated configuration for the scale benchmark (`benches/scale.py`):
 //! `cargo run --release --example scale-gen -- DIR COUNT`. 100 departments, letters of
 //! about six commitments each (one file per letter), one shared default cadence with two
 //! escalation stages, the 2026 holiday calendar, and Chinese texts of realistic length

@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -147,8 +148,11 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     let mut problems = Vec::new();
     let draft = parse_main(&main, &mut problems);
     let base = base_dir(path);
-    let mut sources = Vec::new();
-    let mut seen = BTreeSet::new();
+    // Files are listed first and read one at a time while validating, so only one file's
+    // text and syntax tree are in memory at once (at 100,000 commitments the texts alone
+    // are tens of megabytes).
+    let mut files: Vec<(PathBuf, Range<usize>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for pattern in &draft.commitment_patterns {
         let joined = base.join(pattern.get_ref());
         let joined_text = joined.to_string_lossy().into_owned();
@@ -182,19 +186,28 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
             );
         }
         for file in matched {
-            if !seen.insert(file.clone()) {
-                continue;
-            }
-            match std::fs::read_to_string(&file) {
-                Ok(text) => sources.push(Source::new(file, text)),
-                Err(error) => report(
-                    format!("cannot read `{}`: {error}", file.display()),
-                    Severity::Error,
-                ),
+            if seen.insert(file.clone()) {
+                files.push((file, pattern.span()));
             }
         }
     }
-    finish(&main, draft, &sources, problems)
+    let sources = files
+        .into_iter()
+        .map(|(file, span)| match std::fs::read_to_string(&file) {
+            Ok(text) => Ok(Source::new(file, text)),
+            Err(error) => {
+                let (line, column) = main.line_column(span.start);
+                Err(Problem {
+                    file: main.path.clone(),
+                    line,
+                    column,
+                    key: "commitments".into(),
+                    message: format!("cannot read `{}`: {error}", file.display()),
+                    severity: Severity::Error,
+                })
+            }
+        });
+    finish_each(&main, draft, sources, problems)
 }
 
 /// Validates a main file and the commitments files given, without touching the file system
@@ -733,6 +746,22 @@ pub fn finish(
     main: &Source,
     draft: MainDraft,
     commitment_sources: &[Source],
+    problems: Vec<Problem>,
+) -> Result<Loaded, Invalid> {
+    finish_each(
+        main,
+        draft,
+        commitment_sources.iter().map(Ok),
+        problems,
+    )
+}
+
+/// `finish` over commitments files handed over one at a time (or the problem that kept one
+/// from being read): each file's text is dropped as soon as it is validated.
+fn finish_each<S: std::borrow::Borrow<Source>>(
+    main: &Source,
+    draft: MainDraft,
+    commitment_sources: impl Iterator<Item = Result<S, Problem>>,
     mut problems: Vec<Problem>,
 ) -> Result<Loaded, Invalid> {
     let MainDraft {
@@ -785,9 +814,19 @@ pub fn finish(
     let mut letters = Vec::new();
     let mut commitments = Vec::new();
     // Where each commitment and letter id was first defined: (file, line, column).
-    let mut commitment_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
-    let mut letter_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
+    let mut commitment_ids: HashMap<String, FirstDefined> = HashMap::new();
+    let mut letter_ids: HashMap<String, FirstDefined> = HashMap::new();
+    let mut paths = vec![main.path.clone()];
     for source in commitment_sources {
+        let source = match source {
+            Ok(source) => source,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let source = source.borrow();
+        paths.push(source.path.clone());
         let mut ctx = Ctx {
             source,
             problems: &mut problems,
@@ -806,7 +845,7 @@ pub fn finish(
         cadence_index = std::mem::take(&mut ctx.cadence_index);
     }
 
-    tidy(&mut problems, main, commitment_sources);
+    tidy(&mut problems, &paths);
     if problems
         .iter()
         .any(|problem| problem.severity == Severity::Error)
@@ -814,12 +853,10 @@ pub fn finish(
         return Err(Invalid { problems });
     }
     let schedule = schedule.expect("a schedule draft exists whenever there are no errors");
-    let mut files = vec![main.path.clone()];
-    files.extend(commitment_sources.iter().map(|source| source.path.clone()));
     Ok(Loaded {
         config: Config {
             path: main.path.clone(),
-            files,
+            files: paths,
             timezone,
             state_dir,
             templates,
@@ -841,8 +878,8 @@ fn parse_commitments_file(
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
-    letter_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
+    commitment_ids: &mut HashMap<String, FirstDefined>,
+    letter_ids: &mut HashMap<String, FirstDefined>,
 ) {
     let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
     for error in &errors {
@@ -862,9 +899,10 @@ fn parse_commitments_file(
         return;
     };
     ctx.check_keys(letter_table, "letter", LETTER_KEYS);
+    let file: Arc<Path> = Arc::from(ctx.source.path.as_path());
     let id = ctx.required_string(letter_table, "letter", "id", letter_span.clone());
     if let Some(id) = &id {
-        ctx.unique_id(letter_ids, id, "letter.id", "letter");
+        ctx.unique_id(letter_ids, &file, id, "letter.id", "letter");
     }
     let title = ctx.required_string(letter_table, "letter", "title", letter_span);
     let replied_on = ctx.date(letter_table, "letter", "replied_on");
@@ -889,7 +927,7 @@ fn parse_commitments_file(
         source: ctx
             .string(letter_table, "letter", "source")
             .map(Spanned::into_inner),
-        file: ctx.source.path.clone(),
+        file: file.clone(),
     });
 
     let Some(list) = root.get("commitment") else {
@@ -915,7 +953,13 @@ fn parse_commitments_file(
                     "an id must be non-empty and contain no comma or line break",
                 );
             }
-            ctx.unique_id(commitment_ids, id, &format!("{path}.id"), "commitment");
+            ctx.unique_id(
+                commitment_ids,
+                &file,
+                id,
+                &format!("{path}.id"),
+                "commitment",
+            );
         }
         let owner = match table.get("owner") {
             None => {
@@ -992,7 +1036,7 @@ fn parse_commitments_file(
             status,
             done_on,
             note: ctx.string(table, &path, "note").map(Spanned::into_inner),
-            file: ctx.source.path.clone(),
+            file: file.clone(),
         });
     }
 }
@@ -1000,7 +1044,7 @@ fn parse_commitments_file(
 /// Orders problems as a reader expects (errors first, then file by file in load order, by
 /// position) and drops what a syntax error makes meaningless: in a file whose TOML does not
 /// parse, only the syntax errors are reported.
-fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source]) {
+fn tidy(problems: &mut Vec<Problem>, files: &[PathBuf]) {
     let broken: BTreeSet<PathBuf> = problems
         .iter()
         .filter(|problem| problem.is_syntax())
@@ -1008,9 +1052,9 @@ fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source
         .collect();
     problems.retain(|problem| problem.is_syntax() || !broken.contains(&problem.file));
     let order = |file: &Path| {
-        std::iter::once(main)
-            .chain(commitment_sources)
-            .position(|source| source.path == file)
+        files
+            .iter()
+            .position(|path| path == file)
             .unwrap_or(usize::MAX)
     };
     problems.sort_by_key(|problem| {
@@ -1056,6 +1100,14 @@ impl DepartmentNames {
             keys,
         }
     }
+}
+
+/// Where an id was first defined, for the message about a duplicate.
+struct FirstDefined {
+    /// Shared with the letter and its commitments.
+    file: Arc<Path>,
+    line: u32,
+    column: u32,
 }
 
 struct Ctx<'a> {
@@ -1385,25 +1437,32 @@ impl Ctx<'_> {
 
     fn unique_id(
         &mut self,
-        seen: &mut HashMap<String, (PathBuf, usize, usize)>,
+        seen: &mut HashMap<String, FirstDefined>,
+        file: &Arc<Path>,
         id: &Spanned<String>,
         key: &str,
         what: &str,
     ) {
-        let (line, column) = self.source.line_column(id.span().start);
         match seen.get(id.get_ref()) {
-            Some((file, first_line, first_column)) => {
+            Some(first) => {
                 let message = format!(
-                    "duplicate {what} id `{}`, first defined at {}:{first_line}:{first_column}",
+                    "duplicate {what} id `{}`, first defined at {}:{}:{}",
                     id.get_ref(),
-                    file.display()
+                    first.file.display(),
+                    first.line,
+                    first.column
                 );
                 self.error(id.span(), key, message);
             }
             None => {
+                let (line, column) = self.source.line_column(id.span().start);
                 seen.insert(
                     id.get_ref().clone(),
-                    (self.source.path.clone(), line, column),
+                    FirstDefined {
+                        file: file.clone(),
+                        line: line as u32,
+                        column: column as u32,
+                    },
                 );
             }
         }

@@ -2,7 +2,8 @@
 //! name resolved and every cron expression parsed. Built only by `config`; read by everything
 //! else. Owns no I/O and never reads the clock.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -65,8 +66,8 @@ pub struct Letter {
     pub replied_on: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
     pub source: Option<String>,
-    /// The commitments file this letter came from.
-    pub file: PathBuf,
+    /// The commitments file this letter came from (shared with its commitments).
+    pub file: Arc<Path>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -101,7 +102,8 @@ pub struct Commitment {
     pub status: Status,
     pub done_on: Option<NaiveDate>,
     pub note: Option<String>,
-    pub file: PathBuf,
+    /// Its letter's file, shared: one allocation per file, not per commitment.
+    pub file: Arc<Path>,
 }
 
 /// A parsed cron expression and the text it came from.

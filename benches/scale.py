@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""The scale benchmark: one table, every ratio measured side by side in the same run.
+
+    python3 benches/scale.py            # 10^3/10^4/10^5, daemons idle 120 s, 3 repetitions
+    python3 benches/scale.py --smoke    # CI: tiny sizes, debug build, 3 s idle; checks it runs
+
+Rows: `followup check` beside a bare `toml` parse of the same files (`examples/toml-parse.rs`)
+at each size; `list`, `list --json` and `plan --days 30` beside `check` at the largest size;
+daemon RSS, idle CPU and thread wakeups (voluntary + involuntary context switches of all
+threads, from /proc) at the two largest sizes, beside Debian's prometheus-alertmanager
+holding the same number of active alerts (when installed: `apt-get install
+prometheus-alertmanager`). Configurations come from `examples/scale-gen.rs`. Times are
+whole-process wall times from /usr/bin/time-like accounting (os.wait4), medians of the
+repetitions; ratios are medians of per-repetition ratios, each pair run back to back.
+Needs Linux (/proc) and python3; nothing else.
+"""
+
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMOKE = "--smoke" in sys.argv
+SIZES = [100, 300, 600] if SMOKE else [1_000, 10_000, 100_000]
+REPEAT = 1 if SMOKE else int(os.environ.get("REPEAT", "3"))
+IDLE = 3 if SMOKE else int(os.environ.get("IDLE", "120"))
+PROFILE = "debug" if SMOKE else "release"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def build():
+    args = ["cargo", "build", "--locked", "--quiet", "--bin", "followup",
+            "--example", "scale-gen", "--example", "toml-parse"]
+    if PROFILE == "release":
+        args.append("--release")
+    subprocess.run(args, cwd=ROOT, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return {
+        "followup": os.path.join(target, PROFILE, "followup"),
+        "gen": os.path.join(target, PROFILE, "examples", "scale-gen"),
+        "parse": os.path.join(target, PROFILE, "examples", "toml-parse"),
+    }
+
+
+def timed(args):
+    """Runs a command to completion: (wall seconds, peak RSS in MiB)."""
+    started = time.monotonic()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"scale: `{' '.join(args)}` failed:\n{stderr}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def seconds(value):
+    return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+
+
+def threads_switches(pid):
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                for line in status:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def settle(pid, limit=600):
+    """Waits until the process has used no CPU for two seconds (its start-up work is done)."""
+    deadline = time.monotonic() + limit
+    last, quiet = cpu_ticks(pid), 0
+    while time.monotonic() < deadline and quiet < 2:
+        time.sleep(1)
+        now = cpu_ticks(pid)
+        quiet = quiet + 1 if now == last else 0
+        last = now
+
+
+def start_followup(binary, config):
+    env = dict(os.environ, RUST_LOG="warn")
+    env.pop("NOTIFY_SOCKET", None)
+    env.pop("WATCHDOG_USEC", None)
+    return subprocess.Popen([binary, "-c", config, "run"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_alertmanager(work, count, port):
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        return None
+    folder = os.path.join(work, f"alertmanager-{count}")
+    os.makedirs(folder, exist_ok=True)
+    config = os.path.join(folder, "alertmanager.yml")
+    with open(config, "w") as file:
+        file.write("route:\n  receiver: none\n  group_by: [department]\nreceivers:\n  - name: none\n")
+    process = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.path={folder}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+         "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api/v2/alerts"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    ends = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86_400))
+    batch = 1_000
+    for first in range(0, count, batch):
+        alerts = [{
+            "labels": {"alertname": "commitment", "id": f"gen-{index}",
+                       "department": f"dept{index % 100}"},
+            "annotations": {"text": "持续组织实施相关领域科技攻关和产业培育，推进第二批聚力攻坚专项取得技术突破。"},
+            "endsAt": ends,
+        } for index in range(first, min(first + batch, count))]
+        request = urllib.request.Request(url, data=json.dumps(alerts).encode(),
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=60).read()
+    return process
+
+
+def main():
+    binaries = build()
+    work = tempfile.mkdtemp(prefix="followup-scale-")
+    processes = []
+    try:
+        rows = []
+        configs = {}
+        for size in SIZES:
+            folder = os.path.join(work, str(size))
+            subprocess.run([binaries["gen"], folder, str(size)], check=True)
+            configs[size] = os.path.join(folder, "followup.toml")
+
+        for size in SIZES:
+            config = configs[size]
+            checks, parses, ratios, check_rss, parse_rss = [], [], [], [], []
+            for _ in range(REPEAT):
+                check = timed([binaries["followup"], "-c", config, "check"])
+                parse = timed([binaries["parse"], config])
+                checks.append(check[0]); parses.append(parse[0])
+                check_rss.append(check[1]); parse_rss.append(parse[1])
+                ratios.append(check[0] / parse[0])
+            rows.append((f"`check`, {size:,}",
+                         f"{seconds(median(checks))}, {median(check_rss):.0f} MiB peak",
+                         f"bare `toml` parse {seconds(median(parses))}, {median(parse_rss):.0f} MiB peak",
+                         f"{median(ratios):.2f}× the parse (goal ≤ 1.5×)"))
+
+        largest = SIZES[-1]
+        config = configs[largest]
+        views = [("`list`", ["list"]), ("`list --json`", ["list", "--json"]),
+                 ("`plan --days 30`", ["plan", "--days", "30"])]
+        for name, args in views:
+            times, ratios, peaks = [], [], []
+            for _ in range(REPEAT):
+                check = timed([binaries["followup"], "-c", config, "check"])
+                view = timed([binaries["followup"], "-c", config] + args)
+                times.append(view[0]); peaks.append(view[1]); ratios.append(view[0] / check[0])
+            rows.append((f"{name}, {largest:,}", f"{seconds(median(times))}, {median(peaks):.0f} MiB peak",
+                         "`check` on the same files",
+                         f"{median(ratios):.2f}× `check` (goal < 1 s and ≤ 1.2×)"))
+
+        # Daemons: all started together, settled, then watched over the same idle window.
+        watched = []
+        for index, size in enumerate(SIZES[-2:]):
+            process = start_followup(binaries["followup"], configs[size])
+            processes.append(process)
+            watched.append((f"daemon idle, {size:,}", process, size, "followup"))
+            alertmanager = start_alertmanager(work, size, 19_093 + index)
+            if alertmanager is not None:
+                processes.append(alertmanager)
+                watched.append((f"Alertmanager, {size:,} alerts", alertmanager, size, "peer"))
+        example = start_followup(binaries["followup"], example_config(work))
+        processes.append(example)
+        watched.append(("daemon idle, example config", example, 1, "followup"))
+        for _, process, _, _ in watched:
+            settle(process.pid)
+        before = {process.pid: (cpu_ticks(process.pid), threads_switches(process.pid))
+                  for _, process, _, _ in watched}
+        time.sleep(IDLE)
+        for name, process, _, kind in watched:
+            if process.poll() is not None:
+                sys.exit(f"scale: {name} exited early")
+            ticks, switches = before[process.pid]
+            cpu = (cpu_ticks(process.pid) - ticks) / TICK / IDLE * 100
+            wakeups = (threads_switches(process.pid) - switches) / (IDLE / 60)
+            goal = "" if kind == "peer" else (
+                " (goal ≤ 10 MB)" if "example" in name else " (goal ≤ 60 MB)")
+            rows.append((name, f"{rss_mib(process.pid):.1f} MiB RSS{goal}",
+                         f"{cpu:.2f} % of a core over {IDLE} s",
+                         f"{wakeups:.1f} thread wakeups per 60 s"))
+
+        print(f"followup scale benchmark: {'smoke' if SMOKE else 'full'}, {PROFILE} build, "
+              f"medians of {REPEAT}, {os.cpu_count()} CPUs")
+        print()
+        print("| what | followup | beside | ratio / idle |")
+        print("| --- | --- | --- | --- |")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def example_config(work):
+    """The packaged example configuration, with a file transport and a scratch state_dir."""
+    folder = os.path.join(work, "example")
+    shutil.copytree(os.path.join(ROOT, "packaging"), folder)
+    main = os.path.join(folder, "followup.toml")
+    with open(main) as file:
+        text = file.read()
+    text = text.replace('state_dir = "/var/lib/followup"', 'state_dir = "state"')
+    text = text.replace('transport = "smtp"', 'transport = "file"')
+    with open(main, "w") as file:
+        file.write(text)
+    return main
+
+
+if __name__ == "__main__":
+    main()
