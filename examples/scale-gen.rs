@@ -72,7 +72,10 @@ fn generate(dir: &Path, count: usize) -> std::io::Result<()> {
                 text.push_str("status = \"done\"\ndone_on = 2025-11-03\nnote = \"已按期完成\"\n");
             }
         }
-        std::fs::write(commitments_dir.join(format!("letter-{letter:06}.toml")), text)?;
+        std::fs::write(
+            commitments_dir.join(format!("letter-{letter:06}.toml")),
+            text,
+        )?;
         written += size;
         letter += 1;
     }

@@ -13,9 +13,14 @@ fn main() {
     let main = Path::new(&main);
     let mut tables = 0usize;
     let mut files = vec![main.to_path_buf()];
-    let mut entries: Vec<_> = std::fs::read_dir(main.parent().unwrap_or(Path::new(".")).join("commitments"))
-        .map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect())
-        .unwrap_or_default();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(main.parent().unwrap_or(Path::new(".")).join("commitments"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .collect()
+            })
+            .unwrap_or_default();
     entries.retain(|path: &std::path::PathBuf| path.extension().is_some_and(|e| e == "toml"));
     entries.sort();
     files.extend(entries);

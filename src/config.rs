@@ -748,12 +748,7 @@ pub fn finish(
     commitment_sources: &[Source],
     problems: Vec<Problem>,
 ) -> Result<Loaded, Invalid> {
-    finish_each(
-        main,
-        draft,
-        commitment_sources.iter().map(Ok),
-        problems,
-    )
+    finish_each(main, draft, commitment_sources.iter().map(Ok), problems)
 }
 
 /// `finish` over commitments files handed over one at a time (or the problem that kept one
@@ -970,34 +965,52 @@ fn parse_commitments_file(
                 );
                 None
             }
-            Some(_) => ctx
-                .string(table, &path, "owner")
-                .and_then(|owner| ctx.department(names, &owner, &format!("{path}.owner"))),
+            // The common case without a copy: a string naming a department.
+            Some(value) => match value
+                .get_ref()
+                .as_str()
+                .and_then(|name| names.index.get(name))
+            {
+                Some(id) => Some(*id),
+                None => ctx
+                    .string(table, &path, "owner")
+                    .and_then(|owner| ctx.department(names, &owner, &format!("{path}.owner"))),
+            },
         };
-        let co_owners: Vec<DepartmentId> = ctx
-            .strings(table, &path, "co_owners")
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
-            .collect();
+        let co_owners: Vec<DepartmentId> = match known_departments(table, "co_owners", names) {
+            Some(ids) => ids,
+            None => ctx
+                .strings(table, &path, "co_owners")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
+                .collect(),
+        };
         let text = ctx.required_string(table, &path, "text", item.span());
         let due = ctx.date(table, &path, "due").or(letter_due);
         let remind = ctx
             .string(table, &path, "remind")
             .and_then(|text| ctx.cadence(&text, &format!("{path}.remind")));
-        let status = match ctx.string(table, &path, "status") {
-            None => Status::Open,
-            Some(status) => match status.get_ref().as_str() {
-                "open" => Status::Open,
-                "done" => Status::Done,
-                other => {
-                    ctx.error(
-                        status.span(),
-                        &format!("{path}.status"),
-                        format!("unknown status `{other}` (expected `open` or `done`)"),
-                    );
-                    Status::Open
-                }
+        let status = match table
+            .get("status")
+            .and_then(|value| value.get_ref().as_str())
+        {
+            Some("open") => Status::Open,
+            Some("done") => Status::Done,
+            _ => match ctx.string(table, &path, "status") {
+                None => Status::Open,
+                Some(status) => match status.get_ref().as_str() {
+                    "open" => Status::Open,
+                    "done" => Status::Done,
+                    other => {
+                        ctx.error(
+                            status.span(),
+                            &format!("{path}.status"),
+                            format!("unknown status `{other}` (expected `open` or `done`)"),
+                        );
+                        Status::Open
+                    }
+                },
             },
         };
         let done_on = ctx.date(table, &path, "done_on");
@@ -1039,6 +1052,29 @@ fn parse_commitments_file(
             file: file.clone(),
         });
     }
+}
+
+/// The departments an array of names refers to, when every entry is a string naming a known
+/// department (the common case, checked without copying a string); `None` sends the caller
+/// to the path that reports each problem. An absent key is an empty list.
+fn known_departments(
+    table: &DeTable,
+    key: &str,
+    names: &DepartmentNames,
+) -> Option<Vec<DepartmentId>> {
+    let Some(value) = table.get(key) else {
+        return Some(Vec::new());
+    };
+    value
+        .get_ref()
+        .as_array()?
+        .iter()
+        .map(|item| {
+            item.get_ref()
+                .as_str()
+                .and_then(|name| names.index.get(name).copied())
+        })
+        .collect()
 }
 
 /// Orders problems as a reader expects (errors first, then file by file in load order, by
@@ -1304,6 +1340,17 @@ impl Ctx<'_> {
 
     fn date(&mut self, table: &DeTable, path: &str, key: &str) -> Option<NaiveDate> {
         let value = table.get(key)?;
+        // The common case, a valid local date, needs no key text.
+        if let DeValue::Datetime(datetime) = value.get_ref()
+            && let (Some(date), None) = (datetime.date, datetime.time)
+            && let Some(date) = NaiveDate::from_ymd_opt(
+                i32::from(date.year),
+                u32::from(date.month),
+                u32::from(date.day),
+            )
+        {
+            return Some(date);
+        }
         self.date_value(value, &join_path(path, key))
     }
 

@@ -13,6 +13,7 @@
 //! (cadence, due date) have one `Schedules` entry and each search is done once per entry and
 //! starting point, not once per commitment.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -51,14 +52,14 @@ pub enum Why {
     FirstNotice,
     /// A moment of the commitment's cadence.
     Cadence {
-        /// The cron text that produced it.
-        cadence: String,
+        /// The cron text that produced it (shared: a plan lists it for every item).
+        cadence: Arc<str>,
         /// `commitment`, `default` or `stage`.
-        source: String,
+        source: Cow<'static, str>,
         /// The stage's name or offset when a stage applied.
-        stage: Option<String>,
-        /// The nominal date and why it was off, when the moment was moved.
-        moved_from: Option<(NaiveDate, String)>,
+        stage: Option<Arc<str>>,
+        /// The nominal date and why it was off (`holiday`, `weekend`), when the moment was moved.
+        moved_from: Option<(NaiveDate, Cow<'static, str>)>,
         /// True when the moment was in the past when it became due (the daemon was stopped).
         catch_up: bool,
     },
@@ -341,6 +342,8 @@ pub struct Schedules {
     sharing: Sharing,
     next: HashMap<(u32, DateTime<Utc>), Option<Moment>>,
     latest: HashMap<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
+    /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
+    whys: HashMap<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
 }
 
 impl Schedules {
@@ -368,6 +371,7 @@ impl Schedules {
             sharing,
             next: HashMap::new(),
             latest: HashMap::new(),
+            whys: HashMap::new(),
         }
     }
 
@@ -424,14 +428,18 @@ impl Schedules {
         found
     }
 
-    fn why(&self, config: &Config, commitment: usize, moment: &Moment, catch_up: bool) -> Why {
-        match self.sharing {
-            Sharing::PerCommitment => {
-                Moments::for_commitment(config, &config.commitments[commitment])
-                    .why(moment, catch_up)
-            }
-            Sharing::Shared => self.moments(config, commitment).why(moment, catch_up),
+    fn why(&mut self, config: &Config, commitment: usize, moment: &Moment, catch_up: bool) -> Why {
+        if self.sharing == Sharing::PerCommitment {
+            return Moments::for_commitment(config, &config.commitments[commitment])
+                .why(moment, catch_up);
         }
+        let key = (self.of[commitment], moment.at, moment.nominal, catch_up);
+        if let Some(why) = self.whys.get(&key) {
+            return why.clone();
+        }
+        let why = self.moments(config, commitment).why(moment, catch_up);
+        self.whys.insert(key, why.clone());
+        why
     }
 
     /// The next moment a commitment will be reminded after `after`, ignoring the log.
@@ -452,6 +460,7 @@ impl Schedules {
     pub fn forget(&mut self) {
         self.next = HashMap::new();
         self.latest = HashMap::new();
+        self.whys = HashMap::new();
     }
 }
 
@@ -903,12 +912,9 @@ impl<'a> Moments<'a> {
                 let stage = &self.config.schedule.stages[index];
                 (
                     "stage",
-                    Some(
-                        stage
-                            .name
-                            .clone()
-                            .unwrap_or_else(|| stage.from_text.clone()),
-                    ),
+                    Some(Arc::from(
+                        stage.name.as_deref().unwrap_or(stage.from_text.as_str()),
+                    )),
                 )
             }
             None => ("default", None),
@@ -918,19 +924,18 @@ impl<'a> Moments<'a> {
             self.day_off(nominal_day).map(|off| {
                 (
                     nominal_day,
-                    match off {
+                    Cow::Borrowed(match off {
                         DayOff::Holiday => "holiday",
                         DayOff::Weekend => "weekend",
-                    }
-                    .to_string(),
+                    }),
                 )
             })
         } else {
             None
         };
         Why::Cadence {
-            cadence: self.config.cadences[cadence_id].text.clone(),
-            source: source.to_string(),
+            cadence: Arc::from(self.config.cadences[cadence_id].text.as_str()),
+            source: Cow::Borrowed(source),
             stage,
             moved_from,
             catch_up,
