@@ -340,10 +340,52 @@ pub struct Schedules {
     of: Vec<u32>,
     keys: Vec<ScheduleKey>,
     sharing: Sharing,
-    next: HashMap<(u32, DateTime<Utc>), Option<Moment>>,
-    latest: HashMap<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
+    next: Memo<(u32, DateTime<Utc>), Option<Moment>>,
+    latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
-    whys: HashMap<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
+    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
+}
+
+/// A memo keyed by small integers and instants the engine computed itself, so a plain
+/// multiply-rotate hash (the one rustc uses) serves; SipHash's resistance to chosen keys
+/// would cost a third of a plan's lookups for nothing.
+type Memo<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<MemoHasher>>;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct MemoHasher(u64);
+
+impl std::hash::Hasher for MemoHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_i32(&mut self, value: i32) {
+        self.write_u64(u64::from(value as u32));
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Schedules {
@@ -369,9 +411,9 @@ impl Schedules {
             of,
             keys,
             sharing,
-            next: HashMap::new(),
-            latest: HashMap::new(),
-            whys: HashMap::new(),
+            next: Memo::default(),
+            latest: Memo::default(),
+            whys: Memo::default(),
         }
     }
 
@@ -458,9 +500,9 @@ impl Schedules {
 
     /// Empties the memo.
     pub fn forget(&mut self) {
-        self.next = HashMap::new();
-        self.latest = HashMap::new();
-        self.whys = HashMap::new();
+        self.next = Memo::default();
+        self.latest = Memo::default();
+        self.whys = Memo::default();
     }
 }
 
@@ -520,7 +562,9 @@ pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) ->
 
 fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
     let owner = |item: &Due| config.commitments[item.commitment].owner;
-    due.sort_by_key(|a| (owner(a), a.moment, a.commitment));
+    // Keys are unique (one item per commitment and moment), so an in-place unstable sort
+    // orders exactly as a stable one, without moving every item through a buffer.
+    due.sort_unstable_by_key(|a| (owner(a), a.moment, a.commitment));
     let mut reminders: Vec<Reminder> = Vec::new();
     for item in due {
         let department = owner(&item);
@@ -572,12 +616,14 @@ pub fn assemble(
 
 /// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
 /// stage each commitment is in at the moment; without duplicates, in that order.
-fn recipients(config: &Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
+fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
     let department = config.department(reminder.department);
     let to = department.to.clone();
     let mut cc: Vec<String> = Vec::new();
-    let mut add = |address: &String| {
-        if !to.contains(address) && !cc.contains(address) {
+    // A digest may list thousands of commitments: addresses already taken are found by hash.
+    let mut taken: std::collections::HashSet<&str> = to.iter().map(String::as_str).collect();
+    let mut add = |address: &'c String| {
+        if taken.insert(address.as_str()) {
             cc.push(address.clone());
         }
     };
