@@ -18,8 +18,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::calendar::Calendar;
 use crate::model::{
-    Cadence, CadenceId, Commitment, Config, Department, DepartmentId, Language, Letter, Mail,
-    Recipient, Schedule, Stage, Status, Tls, Transport,
+    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
+    Department, DepartmentId, Language, Letter, Mail, Recipient, Schedule, Stage, Status, Tls,
+    Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -106,6 +107,243 @@ impl fmt::Display for Problem {
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<Problem>,
+    /// The `commitments` patterns that matched no file (joined to the main file's folder),
+    /// each with its warning: `refuse_vanished` turns them into errors when they matched
+    /// files in the configuration running before.
+    pub unmatched: Vec<(String, Problem)>,
+}
+
+/// The largest configuration file read, unless `[limits] max_file_mib` says otherwise.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// How many files the `commitments` patterns may match together, unless `[limits] max_files`.
+pub const DEFAULT_MAX_FILES: usize = 100_000;
+/// How many folder levels below its fixed part a pattern may descend (`**` included).
+pub const MAX_GLOB_DEPTH: usize = 16;
+/// How many folder entries expanding all patterns may look at before giving up: a pattern
+/// such as `/**/*.toml` fails with this instead of walking the whole file system.
+pub const MAX_GLOB_ENTRIES: usize = 1_000_000;
+
+/// Reads a configuration file without ever blocking or reading without bound: the path (a
+/// symlink is followed) must be a regular file no larger than `max_bytes`; a FIFO, a device,
+/// a socket or a folder is refused before it is opened, and the file is opened with
+/// `O_NONBLOCK` and checked again in case it was swapped in between. The message names what
+/// was found (for `FILE: cannot read …` diagnostics).
+pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    fn refuse(kind: std::fs::FileType) -> Option<&'static str> {
+        if kind.is_file() {
+            None
+        } else if kind.is_dir() {
+            Some("a folder")
+        } else if kind.is_fifo() {
+            Some("a FIFO (named pipe)")
+        } else if kind.is_char_device() {
+            Some("a character device")
+        } else if kind.is_block_device() {
+            Some("a block device")
+        } else if kind.is_socket() {
+            Some("a socket")
+        } else {
+            Some("not a regular file")
+        }
+    }
+    let too_large = |size: u64| {
+        format!(
+            "it is larger than the limit of {} MiB (file size {size} bytes; raise `limits.max_file_mib` in the main file if this is intended)",
+            max_bytes / (1024 * 1024)
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
+    if let Some(what) = refuse(metadata.file_type()) {
+        return Err(format!("it is {what}, not a regular file"));
+    }
+    if metadata.len() > max_bytes {
+        return Err(too_large(metadata.len()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|error| error.to_string())?;
+    let opened = file.metadata().map_err(|error| error.to_string())?;
+    if let Some(what) = refuse(opened.file_type()) {
+        return Err(format!("it is {what}, not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| error.to_string())?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// The fixed folder of a glob pattern: its components before the first with a wildcard.
+fn fixed_prefix(pattern: &str) -> PathBuf {
+    let mut prefix = PathBuf::new();
+    for component in Path::new(pattern).components() {
+        if component
+            .as_os_str()
+            .to_string_lossy()
+            .contains(['*', '?', '['])
+        {
+            break;
+        }
+        prefix.push(component);
+    }
+    prefix
+}
+
+const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+/// A pattern split into its fixed folder and the wildcard part below it, compiled.
+struct SplitPattern {
+    prefix: PathBuf,
+    rest: glob::Pattern,
+    /// Components of the wildcard part; `None` when it contains `**` (any depth).
+    depth: Option<usize>,
+}
+
+impl SplitPattern {
+    fn new(pattern: &str) -> Result<SplitPattern, String> {
+        glob::Pattern::new(pattern).map_err(|error| error.msg.to_string())?;
+        let prefix = fixed_prefix(pattern);
+        let rest: Vec<String> = Path::new(pattern)
+            .components()
+            .skip(prefix.components().count())
+            .map(|component| component.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let text = rest.join("/");
+        Ok(SplitPattern {
+            rest: glob::Pattern::new(&text).map_err(|error| error.msg.to_string())?,
+            depth: (!text.contains("**")).then_some(rest.len()),
+            prefix,
+        })
+    }
+
+    /// Whether `path` (as the walk or an earlier load produced it) matches.
+    fn matches(&self, path: &Path) -> bool {
+        if self.depth == Some(0) {
+            return path == self.prefix;
+        }
+        path.strip_prefix(&self.prefix)
+            .is_ok_and(|relative| self.rest.matches_path_with(relative, GLOB_OPTIONS))
+    }
+}
+
+/// Expands one pattern with bounds: at most `MAX_GLOB_DEPTH` levels below its fixed folder,
+/// at most `budget` folder entries looked at (shared by all patterns), at most `max_files`
+/// matches. Symlinked folders are followed like the `glob` crate does; the depth bound
+/// stops a symlink cycle. Matches as `glob` would: `*` never crosses a `/`, `**` spans
+/// folders, a leading dot needs no literal dot.
+fn expand_pattern(
+    pattern: &str,
+    budget: &mut usize,
+    max_files: usize,
+) -> Result<Vec<PathBuf>, String> {
+    let split = SplitPattern::new(pattern)?;
+    if split.depth == Some(0) {
+        // No wildcard: the path itself, if it exists.
+        return Ok(if std::fs::symlink_metadata(&split.prefix).is_ok() {
+            vec![split.prefix]
+        } else {
+            Vec::new()
+        });
+    }
+    let max_depth = split.depth.unwrap_or(MAX_GLOB_DEPTH);
+    let start = if split.prefix.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        split.prefix.clone()
+    };
+    let mut matched = Vec::new();
+    // (folder on disk, its path below the prefix, depth of its entries below the prefix)
+    let mut folders = vec![(start, PathBuf::new(), 1usize)];
+    while let Some((folder, relative_folder, depth)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if *budget == 0 {
+                return Err(format!(
+                    "expanding it looked at more than {MAX_GLOB_ENTRIES} folder entries; narrow the pattern"
+                ));
+            }
+            *budget -= 1;
+            let relative = relative_folder.join(entry.file_name());
+            let path = split.prefix.join(&relative);
+            if split.rest.matches_path_with(&relative, GLOB_OPTIONS) {
+                if matched.len() >= max_files {
+                    return Err(format!(
+                        "it matches more than {max_files} files (`limits.max_files`)"
+                    ));
+                }
+                matched.push(path.clone());
+            }
+            // Only a folder the walk may enter (or must refuse) needs a look at its type: the
+            // entry's own type, and a stat only for a symlink.
+            if depth >= max_depth && split.depth.is_some() {
+                continue;
+            }
+            let on_disk = entry.path();
+            let is_folder = entry.file_type().is_ok_and(|kind| {
+                kind.is_dir()
+                    || kind.is_symlink()
+                        && std::fs::metadata(&on_disk).is_ok_and(|meta| meta.is_dir())
+            });
+            if is_folder {
+                if depth < max_depth {
+                    folders.push((on_disk, relative, depth + 1));
+                } else if split.depth.is_none() {
+                    return Err(format!(
+                        "`**` would descend more than {MAX_GLOB_DEPTH} folder levels (into `{}`); narrow the pattern",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(matched)
+}
+
+/// A reload must not quietly drop every commitment: a pattern that matched files in the
+/// running configuration and matches none now (its folder deleted, moved away, unmounted)
+/// is an error, so the daemon keeps the last good configuration and says so.
+pub fn refuse_vanished(previous: &Config, loaded: Loaded) -> Result<Loaded, Invalid> {
+    let mut problems = Vec::new();
+    for (pattern, warning) in &loaded.unmatched {
+        let Ok(split) = SplitPattern::new(pattern) else {
+            continue;
+        };
+        let before = previous
+            .files
+            .iter()
+            .skip(1)
+            .filter(|file| split.matches(file))
+            .count();
+        if before > 0 {
+            problems.push(Problem {
+                severity: Severity::Error,
+                message: format!(
+                    "{} (it matched {before} file{} before); keeping the last good configuration until it matches again",
+                    warning.message,
+                    if before == 1 { "" } else { "s" }
+                ),
+                ..warning.clone()
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(Invalid { problems })
+    }
 }
 
 /// Every problem found, errors first; at least one is an error.
@@ -129,7 +367,7 @@ const PASSWORD_REFUSED: &str = "a password written in the configuration is refus
 
 /// Reads the main file and every commitments file it names, and validates them.
 pub fn load(path: &Path) -> Result<Loaded, Invalid> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_regular_file(path, DEFAULT_MAX_FILE_BYTES) {
         Ok(text) => text,
         Err(error) => {
             return Err(Invalid {
@@ -146,13 +384,15 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     };
     let main = Source::new(path, text);
     let mut problems = Vec::new();
-    let draft = parse_main(&main, &mut problems);
+    let draft = parse_main(&main, today(), &mut problems);
     let base = base_dir(path);
     // Files are listed first and read one at a time while validating, so only one file's
     // text and syntax tree are in memory at once (at 100,000 commitments the texts alone
     // are tens of megabytes).
     let mut files: Vec<(PathBuf, Range<usize>)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = BTreeSet::new();
+    let mut unmatched = Vec::new();
+    let mut budget = MAX_GLOB_ENTRIES;
     for pattern in &draft.commitment_patterns {
         let joined = base.join(pattern.get_ref());
         let joined_text = joined.to_string_lossy().into_owned();
@@ -167,23 +407,36 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
                 severity,
             });
         };
-        let paths = match glob::glob(&joined_text) {
+        let remaining = draft.max_files.saturating_sub(seen.len());
+        let mut matched = match expand_pattern(&joined_text, &mut budget, remaining) {
             Ok(paths) => paths,
-            Err(error) => {
+            Err(reason) => {
+                let what = if glob::Pattern::new(&joined_text).is_err() {
+                    "malformed pattern"
+                } else {
+                    "pattern"
+                };
                 report(
-                    format!("malformed pattern `{}`: {}", pattern.get_ref(), error.msg),
+                    format!("{what} `{}`: {reason}", pattern.get_ref()),
                     Severity::Error,
                 );
                 continue;
             }
         };
-        let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
         matched.sort();
         if matched.is_empty() {
-            report(
-                format!("`{}` matched no file", pattern.get_ref()),
-                Severity::Warning,
-            );
+            let (line, column) = main.line_column(pattern.span().start);
+            let warning = Problem {
+                file: main.path.clone(),
+                line,
+                column,
+                key: "commitments".into(),
+                message: format!("`{}` matched no file", pattern.get_ref()),
+                severity: Severity::Warning,
+            };
+            unmatched.push((joined_text.clone(), warning.clone()));
+            problems.push(warning);
+            continue;
         }
         for file in matched {
             if seen.insert(file.clone()) {
@@ -191,9 +444,10 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
             }
         }
     }
+    let max_file_bytes = draft.max_file_bytes;
     let sources = files
         .into_iter()
-        .map(|(file, span)| match std::fs::read_to_string(&file) {
+        .map(|(file, span)| match read_regular_file(&file, max_file_bytes) {
             Ok(text) => Ok(Source::new(file, text)),
             Err(error) => {
                 let (line, column) = main.line_column(span.start);
@@ -207,15 +461,46 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
                 })
             }
         });
-    finish_each(&main, draft, sources, problems)
+    finish_each(&main, draft, sources, problems).map(|mut loaded| {
+        loaded.unmatched = unmatched;
+        if let Some(path) = &loaded.config.mail.password_file
+            && let Some(message) = crate::credentials::permission_warning(path)
+        {
+            let span = main_key_span(&main, "mail", "password_file").unwrap_or(0..0);
+            let (line, column) = main.line_column(span.start);
+            loaded.warnings.push(Problem {
+                file: main.path.clone(),
+                line,
+                column,
+                key: "mail.password_file".into(),
+                message,
+                severity: Severity::Warning,
+            });
+        }
+        loaded
+    })
+}
+
+/// Where `[table] key` is written in the main file, for a message found after parsing.
+fn main_key_span(main: &Source, table: &str, key: &str) -> Option<Range<usize>> {
+    let (root, _) = DeTable::parse_recoverable(&main.text);
+    let root = root.into_inner();
+    let inner = root.get(table)?.get_ref().as_table()?;
+    Some(inner.get(key)?.span())
 }
 
 /// Validates a main file and the commitments files given, without touching the file system
 /// (the main file's `commitments` patterns are not expanded). For tests and tools.
 pub fn from_sources(main: &Source, commitment_sources: &[Source]) -> Result<Loaded, Invalid> {
     let mut problems = Vec::new();
-    let draft = parse_main(main, &mut problems);
+    let draft = parse_main(main, today(), &mut problems);
     finish(main, draft, commitment_sources, problems)
+}
+
+/// The day cadences are proven from: yesterday in UTC, so that no zone is ahead of it.
+fn today() -> NaiveDate {
+    let now = crate::clock::now().date_naive();
+    now.pred_opt().unwrap_or(now)
 }
 
 /// The folder relative paths in the main file resolve against.
@@ -236,6 +521,9 @@ pub struct MainDraft {
     calendar: Calendar,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
+    today: NaiveDate,
+    max_file_bytes: u64,
+    max_files: usize,
 }
 
 #[derive(Debug)]
@@ -259,7 +547,9 @@ const MAIN_KEYS: &[&str] = &[
     "schedule",
     "calendar",
     "departments",
+    "limits",
 ];
+const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
     "from",
     "reply_to",
@@ -303,12 +593,14 @@ const COMMITMENT_KEYS: &[&str] = &[
 ];
 
 /// Parses the main file. Pure: problems are appended, never returned early.
-pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
+/// `today` starts the window in which every cadence must fire (`CADENCE_HORIZON_YEARS`).
+pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>) -> MainDraft {
     let mut ctx = Ctx {
         source,
         problems,
         cadences: Vec::new(),
         cadence_index: HashMap::new(),
+        today,
     };
     let (root, errors) = DeTable::parse_recoverable(&source.text);
     for error in errors {
@@ -369,6 +661,7 @@ pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
     let mail = parse_mail(&mut ctx, root);
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
+    let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
 
     MainDraft {
         timezone,
@@ -381,7 +674,46 @@ pub fn parse_main(source: &Source, problems: &mut Vec<Problem>) -> MainDraft {
         calendar,
         departments,
         cadences: ctx.cadences,
+        today,
+        max_file_bytes,
+        max_files,
     }
+}
+
+/// `[limits]`: how large one configuration file and how many commitments files may be.
+fn parse_limits(ctx: &mut Ctx, root: &DeTable) -> (u64, usize) {
+    let mut limits = (DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES);
+    let Some((table, _)) = ctx.table(root, "", "limits") else {
+        return limits;
+    };
+    ctx.check_keys(table, "limits", LIMITS_KEYS);
+    let mut number = |key: &str, range: std::ops::RangeInclusive<i64>| {
+        let value = table.get(key)?;
+        let parsed = value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .filter(|number| range.contains(number));
+        if parsed.is_none() {
+            ctx.error(
+                value.span(),
+                &format!("limits.{key}"),
+                format!(
+                    "expected a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+        }
+        parsed
+    };
+    if let Some(mib) = number("max_file_mib", 1..=4096) {
+        limits.0 = mib.unsigned_abs() * 1024 * 1024;
+    }
+    if let Some(files) = number("max_files", 1..=10_000_000) {
+        limits.1 = usize::try_from(files).unwrap_or(DEFAULT_MAX_FILES);
+    }
+    limits
 }
 
 fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
@@ -764,12 +1096,15 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         state_dir,
         templates,
         language,
-        commitment_patterns: _,
+        commitment_patterns,
         mail,
         schedule,
         calendar,
         departments,
         cadences,
+        today,
+        max_file_bytes: _,
+        max_files: _,
     } = draft;
     let names = DepartmentNames::new(&departments);
 
@@ -779,6 +1114,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         problems: &mut problems,
         cadences,
         cadence_index: HashMap::new(),
+        today,
     };
     ctx.reindex_cadences();
     let schedule = schedule.map(|draft| {
@@ -827,6 +1163,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             problems: &mut problems,
             cadences: std::mem::take(&mut cadences),
             cadence_index: std::mem::take(&mut cadence_index),
+            today,
         };
         parse_commitments_file(
             &mut ctx,
@@ -848,10 +1185,19 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         return Err(Invalid { problems });
     }
     let schedule = schedule.expect("a schedule draft exists whenever there are no errors");
+    let base = base_dir(&main.path);
+    let patterns = commitment_patterns
+        .iter()
+        .map(|pattern| {
+            let joined = base.join(pattern.get_ref()).to_string_lossy().into_owned();
+            (fixed_prefix(&joined), joined)
+        })
+        .collect();
     Ok(Loaded {
         config: Config {
             path: main.path.clone(),
             files: paths,
+            patterns,
             timezone,
             state_dir,
             templates,
@@ -865,6 +1211,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             cadences,
         },
         warnings: problems,
+        unmatched: Vec::new(),
     })
 }
 
@@ -1151,6 +1498,8 @@ struct Ctx<'a> {
     problems: &'a mut Vec<Problem>,
     cadences: Vec<Cadence>,
     cadence_index: HashMap<String, CadenceId>,
+    /// The first day of the window in which every cadence must fire.
+    today: NaiveDate,
 }
 
 impl Ctx<'_> {
@@ -1453,6 +1802,22 @@ impl Ctx<'_> {
             return Some(*id);
         }
         match parse_cron(expression) {
+            Ok(cron) if first_firing_day(&cron, self.today, CADENCE_HORIZON_DAYS).is_none() => {
+                let hint = if cron.pattern.is_dow_wildcard() {
+                    "April, June, September and November have 30 days, February 28, or 29 in a leap year"
+                } else {
+                    "no day of its months has the day of month and weekday it asks for"
+                };
+                self.error(
+                    text.span(),
+                    key,
+                    format!(
+                        "`{}` never fires in the next {CADENCE_HORIZON_YEARS} years ({hint})",
+                        text.get_ref()
+                    ),
+                );
+                None
+            }
             Ok(cron) => {
                 let id = self.cadences.len();
                 self.cadences.push(Cadence {

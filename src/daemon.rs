@@ -64,6 +64,23 @@ pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
     })
 }
 
+/// The STATUS addition for a refused reload: the first error and how many there are.
+fn refused_status(invalid: &Invalid) -> String {
+    let errors: Vec<_> = invalid
+        .problems
+        .iter()
+        .filter(|problem| problem.severity == config::Severity::Error)
+        .collect();
+    let first = errors
+        .first()
+        .map_or_else(String::new, |problem| problem.to_string());
+    let more = match errors.len() {
+        0 | 1 => String::new(),
+        count => format!(" (and {} more)", count - 1),
+    };
+    format!("reload refused, running on the last good configuration: {first}{more}")
+}
+
 fn report_invalid(invalid: &Invalid) {
     for problem in &invalid.problems {
         match problem.severity {
@@ -90,6 +107,8 @@ struct Daemon {
     /// Set when the engine handed out reminders that could not be recorded; the next pass
     /// rebuilds it from the log so they are not lost.
     engine_ahead_of_log: bool,
+    /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
+    reload_error: Option<String>,
 }
 
 /// What one pass did.
@@ -121,6 +140,7 @@ impl Daemon {
             templates,
             notifier: Notifier::from_environment(),
             engine_ahead_of_log: false,
+            reload_error: None,
         })
     }
 
@@ -215,7 +235,11 @@ impl Daemon {
             .next_wake()
             .filter(|at| *at > DateTime::<Utc>::MIN_UTC)
             .map_or_else(|| "none".to_string(), |at| views::local(&self.config, at));
-        format!("{open} open, {overdue} overdue; next reminder {next}")
+        let line = format!("{open} open, {overdue} overdue; next reminder {next}");
+        match &self.reload_error {
+            Some(error) => format!("{line}; {error}"),
+            None => line,
+        }
     }
 
     fn reload(
@@ -224,24 +248,35 @@ impl Daemon {
         watcher: &mut Option<notify::RecommendedWatcher>,
     ) {
         self.notifier.reloading();
-        match config::load(&self.config_path) {
+        let loaded = config::load(&self.config_path)
+            .and_then(|loaded| config::refuse_vanished(&self.config, loaded));
+        match loaded {
             Err(invalid) => {
                 report_invalid(&invalid);
                 tracing::error!(
                     "the new configuration is invalid; still running on the last good one"
                 );
+                self.reload_error = Some(refused_status(&invalid));
             }
             Ok(loaded) => match self.apply(Arc::new(loaded.config)) {
                 Ok(()) => {
                     for warning in &loaded.warnings {
                         tracing::warn!("{warning}");
                     }
-                    *watcher = watch_files(&self.config, change_sender.clone());
                     tracing::info!(commitments = self.config.commitments.len(), "reloaded");
+                    self.reload_error = None;
                 }
-                Err(error) => tracing::error!("not reloaded: {error:#}"),
+                Err(error) => {
+                    tracing::error!("not reloaded: {error:#}");
+                    self.reload_error = Some(format!(
+                        "reload refused, running on the last good configuration: {error:#}"
+                    ));
+                }
             },
         }
+        // Re-armed after every attempt: a folder that vanished is watched through its nearest
+        // existing ancestor until it comes back, then directly again.
+        *watcher = watch_files(&self.config, change_sender.clone());
         self.notifier.ready(&self.status(clock::now()));
     }
 
@@ -529,28 +564,59 @@ impl Signals {
 }
 
 /// Watches the folders holding the configuration and commitments files; editors replace
-/// files, so the folders are watched, not the files. `None` if watching is unavailable
-/// (SIGHUP still reloads).
+/// files, so the folders are watched, not the files. Each pattern's fixed folder is watched
+/// too; one that does not exist (deleted, moved away, not yet created) is watched through its
+/// nearest existing ancestor, so its return is an event. Events on `.toml` files and on those
+/// folders (or the folders leading to them) reload; each reload re-arms the watcher. `None` if
+/// watching is unavailable (SIGHUP still reloads).
 fn watch_files(
     config: &Config,
     sender: mpsc::UnboundedSender<()>,
 ) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher as _;
-    let mut folders: Vec<PathBuf> = config
+    let wanted: Vec<PathBuf> = config
         .files
         .iter()
         .map(|file| folder_of(file))
-        .chain(std::iter::once(folder_of(&config.path).join("commitments")))
-        .filter(|folder| folder.is_dir())
+        .chain(config.patterns.iter().map(|(folder, _)| {
+            if folder.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                folder.clone()
+            }
+        }))
+        .map(|folder| std::path::absolute(&folder).unwrap_or(folder))
         .collect();
+    // Each wanted folder and every ancestor up to the one that exists: an event on any of them
+    // (created, deleted, renamed, re-pointed symlink) may change what the patterns match.
+    let mut interesting: Vec<PathBuf> = Vec::new();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for folder in wanted {
+        let mut current = folder.as_path();
+        loop {
+            if current.is_dir() {
+                folders.push(current.to_path_buf());
+                break;
+            }
+            interesting.push(current.to_path_buf());
+            match current.parent() {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        interesting.push(folder.clone());
+    }
     folders.sort();
     folders.dedup();
+    interesting.sort();
+    interesting.dedup();
     let handler = move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             let relevant = !event.kind.is_access()
                 && event.paths.iter().any(|path| {
                     path.extension()
                         .is_some_and(|extension| extension == "toml")
+                        || interesting.binary_search(path).is_ok()
                 });
             if relevant {
                 let _ = sender.send(());

@@ -74,26 +74,31 @@ pub fn apply(config: &Config, ids: &[String], change: &Change) -> anyhow::Result
         return Err(anyhow!("{}", unknown.join("; ")));
     }
 
-    let mut edits = Vec::new();
+    // A dry run first, so that a file that no longer holds its commitment stops everything
+    // before any file is written.
+    for (file, file_ids) in &files {
+        let text = read_bounded(file)?;
+        edit_document(&text, file_ids, change)
+            .map_err(|message| anyhow!("editing `{}`: {message}", file.display()))?;
+    }
+    // Then each file for real, under its lock, on the text read under that lock: a
+    // concurrent `done` on the same file waits and then edits what this one wrote.
     let mut results = Vec::new();
     for (file, file_ids) in &files {
-        let text = fs::read_to_string(file)
-            .with_context(|| format!("reading commitments file `{}`", file.display()))?;
-        let (edited, changed) = edit_document(&text, file_ids, change)
-            .map_err(|message| anyhow!("editing `{}`: {message}", file.display()))?;
-        for (id, changed) in file_ids.iter().zip(changed) {
+        let mut flags = Vec::new();
+        rewrite(file, |text| {
+            let (edited, changed) = edit_document(text, file_ids, change)
+                .map_err(|message| anyhow!("editing `{}`: {message}", file.display()))?;
+            flags = changed;
+            Ok(edited)
+        })?;
+        for (id, changed) in file_ids.iter().zip(flags) {
             results.push(Edited {
                 id: (*id).to_string(),
                 file: file.to_path_buf(),
                 changed,
             });
         }
-        if edited != text {
-            edits.push((*file, edited));
-        }
-    }
-    for (file, text) in edits {
-        replace(file, &text)?;
     }
 
     results.sort_by_key(|edited| unique.iter().position(|id| *id == edited.id));
@@ -392,10 +397,29 @@ impl Layout {
     }
 }
 
-/// Replaces `path` with `text` the way an editor that cares does: a temporary file in the
-/// same folder, synced, renamed over the original, then the folder synced. A reader (the
-/// daemon) sees the old file or the new one, never half of one.
-fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Reads a commitments file the way the configuration loader does (a regular file, at most
+/// `config::DEFAULT_MAX_FILE_BYTES`), so an edit never blocks on a FIFO or reads without end.
+fn read_bounded(path: &Path) -> anyhow::Result<String> {
+    crate::config::read_regular_file(path, crate::config::DEFAULT_MAX_FILE_BYTES)
+        .map_err(|message| anyhow!("reading commitments file `{}`: {message}", path.display()))
+}
+
+/// The one way to rewrite a configuration file, for `done`/`reopen` and every later writer
+/// (the web board, reply handling): takes an exclusive lock, reads the file under it, hands
+/// the text to `edit`, and when the text changed writes it to a uniquely named temporary file
+/// in the same folder (synced), renames it over the original and syncs the folder. Returns
+/// whether the file changed.
+///
+/// The lock is an advisory `flock` on the file's folder, not on the file: the rename gives the
+/// file a new inode, so a lock on the old one would not stop a writer that opened the new one.
+/// The folder is a stable path that every writer of any file in it agrees on, and it needs no
+/// lock file of its own. Two writers therefore never both read the same old text and the last
+/// rename can never drop the other's change. Temporary files left by a killed writer
+/// (`.NAME.tmp-PID-N` whose process is gone) are removed on the next write under the lock.
+pub fn rewrite(
+    path: &Path,
+    edit: impl FnOnce(&str) -> anyhow::Result<String>,
+) -> anyhow::Result<bool> {
     // A symlinked commitments file stays a symlink: the file it points to is replaced.
     let target =
         fs::canonicalize(path).with_context(|| format!("resolving `{}`", path.display()))?;
@@ -404,18 +428,80 @@ fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("`{}` has no folder", path.display()))?;
     let name = target
         .file_name()
-        .with_context(|| format!("`{}` has no file name", path.display()))?;
+        .with_context(|| format!("`{}` has no file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let lock = File::open(folder)
+        .with_context(|| format!("opening folder `{}` to lock it", folder.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking folder `{}`", folder.display()))?;
+    remove_stale_temporaries(folder, &name);
+    let text = read_bounded(&target)?;
+    let edited = edit(&text)?;
+    if edited == text {
+        return Ok(false);
+    }
+    replace(path, &target, folder, &name, &edited)?;
+    // The lock is released when `lock` is dropped, after the rename and the folder sync.
+    drop(lock);
+    Ok(true)
+}
+
+/// The prefix of every temporary file written for `name`: `.NAME.tmp-`.
+fn temporary_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
+}
+
+/// Removes `.NAME.tmp-PID[-N]` files whose process no longer runs (a writer killed between
+/// writing and renaming). A live process that writes without the lock (an older build) keeps
+/// its file. Best effort: a file that cannot be removed is left for next time.
+fn remove_stale_temporaries(folder: &Path, name: &str) {
+    let prefix = temporary_prefix(name);
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|text| text.strip_prefix(&prefix))
+        else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        // Under the lock no writer of this file is between writing and renaming, so a
+        // temporary file of this very process is stale too (its PID was reused).
+        if pid == std::process::id() || !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Replaces `target` with `text` the way an editor that cares does: a temporary file in the
+/// same folder, synced, renamed over the original, then the folder synced. A reader (the
+/// daemon) sees the old file or the new one, never half of one.
+fn replace(
+    path: &Path,
+    target: &Path,
+    folder: &Path,
+    name: &str,
+    text: &str,
+) -> anyhow::Result<()> {
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temporary = folder.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
+        "{}{}-{sequence}",
+        temporary_prefix(name),
         std::process::id()
     ));
-    let metadata =
-        fs::metadata(&target).with_context(|| format!("reading `{}`", path.display()))?;
+    let metadata = fs::metadata(target).with_context(|| format!("reading `{}`", path.display()))?;
 
     let written = write_synced(&temporary, text, &metadata)
         .and_then(|()| {
-            fs::rename(&temporary, &target).with_context(|| {
+            fs::rename(&temporary, target).with_context(|| {
                 format!(
                     "renaming `{}` to `{}`",
                     temporary.display(),
@@ -437,7 +523,8 @@ fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
 
 fn write_synced(temporary: &Path, text: &str, original: &fs::Metadata) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    // A unique name that must not exist yet: never writes through a planted file or link.
+    options.write(true).create_new(true);
     // Readable by nobody else until it has the original's permissions.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);

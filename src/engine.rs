@@ -23,9 +23,10 @@ use chrono_tz::Tz;
 use crate::calendar::DayOff;
 use crate::model::{CadenceId, Commitment, Config, DepartmentId, Recipient, Status};
 
-/// How far ahead the engine looks for a commitment's next moment before deciding it has none
-/// (a cron such as `0 9 29 2 *` fires only in leap years).
-const HORIZON_DAYS: u64 = 1_500;
+/// How far ahead (and, for catch-up, back) the engine looks for a commitment's moment before
+/// deciding it has none: the horizon within which `config` proved every cadence fires (a cron
+/// such as `0 9 29 2 *` fires only in leap years). A cadence that runs out just ends.
+const HORIZON_DAYS: u64 = crate::model::CADENCE_HORIZON_DAYS;
 /// The longest run of consecutive days off the calendar can shift a moment across.
 const LONGEST_BREAK_DAYS: u64 = 40;
 
@@ -777,6 +778,9 @@ impl<'a> Moments<'a> {
             .into_iter()
             .rev()
             .find_map(|(start, end, cron)| {
+                if !self.fires_between(cron, start, end) {
+                    return None;
+                }
                 let found = cron
                     .find_previous_occurrence(&end.with_timezone(&self.zone), true)
                     .ok()?;
@@ -790,12 +794,30 @@ impl<'a> Moments<'a> {
         self.windows(low, high)
             .into_iter()
             .find_map(|(start, end, cron)| {
+                if !self.fires_between(cron, start, end) {
+                    return None;
+                }
                 let found = cron
                     .find_next_occurrence(&start.with_timezone(&self.zone), true)
                     .ok()?;
                 let found = found.with_timezone(&Utc);
                 (found <= end).then_some(found)
             })
+    }
+
+    /// Whether `cron` fires on any local day touched by `[start, end]`. croner's own search
+    /// runs until it finds a firing (up to the year 5000), so it is only asked about a window
+    /// whose day is known to hold one: a day without a firing costs a few bit tests, and no
+    /// search is unbounded. Windows span a day or two; longer ones are checked up to the
+    /// horizon.
+    fn fires_between(&self, cron: &croner::Cron, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let (first, _) = local_time(self.zone, start);
+        let (last, _) = local_time(self.zone, end);
+        first
+            .iter_days()
+            .take_while(|date| *date <= last)
+            .take(HORIZON_DAYS as usize)
+            .any(|date| crate::model::fires_on(cron, date))
     }
 
     /// The days off immediately before a working day, nearest first.
@@ -895,7 +917,14 @@ impl<'a> Moments<'a> {
         let (floor_day, floor_time) = local_time(self.zone, floor);
         let last_second = NaiveTime::from_hms_opt(23, 59, 59).expect("valid time");
         let mut day = last_day;
-        while day >= floor_day {
+        // Catch-up looks back at most the horizon: a cadence fires within it (`config` proves
+        // that), so an older floor only makes the walk longer.
+        let stop_day = floor_day.max(
+            last_day
+                .checked_sub_days(Days::new(HORIZON_DAYS))
+                .unwrap_or(floor_day),
+        );
+        while day >= stop_day {
             if self.day_off(day).is_none() {
                 let top = if day == last_day {
                     high

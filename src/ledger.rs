@@ -102,17 +102,29 @@ impl Ledger {
         std::fs::create_dir_all(state_dir)
             .with_context(|| format!("creating the state directory `{}`", state_dir.display()))?;
         let lock_path = state_dir.join(LOCK);
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("opening the lock file `{}`", lock_path.display()))?;
+        // Never through a symlink (a planted `followup.lock → some file` would have that file
+        // overwritten with a PID), and private to the daemon's user.
+        let lock = {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(&lock_path)
+        }
+        .with_context(|| format!("opening the lock file `{}`", lock_path.display()))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                let mut holder = String::new();
+                {
+                    use std::io::Read as _;
+                    let mut handle = &lock;
+                    let _ = handle.read_to_string(&mut holder);
+                }
                 let holder = holder.trim();
                 bail!(
                     "another followup daemon{} is already running on the state directory `{}`; stop it first (one daemon per state_dir)",
@@ -128,8 +140,15 @@ impl Ledger {
                 return Err(error).with_context(|| format!("locking `{}`", lock_path.display()));
             }
         }
-        // Record who holds the lock, for the message a second daemon prints.
-        let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
+        // Record who holds the lock, for the message a second daemon prints, through the
+        // handle that holds it (not by path, which could be swapped for a symlink meanwhile).
+        {
+            use std::io::Write as _;
+            let mut handle = &lock;
+            let _ = lock
+                .set_len(0)
+                .and_then(|()| handle.write_all(format!("{}\n", std::process::id()).as_bytes()));
+        }
         let path = state_dir.join(DATABASE);
         let connection = Connection::open(&path)
             .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
@@ -142,23 +161,31 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Opens the log read-only for views; `None` when no daemon has run yet.
+    /// Opens the log read-only for views; `None` when no daemon has run yet (no file, an
+    /// empty file, or no schema in it). Works on a state directory the user cannot write:
+    /// reading a WAL database needs its `-shm` file, which cannot be created there, so when
+    /// the plain read-only open fails the file is opened `immutable=1`. That reads the main
+    /// file only, which is complete when no daemon runs (the last connection to close
+    /// checkpoints the WAL and removes it); with a daemon running under another user the view
+    /// may miss deliveries not yet checkpointed.
     pub fn open_read_only(state_dir: &Path) -> Result<Option<Ledger>> {
         let path = state_dir.join(DATABASE);
-        if !path.exists() {
-            return Ok(None);
+        match std::fs::metadata(&path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Ok(metadata) if metadata.len() == 0 => return Ok(None),
+            _ => {}
         }
-        let connection = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
-        connection
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .context("configuring the delivery log")?;
-        let ledger = Ledger {
-            connection,
-            _lock: None,
-            path,
+        let ledger = match Self::open_read_only_at(&path, false) {
+            Ok(ledger) => ledger,
+            Err(error) => match Self::open_read_only_at(&path, true) {
+                Ok(ledger) => ledger,
+                Err(_) => return Err(error),
+            },
         };
         let version = ledger.schema_version()?;
+        if version == 0 && !ledger.has_tables()? {
+            return Ok(None);
+        }
         if version > SCHEMA_VERSION {
             bail!(
                 "the delivery log `{}` has schema version {version}, newer than this followup understands ({SCHEMA_VERSION}); upgrade followup",
@@ -166,6 +193,49 @@ impl Ledger {
             );
         }
         Ok(Some(ledger))
+    }
+
+    /// Opens read-only and reads the schema, so a failure shows here (SQLite opens lazily).
+    fn open_read_only_at(path: &Path, immutable: bool) -> Result<Ledger> {
+        let context = || format!("opening the delivery log `{}`", path.display());
+        let connection = if immutable {
+            let mut uri = String::from("file:");
+            // Percent-encoded byte by byte, so `?`, `#`, `%` and non-ASCII names survive.
+            for byte in path.as_os_str().as_encoded_bytes() {
+                if byte.is_ascii_alphanumeric() || b"/-._~".contains(byte) {
+                    uri.push(char::from(*byte));
+                } else {
+                    uri.push_str(&format!("%{byte:02X}"));
+                }
+            }
+            uri.push_str("?immutable=1");
+            Connection::open_with_flags(
+                &uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            )
+        } else {
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        }
+        .with_context(context)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .context("configuring the delivery log")?;
+        let ledger = Ledger {
+            connection,
+            _lock: None,
+            path: path.to_path_buf(),
+        };
+        ledger.schema_version()?;
+        Ok(ledger)
+    }
+
+    /// Whether the database holds any table (a file created but never written has none).
+    fn has_tables(&self) -> Result<bool> {
+        let count: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .with_context(|| format!("reading `{}`", self.path.display()))?;
+        Ok(count > 0)
     }
 
     fn schema_version(&self) -> Result<i64> {

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod daemon;
 pub mod edit;
 pub mod engine;

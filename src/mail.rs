@@ -20,6 +20,8 @@ use serde::Serialize;
 use crate::engine::{self, Reminder, Why};
 use crate::model::{Config, Language, Transport};
 
+/// The largest template file read (a template is a few KiB).
+const TEMPLATE_MAX_BYTES: u64 = 1024 * 1024;
 /// Every built-in template: (name, source).
 const BUILTIN: &[(&str, &str)] = &[
     ("subject.zh.txt", include_str!("templates/subject.zh.txt")),
@@ -98,8 +100,11 @@ impl Templates {
         found.sort();
         for name in found {
             let path = dir.join(&name);
-            let source = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading template `{}`", path.display()))?;
+            // Like configuration files: a regular file of bounded size, never a FIFO.
+            let source =
+                crate::config::read_regular_file(&path, TEMPLATE_MAX_BYTES).map_err(|message| {
+                    anyhow::anyhow!("reading template `{}`: {message}", path.display())
+                })?;
             templates
                 .env
                 .add_template_owned(name.clone(), source)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
@@ -18,6 +18,11 @@ pub struct Config {
     pub path: PathBuf,
     /// Every file read to build this configuration (the main file first), for reload watching.
     pub files: Vec<PathBuf>,
+    /// The folder of each `commitments` pattern up to its first wildcard (`commitments/*.toml`
+    /// → `commitments`), and each pattern as joined to the main file's folder: the daemon
+    /// watches these (or their nearest existing ancestor) so a folder that is deleted,
+    /// re-created, moved back or re-pointed by a symlink is noticed.
+    pub patterns: Vec<(PathBuf, String)>,
     pub timezone: Tz,
     pub state_dir: PathBuf,
     /// A folder whose templates override the built-in ones (`reminder.zh.txt`, …), if set.
@@ -111,6 +116,42 @@ pub struct Commitment {
 pub struct Cadence {
     pub text: String,
     pub cron: croner::Cron,
+}
+
+/// How far ahead a cadence must fire to be accepted, and how far any schedule search looks.
+pub const CADENCE_HORIZON_YEARS: u32 = 5;
+/// The same horizon in days (leap days included), for day-by-day walks.
+pub const CADENCE_HORIZON_DAYS: u64 = 5 * 366;
+
+/// Whether `cron` fires at some time of `date` (a local calendar day): its month,
+/// day-of-month and day-of-week fields match, with croner's own rules (`L`, `W`, `#n`, and
+/// day-of-month OR day-of-week when both are restricted, AND with `+`). Seconds, minutes and
+/// hours always hold at least one value once parsed, and a time in a daylight-saving gap fires
+/// at the end of the gap, so a matching day always has a firing. A few bit tests: the engine
+/// calls it before any search so that a day without a firing costs nothing.
+pub fn fires_on(cron: &croner::Cron, date: NaiveDate) -> bool {
+    let pattern = &cron.pattern;
+    let weekday = match date.weekday() {
+        chrono::Weekday::Sun => croner::Weekday::Sunday,
+        chrono::Weekday::Mon => croner::Weekday::Monday,
+        chrono::Weekday::Tue => croner::Weekday::Tuesday,
+        chrono::Weekday::Wed => croner::Weekday::Wednesday,
+        chrono::Weekday::Thu => croner::Weekday::Thursday,
+        chrono::Weekday::Fri => croner::Weekday::Friday,
+        chrono::Weekday::Sat => croner::Weekday::Saturday,
+    };
+    pattern.month_match(date.month()).unwrap_or(false)
+        && pattern
+            .day_match(date.year(), date.month(), date.day(), weekday)
+            .unwrap_or(false)
+}
+
+/// The first day in `[from, from + days)` on which `cron` fires, if any. Bounded: at most
+/// `days` checks of a few bit tests each (about 2,000 for five years, microseconds).
+pub fn first_firing_day(cron: &croner::Cron, from: NaiveDate, days: u64) -> Option<NaiveDate> {
+    from.iter_days()
+        .take(usize::try_from(days).unwrap_or(usize::MAX))
+        .find(|date| fires_on(cron, *date))
 }
 
 #[derive(Debug, Clone)]

@@ -13,10 +13,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::model::{Config, Tls, Transport as Kind};
 
-/// Where the SMTP password may come from, in order.
-pub const PASSWORD_ENV: &str = "FOLLOWUP_SMTP_PASSWORD";
-/// The credential name read from `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`).
-pub const CREDENTIAL_NAME: &str = "smtp-password";
+pub use crate::credentials::{CREDENTIAL_NAME, PASSWORD_ENV};
 
 /// Why a delivery did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,27 +155,16 @@ fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters> {
 }
 
 /// The SMTP password: `mail.password_file`, else `FOLLOWUP_SMTP_PASSWORD`, else the systemd
-/// credential `smtp-password`. Never logged.
+/// credential `smtp-password` (`credentials` reads them). Never logged.
 fn password(config: &Config) -> Result<String> {
-    if let Some(path) = &config.mail.password_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading `mail.password_file` `{}`", path.display()))?;
-        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
+    match crate::credentials::read(&crate::credentials::smtp(
+        config.mail.password_file.as_deref(),
+    ))? {
+        Some(password) => Ok(password),
+        None => bail!(
+            "`mail.username` is set but no password was found: set `mail.password_file`, the environment variable {PASSWORD_ENV}, or systemd's LoadCredential={CREDENTIAL_NAME}:…"
+        ),
     }
-    if let Ok(password) = std::env::var(PASSWORD_ENV) {
-        return Ok(password);
-    }
-    if let Some(directory) = std::env::var_os("CREDENTIALS_DIRECTORY") {
-        let path = Path::new(&directory).join(CREDENTIAL_NAME);
-        if path.exists() {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading the credential `{}`", path.display()))?;
-            return Ok(text.trim_end_matches(['\r', '\n']).to_string());
-        }
-    }
-    bail!(
-        "`mail.username` is set but no password was found: set `mail.password_file`, the environment variable {PASSWORD_ENV}, or systemd's LoadCredential={CREDENTIAL_NAME}:…"
-    )
 }
 
 /// Writes one message as `<outbox>/<Message-ID>.eml`, atomically: a repeat of the same

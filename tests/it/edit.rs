@@ -553,3 +553,95 @@ fn apply_keeps_the_file_permissions() {
             .contains("status = \"done\"")
     );
 }
+
+/// Twenty `followup done` processes started together on one file, each with its own id:
+/// every one of them must find its change in the file afterwards. Before the lock, two
+/// writers read the same old text and the later rename dropped the other's change (10 of 20
+/// trials lost one), while both printed success.
+#[test]
+fn twenty_concurrent_done_processes_on_one_file_keep_every_update() {
+    const WRITERS: usize = 20;
+    let workspace = Workspace::new();
+    workspace.write("followup.toml", MAIN);
+    let mut text = String::from("[letter]\nid = \"many\"\ntitle = \"二十项\"\n");
+    for index in 0..WRITERS {
+        text.push_str(&format!(
+            "\n[[commitment]]\nid = \"m-{index}\"\nowner = \"科技厅\"\ntext = \"第{index}项\"\n"
+        ));
+    }
+    workspace.write("commitments/many.toml", &text);
+    let children: Vec<_> = (0..WRITERS)
+        .map(|index| {
+            workspace
+                .followup()
+                .args(["done", &format!("m-{index}"), "--on", "2025-11-03"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("followup starts")
+        })
+        .collect();
+    for child in children {
+        let finished = child.wait_with_output().expect("followup finishes");
+        assert!(finished.status.success(), "{}", stderr(&finished));
+    }
+    let config = load(&workspace);
+    let not_done: Vec<&str> = config
+        .commitments
+        .iter()
+        .filter(|commitment| commitment.status != Status::Done)
+        .map(|commitment| commitment.id.as_str())
+        .collect();
+    assert!(not_done.is_empty(), "updates lost for {not_done:?}");
+    let leftovers: Vec<String> = std::fs::read_dir(workspace.path().join("commitments"))
+        .expect("the folder lists")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name != "many.toml")
+        .collect();
+    assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
+}
+
+/// A `done` killed between writing its temporary file and renaming it leaves
+/// `.NAME.tmp-PID`; the next write removes those of processes that are gone and keeps the
+/// ones of a process that still runs.
+#[test]
+fn the_next_write_removes_temporary_files_of_dead_writers() {
+    let workspace = workspace();
+    // A process that has exited: its PID is free (and not reused within this test).
+    let mut exited = std::process::Command::new("true")
+        .spawn()
+        .expect("`true` runs");
+    let dead_pid = exited.id();
+    exited.wait().expect("`true` exits");
+    let stale = [
+        format!("commitments/.ai.toml.tmp-{dead_pid}"),
+        format!("commitments/.ai.toml.tmp-{dead_pid}-3"),
+    ];
+    for name in &stale {
+        workspace.write(name, "half a file");
+    }
+    let alive = format!("commitments/.ai.toml.tmp-{}", std::process::id());
+    workspace.write(&alive, "someone else's write in progress");
+    let output = output(
+        workspace
+            .followup()
+            .args(["done", "a-1", "--on", "2025-11-03"]),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in &stale {
+        assert!(
+            !workspace.path().join(name).exists(),
+            "{name} should be removed"
+        );
+    }
+    assert!(
+        workspace.path().join(&alive).exists(),
+        "a live writer's file stays"
+    );
+}

@@ -624,3 +624,81 @@ remind = "0 8 1 * *"
         "#]],
     );
 }
+
+/// A cadence that never fires cannot pass `config`; if one reaches the engine anyway (a
+/// configuration built by hand, or a cron whose last firing passed while the daemon ran),
+/// every search stays within the horizon: the plan is empty, the next moment is none and
+/// catch-up after ten silent years finds nothing. Before the bound, croner searched to the
+/// year 5000 for each of the horizon's days (tens of seconds per commitment).
+#[test]
+fn a_cadence_that_never_fires_just_ends() {
+    let config = setup(
+        "Asia/Shanghai",
+        "[schedule]\nremind = \"0 9 * * MON\"\non_new = false",
+        "[[commitment]]\nid = \"c1\"\nowner = \"省科技厅\"\ntext = \"t\"\n",
+    );
+    let mut config = Arc::unwrap_or_clone(config);
+    config.cadences[0].cron =
+        config::parse_cron("0 0 30 2 *").expect("the expression itself parses");
+    let config = Arc::new(config);
+    let commitment = &config.commitments[0];
+    assert_eq!(
+        engine::next_moment(&config, commitment, at(&config, "2025-06-02 08:00")),
+        None
+    );
+    let first_seen = at(&config, "2015-01-01 00:00");
+    let mut engine = Engine::new(config.clone(), &seen_at(&config, first_seen));
+    let tick = engine.tick(at(&config, "2025-06-02 08:00"));
+    assert!(tick.reminders.is_empty());
+    assert_eq!(tick.next_wake, None);
+    check_plan(
+        &config,
+        "2025-06-02 08:00",
+        "2030-06-02 08:00",
+        expect![[r#"
+        0 emails
+    "#]],
+    );
+}
+
+/// `model::fires_on`, which proves cadences and lets the engine skip days, must agree with
+/// croner's own search on every day: for each pattern (with `L`, `W`, `#n`, OR and `+` AND
+/// day rules) and each day of eight years (two leap days, one month-length of every kind),
+/// the day fires exactly when croner's next occurrence from its midnight falls on it.
+#[test]
+fn fires_on_agrees_with_croner_on_every_day_of_eight_years() {
+    use chrono::NaiveDate;
+    use followup::model::fires_on;
+    const PATTERNS: &[&str] = &[
+        "0 9 * * MON",
+        "0 0 29 2 *",
+        "0 9 L * *",
+        "0 9 15W * *",
+        "0 9 LW * *",
+        "0 9 * * FRI#2",
+        "0 9 * * 5L",
+        "0 9 1,15 * MON",
+        "0 9 13 * +FRI",
+        "0 9 31 * *",
+        "0 9 * 2 MON#5",
+        "30 23 */10 1-3 *",
+    ];
+    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date");
+    for pattern in PATTERNS {
+        let cron = config::parse_cron(pattern).expect("the test patterns parse");
+        let mut disagreements = Vec::new();
+        for date in first.iter_days().take(8 * 366) {
+            let midnight = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"));
+            let croner_says = cron
+                .find_next_occurrence(&midnight, true)
+                .is_ok_and(|next| next.date_naive() == date);
+            if croner_says != fires_on(&cron, date) {
+                disagreements.push(date);
+            }
+        }
+        assert!(
+            disagreements.is_empty(),
+            "`{pattern}` disagrees on {disagreements:?}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod cli;
 mod daemon;
 mod edit;
 mod engine;
+mod hostile;
 mod mail;
 mod notify;
 mod properties;

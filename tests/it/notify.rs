@@ -321,3 +321,135 @@ fn completions_are_printed_for_each_shell() {
     let unknown = output(workspace.followup().args(["completions", "cmd.exe"]));
     assert_eq!(unknown.status.code(), Some(2), "a usage error");
 }
+
+/// The STATUS= of the READY=1 that ends the next reload.
+fn next_reload_status(listener: &mut Listener) -> String {
+    listener.until("RELOADING=1");
+    let ready = listener.until("READY=1");
+    field(&ready, "STATUS")
+        .expect("READY=1 comes with a STATUS=")
+        .to_string()
+}
+
+/// Waits, reload by reload, until a reload ends with a STATUS= that `wanted` accepts (an
+/// editor's or `rm`'s events may arrive as more than one burst). Bounded by the listener's
+/// timeout, which panics with every datagram seen.
+fn reload_until(listener: &mut Listener, wanted: impl Fn(&str) -> bool) -> String {
+    loop {
+        let status = next_reload_status(listener);
+        if wanted(&status) {
+            return status;
+        }
+    }
+}
+
+const SECOND_LETTER: &str = r#"[letter]
+id = "l2"
+title = "关于加快数据要素市场建设的建议"
+
+[[commitment]]
+id = "d1"
+owner = "省科技厅"
+text = "建设数据交易平台"
+
+[[commitment]]
+id = "d2"
+owner = "省科技厅"
+text = "完善数据登记制度"
+"#;
+
+/// A commitments folder that vanishes is not an empty configuration: deleting it, or moving
+/// it away, keeps the last good configuration and says so in STATUS=; the folder's return
+/// (re-created, moved back, or a symlink to another folder) is noticed without SIGHUP.
+/// Before, deleting applied an empty configuration with only a warning, and a re-created
+/// folder or a folder moved back was never noticed.
+#[test]
+fn a_vanished_commitments_folder_keeps_the_last_good_configuration_and_its_return_is_noticed() {
+    let workspace = workspace();
+    let socket_path = workspace.path().join("notify.sock");
+    let mut listener = Listener::bind(&socket_path);
+    let mut child = spawn(&workspace, &socket_path, WatchdogPid::Other);
+    let ready = listener.until("READY=1");
+    assert!(field(&ready, "STATUS").is_some_and(|status| status.starts_with("1 open")));
+    let folder = workspace.path().join("commitments");
+    let letter = workspace.read("commitments/letter.toml");
+
+    // Deleted: refused, still one open commitment, the reason in STATUS=.
+    std::fs::remove_dir_all(&folder).expect("the folder can be removed");
+    let status = reload_until(&mut listener, |status| status.contains("refused"));
+    assert!(status.starts_with("1 open"), "{status}");
+    assert!(
+        status.contains("`commitments/*.toml` matched no file (it matched 1 file before)"),
+        "{status}"
+    );
+
+    // Re-created: loaded again, no SIGHUP.
+    workspace.write("commitments/letter.toml", &letter);
+    let status = reload_until(&mut listener, |status| !status.contains("refused"));
+    assert!(status.starts_with("1 open"), "{status}");
+
+    // Moved away and back.
+    let away = workspace.path().join("away");
+    std::fs::rename(&folder, &away).expect("the folder can be moved");
+    let status = reload_until(&mut listener, |status| status.contains("refused"));
+    assert!(status.starts_with("1 open"), "{status}");
+    std::fs::rename(&away, &folder).expect("the folder can be moved back");
+    reload_until(&mut listener, |status| !status.contains("refused"));
+
+    // Replaced by a symlink to another folder: that folder's letter is loaded, and a file
+    // added there later is noticed too (the watch follows the link).
+    workspace.write("other/second.toml", SECOND_LETTER);
+    std::fs::rename(&folder, &away).expect("the folder can be moved");
+    std::os::unix::fs::symlink(workspace.path().join("other"), &folder)
+        .expect("a symlink can be made");
+    let status = reload_until(&mut listener, |status| status.starts_with("2 open"));
+    assert!(!status.contains("refused"), "{status}");
+    workspace.write("other/letter.toml", &letter);
+    reload_until(&mut listener, |status| status.starts_with("3 open"));
+
+    // The symlink re-pointed (`ln -sfn third commitments`) to a folder with one letter:
+    // a smaller configuration, not a vanished one.
+    workspace.write("third/only.toml", &letter);
+    let status = std::process::Command::new("ln")
+        .args(["-sfn", "third", "commitments"])
+        .current_dir(workspace.path())
+        .status()
+        .expect("ln runs");
+    assert!(status.success());
+    let status = reload_until(&mut listener, |status| status.starts_with("1 open"));
+    assert!(!status.contains("refused"), "{status}");
+
+    signal(&child, "TERM");
+    listener.until("STOPPING=1");
+    let exit = child.wait().expect("the daemon exits");
+    assert_eq!(exit.code(), Some(0));
+}
+
+/// A reload to a cadence that never fires is refused at once, at its key, and the daemon
+/// goes on (before, the reload searched for 14 s with no sends and no signals handled).
+#[test]
+fn a_reload_to_a_cron_that_never_fires_is_refused_at_its_key() {
+    let workspace = workspace();
+    let socket_path = workspace.path().join("notify.sock");
+    let mut listener = Listener::bind(&socket_path);
+    let mut child = spawn(&workspace, &socket_path, WatchdogPid::Other);
+    listener.until("READY=1");
+    let main = workspace.read("followup.toml");
+    workspace.replace(
+        "followup.toml",
+        &main.replace(
+            "remind = \"*/1 * * * * *\"",
+            "remind = \"0 0 31 4,6,9,11 *\"",
+        ),
+    );
+    let status = reload_until(&mut listener, |status| status.contains("refused"));
+    assert!(
+        status.contains("followup.toml:10:10: schedule.remind: `0 0 31 4,6,9,11 *` never fires in the next 5 years"),
+        "{status}"
+    );
+    assert!(status.starts_with("1 open"), "{status}");
+    signal(&child, "TERM");
+    listener.until("STOPPING=1");
+    let exit = child.wait().expect("the daemon exits");
+    assert_eq!(exit.code(), Some(0));
+}
