@@ -445,22 +445,23 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
         }
     }
     let max_file_bytes = draft.max_file_bytes;
-    let sources = files
-        .into_iter()
-        .map(|(file, span)| match read_regular_file(&file, max_file_bytes) {
-            Ok(text) => Ok(Source::new(file, text)),
-            Err(error) => {
-                let (line, column) = main.line_column(span.start);
-                Err(Problem {
-                    file: main.path.clone(),
-                    line,
-                    column,
-                    key: "commitments".into(),
-                    message: format!("cannot read `{}`: {error}", file.display()),
-                    severity: Severity::Error,
-                })
-            }
-        });
+    let sources =
+        files.into_iter().map(
+            |(file, span)| match read_regular_file(&file, max_file_bytes) {
+                Ok(text) => Ok(Source::new(file, text)),
+                Err(error) => {
+                    let (line, column) = main.line_column(span.start);
+                    Err(Problem {
+                        file: main.path.clone(),
+                        line,
+                        column,
+                        key: "commitments".into(),
+                        message: format!("cannot read `{}`: {error}", file.display()),
+                        severity: Severity::Error,
+                    })
+                }
+            },
+        );
     finish_each(&main, draft, sources, problems).map(|mut loaded| {
         loaded.unmatched = unmatched;
         if let Some(path) = &loaded.config.mail.password_file
