@@ -17,6 +17,7 @@ Needs Linux (/proc) and python3; nothing else.
 
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -131,12 +132,26 @@ def settle(pid, limit=600):
         last = now
 
 
-def start_followup(binary, config):
-    env = dict(os.environ, RUST_LOG="warn")
+def start_followup(binary, config, log):
+    """The daemon, logging each pass's duration (`pass took …`) to `log`."""
+    env = dict(os.environ, RUST_LOG="warn,followup::daemon=debug")
     env.pop("NOTIFY_SOCKET", None)
     env.pop("WATCHDOG_USEC", None)
-    return subprocess.Popen([binary, "-c", config, "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log, "w") as file:
+        return subprocess.Popen([binary, "-c", config, "run"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=file)
+
+
+def pass_times(log, skip):
+    """The durations of the passes logged after the first `skip`, in milliseconds."""
+    units = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1000.0}
+    times = []
+    with open(log, errors="replace") as file:
+        for line in file:
+            match = re.search(r"pass took ([0-9.]+)(ns|µs|us|ms|s);", line)
+            if match:
+                times.append(float(match.group(1)) * units[match.group(2)])
+    return times[skip:]
 
 
 def start_alertmanager(work, count, port):
@@ -208,23 +223,33 @@ def main():
             rows.append((f"{name}, {largest:,}", describe(runs), "`check` " + describe(checks),
                          ratio(runs, checks, "`check`", "goal < 1 s and ≤ 1.2×")))
 
-        # Daemons: all started together, settled, then watched over the same idle window.
+        # The first pass at each size (first notices for every commitment), on its own, then
+        # the daemons on that log: all started together, settled, then watched over the same
+        # idle window.
+        for size in SIZES[-2:]:
+            once = timed([binaries["followup"], "-c", configs[size], "run", "--once"])
+            rows.append((f"first pass (`run --once`), {size:,}", describe([once]),
+                         "first notices for every open commitment", ""))
         watched = []
+        logs = {}
         for index, size in enumerate(SIZES[-2:]):
-            process = start_followup(binaries["followup"], configs[size])
+            logs[size] = os.path.join(work, f"daemon-{size}.log")
+            process = start_followup(binaries["followup"], configs[size], logs[size])
             processes.append(process)
             watched.append((f"daemon idle, {size:,}", process, size, "followup"))
             alertmanager = start_alertmanager(work, size, 19_093 + index)
             if alertmanager is not None:
                 processes.append(alertmanager)
                 watched.append((f"Alertmanager, {size:,} alerts", alertmanager, size, "peer"))
-        example = start_followup(binaries["followup"], example_config(work))
+        logs["example"] = os.path.join(work, "daemon-example.log")
+        example = start_followup(binaries["followup"], example_config(work), logs["example"])
         processes.append(example)
         watched.append(("daemon idle, example config", example, 1, "followup"))
         for _, process, _, _ in watched:
             settle(process.pid)
         before = {process.pid: (cpu_ticks(process.pid), threads_switches(process.pid))
                   for _, process, _, _ in watched}
+        passes_before = {key: len(pass_times(log, 0)) for key, log in logs.items()}
         time.sleep(IDLE)
         for name, process, _, kind in watched:
             if process.poll() is not None:
@@ -234,9 +259,14 @@ def main():
             wakeups = (threads_switches(process.pid) - switches) / (IDLE / 60)
             goal = "" if kind == "peer" else (
                 " (goal ≤ 10 MB)" if "example" in name else " (goal ≤ 60 MB)")
+            idle = f"{wakeups:.1f} thread wakeups per 60 s"
+            if kind == "followup":
+                key = "example" if "example" in name else size
+                times = pass_times(logs[key], passes_before[key])
+                if times:
+                    idle += f"; idle pass {median(times):.2f} ms (median of {len(times)})"
             rows.append((name, f"{rss_mib(process.pid):.1f} MiB RSS{goal}",
-                         f"{cpu:.2f} % of a core over {IDLE} s",
-                         f"{wakeups:.1f} thread wakeups per 60 s"))
+                         f"{cpu:.2f} % of a core over {IDLE} s", idle))
 
         print(f"followup scale benchmark: {'smoke' if SMOKE else 'full'}, {PROFILE} build, "
               f"medians of {REPEAT}, {os.cpu_count()} CPUs")
