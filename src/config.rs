@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, Language, Letter, Mail, Recipient, Schedule, Stage, Status, Tls,
-    Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Schedule, Stage, Status,
+    Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -1146,8 +1146,8 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
     let mut letters = Vec::new();
     let mut commitments = Vec::new();
     // Where each commitment and letter id was first defined: (file, line, column).
-    let mut commitment_ids: HashMap<String, FirstDefined> = HashMap::new();
-    let mut letter_ids: HashMap<String, FirstDefined> = HashMap::new();
+    let mut commitment_ids: FastMap<String, FirstDefined> = FastMap::default();
+    let mut letter_ids: FastMap<String, FirstDefined> = FastMap::default();
     let mut paths = vec![main.path.clone()];
     for source in commitment_sources {
         let source = match source {
@@ -1221,8 +1221,8 @@ fn parse_commitments_file(
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut HashMap<String, FirstDefined>,
-    letter_ids: &mut HashMap<String, FirstDefined>,
+    commitment_ids: &mut FastMap<String, FirstDefined>,
+    letter_ids: &mut FastMap<String, FirstDefined>,
 ) {
     let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
     for error in &errors {
@@ -1453,7 +1453,7 @@ fn tidy(problems: &mut Vec<Problem>, files: &[PathBuf]) {
 
 /// Department keys and aliases, for resolving and suggesting names.
 struct DepartmentNames {
-    index: HashMap<String, DepartmentId>,
+    index: FastMap<String, DepartmentId>,
     /// Every key and alias in declaration order, so suggestions are deterministic.
     ordered: Vec<(String, DepartmentId)>,
     keys: Vec<String>,
@@ -1461,7 +1461,7 @@ struct DepartmentNames {
 
 impl DepartmentNames {
     fn new(departments: &[Department]) -> Self {
-        let mut index = HashMap::new();
+        let mut index = FastMap::default();
         let mut ordered = Vec::new();
         for (id, department) in departments.iter().enumerate() {
             ordered.push((department.key.clone(), id));
@@ -1850,7 +1850,7 @@ impl Ctx<'_> {
 
     fn unique_id(
         &mut self,
-        seen: &mut HashMap<String, FirstDefined>,
+        seen: &mut FastMap<String, FirstDefined>,
         file: &Arc<Path>,
         id: &Spanned<String>,
         key: &str,

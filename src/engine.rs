@@ -21,7 +21,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike,
 use chrono_tz::Tz;
 
 use crate::calendar::DayOff;
-use crate::model::{CadenceId, Commitment, Config, DepartmentId, Recipient, Status};
+use crate::model::{CadenceId, Commitment, Config, DepartmentId, FastMap, Recipient, Status};
 
 /// How far ahead (and, for catch-up, back) the engine looks for a commitment's moment before
 /// deciding it has none: the horizon within which `config` proved every cadence fires (a cron
@@ -347,47 +347,8 @@ pub struct Schedules {
     whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
 }
 
-/// A memo keyed by small integers and instants the engine computed itself, so a plain
-/// multiply-rotate hash (the one rustc uses) serves; SipHash's resistance to chosen keys
-/// would cost a third of a plan's lookups for nothing.
-type Memo<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<MemoHasher>>;
-
-#[derive(Debug, Default, Clone, Copy)]
-struct MemoHasher(u64);
-
-impl std::hash::Hasher for MemoHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_i32(&mut self, value: i32) {
-        self.write_u64(u64::from(value as u32));
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.write_u64(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// A memo keyed by small integers and instants the engine computed itself.
+type Memo<K, V> = FastMap<K, V>;
 
 impl Schedules {
     pub fn new(config: &Config) -> Schedules {
@@ -395,7 +356,7 @@ impl Schedules {
     }
 
     fn with_sharing(config: &Config, sharing: Sharing) -> Schedules {
-        let mut index: HashMap<ScheduleKey, u32> = HashMap::new();
+        let mut index: FastMap<ScheduleKey, u32> = FastMap::default();
         let mut keys = Vec::new();
         let of = config
             .commitments

@@ -386,25 +386,37 @@ impl Table {
 
     fn render(&self) -> String {
         let columns = self.rows[0].len();
+        // Each cell's display width is measured once (a list at 100,000 rows has half a
+        // million cells); lines are written straight into one buffer.
+        let cell_widths: Vec<usize> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.iter().map(|cell| cell.width()))
+            .collect();
         let widths: Vec<usize> = (0..columns)
             .map(|column| {
-                self.rows
+                cell_widths
                     .iter()
-                    .map(|row| row[column].width())
+                    .skip(column)
+                    .step_by(columns)
                     .max()
+                    .copied()
                     .unwrap_or(0)
             })
             .collect();
-        let mut out = String::new();
-        for row in &self.rows {
-            let mut line = String::new();
+        let bytes: usize = self.rows.iter().flatten().map(String::len).sum();
+        let mut out = String::with_capacity(bytes + self.rows.len() * columns * 4);
+        for (row, row_widths) in self.rows.iter().zip(cell_widths.chunks(columns)) {
+            let start = out.len();
             for (column, cell) in row.iter().enumerate() {
-                line.push_str(cell);
+                out.push_str(cell);
                 if column + 1 < columns {
-                    line.push_str(&" ".repeat(widths[column] - cell.width() + 2));
+                    let pad = widths[column] - row_widths[column] + 2;
+                    out.extend(std::iter::repeat_n(' ', pad));
                 }
             }
-            out.push_str(line.trim_end());
+            let trimmed = out[start..].trim_end().len();
+            out.truncate(start + trimmed);
             out.push('\n');
         }
         out
