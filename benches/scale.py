@@ -9,7 +9,9 @@ at each size; `list`, `list --json` and `plan --days 30` beside `check` at the l
 daemon RSS, idle CPU and thread wakeups (voluntary + involuntary context switches of all
 threads, from /proc) at the two largest sizes, beside Debian's prometheus-alertmanager
 holding the same number of active alerts (when installed: `apt-get install
-prometheus-alertmanager`). Configurations come from `examples/scale-gen.rs`. Times are
+prometheus-alertmanager`), and tokio-cron-scheduler with one job per commitment
+(`benches/cron-peer`: memory, idle CPU, and activations lost when thousands fire at once;
+full run only). Configurations come from `examples/scale-gen.rs`. Times are
 whole-process wall times from /usr/bin/time-like accounting (os.wait4), medians of the
 repetitions; ratios are medians of per-repetition ratios, each pair run back to back.
 Needs Linux (/proc) and python3; nothing else.
@@ -46,11 +48,26 @@ def build():
         args.append("--release")
     subprocess.run(args, cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return {
+    binaries = {
         "followup": os.path.join(target, PROFILE, "followup"),
         "gen": os.path.join(target, PROFILE, "examples", "scale-gen"),
         "parse": os.path.join(target, PROFILE, "examples", "toml-parse"),
     }
+    if not SMOKE:
+        # The tokio-cron-scheduler peer is a package of its own (benches/cron-peer), built
+        # only for the full run so that CI's smoke run stays under a minute.
+        peer = os.path.join(ROOT, "benches", "cron-peer")
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=peer, check=True)
+        binaries["cron"] = os.path.join(peer, "target", "release", "cron-peer")
+    return binaries
+
+
+def start_cron_peer(binary, count):
+    """tokio-cron-scheduler with one weekly job per commitment, once all are added."""
+    process = subprocess.Popen([binary, "idle", str(count)], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    process.stdout.readline()
+    return process
 
 
 class Run:
@@ -230,6 +247,17 @@ def main():
             once = timed([binaries["followup"], "-c", configs[size], "run", "--once"])
             rows.append((f"first pass (`run --once`), {size:,}", describe([once]),
                          "first notices for every open commitment", ""))
+        if "cron" in binaries:
+            # Every job firing on the same 10 s boundaries, watched for 65 s: activations the
+            # schedule called for that never ran were lost.
+            for size in SIZES[-2:]:
+                result = subprocess.run([binaries["cron"], "burst", str(size), "65"],
+                                        capture_output=True, text=True, check=True)
+                ran, expected = map(int, result.stdout.split()[-2:])
+                lost = expected - ran
+                rows.append((f"tokio-cron-scheduler, {size:,} jobs firing at once", "",
+                             f"{ran:,} of {expected:,} activations ran in 65 s",
+                             f"{lost:,} lost ({lost / max(expected, 1) * 100:.1f} %)"))
         watched = []
         logs = {}
         for index, size in enumerate(SIZES[-2:]):
@@ -241,6 +269,10 @@ def main():
             if alertmanager is not None:
                 processes.append(alertmanager)
                 watched.append((f"Alertmanager, {size:,} alerts", alertmanager, size, "peer"))
+            if "cron" in binaries:
+                cron = start_cron_peer(binaries["cron"], size)
+                processes.append(cron)
+                watched.append((f"tokio-cron-scheduler, {size:,} weekly jobs", cron, size, "peer"))
         logs["example"] = os.path.join(work, "daemon-example.log")
         example = start_followup(binaries["followup"], example_config(work), logs["example"])
         processes.append(example)
