@@ -1210,6 +1210,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             letters,
             commitments,
             cadences,
+            by_id: std::sync::OnceLock::new(),
         },
         warnings: problems,
         unmatched: Vec::new(),
