@@ -138,14 +138,15 @@ def rss_mib(pid):
     return 0.0
 
 
-def settle(pid, limit=600):
-    """Waits until the process has used no CPU for two seconds (its start-up work is done)."""
+def settle(pid, limit=300):
+    """Waits until the process's start-up work is done: two seconds in a row using at most
+    one clock tick each (a scheduler that ticks twice a second is never fully quiet)."""
     deadline = time.monotonic() + limit
     last, quiet = cpu_ticks(pid), 0
     while time.monotonic() < deadline and quiet < 2:
         time.sleep(1)
         now = cpu_ticks(pid)
-        quiet = quiet + 1 if now == last else 0
+        quiet = quiet + 1 if now - last <= 1 else 0
         last = now
 
 
