@@ -413,19 +413,28 @@ fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    // The SMTP pool lives and dies inside the runtime.
+    // The SMTP pool lives and dies inside the runtime. Every step is bounded by mail.timeout.
     let result = runtime.block_on(async {
         let transport = transport::Transport::from_config(config)?;
-        anyhow::Ok(transport.send(&message).await)
+        let result = transport.send(&message).await;
+        transport.close().await;
+        anyhow::Ok(result)
     })?;
     match result {
-        Ok(answer) => {
-            println!("{answer}");
+        Ok(sent) => {
+            println!("{}", sent.answer);
+            for refused in &sent.refused {
+                eprintln!("warning: recipient refused: {refused}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {
             let kind = match failure {
-                transport::Failure::Transient(_) => "temporary failure",
+                transport::Failure::Transient(_) | transport::Failure::Unreachable(_) => {
+                    "temporary failure"
+                }
+                transport::Failure::OutcomeUnknown(_) => "outcome unknown",
+                transport::Failure::Authentication(_) => "permanent failure (credentials)",
                 transport::Failure::Permanent(_) => "permanent failure",
             };
             eprintln!("error: {kind}: {}", failure.message());

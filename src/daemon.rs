@@ -3,6 +3,7 @@
 //! minute, to notice wall-clock jumps and suspend). Reloads on SIGHUP or a changed file,
 //! stops on SIGTERM/SIGINT, and talks to systemd. The only place that sleeps.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,10 +15,10 @@ use tokio::sync::{mpsc, watch};
 
 use crate::config::{self, Invalid};
 use crate::engine::{self, Due, Engine, Reminder, Why};
-use crate::ledger::{Email, Ledger, Pending};
+use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
-use crate::transport::{Failure, Transport};
+use crate::transport::{Failure, Sent, Transport};
 use crate::{clock, views};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
@@ -25,14 +26,21 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// Retries wait 30 s, 60 s, 2 min … up to an hour.
 const FIRST_RETRY: i64 = 30;
 const LAST_RETRY: i64 = 3_600;
-/// How long in-flight sends may take to finish after SIGTERM.
-const STOP_GRACE: Duration = Duration::from_secs(30);
+/// How long in-flight sends may take to finish after SIGTERM; then they are abandoned
+/// (left pending, outcome unknown) so that the daemon exits well within systemd's
+/// TimeoutStopSec whatever the server does.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How often a pass waiting on sends pings the watchdog when systemd set none.
+const PING_WITHOUT_WATCHDOG: Duration = Duration::from_secs(3_600);
 /// Several file events in a burst (an editor's save) make one reload.
 const SETTLE: Duration = Duration::from_millis(200);
 
 /// Runs `followup run [--once]`.
 pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The loop runs on this thread (block_on); sends and their composition run on two
+    // workers, so a log write (an fsync) never holds up a connection.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -53,7 +61,8 @@ pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
         let mut daemon = Daemon::start(config_path.to_path_buf(), Arc::new(loaded.config))?;
         let Some(signals) = signals else {
             let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
-            return Ok(if outcome.failed == 0 {
+            daemon.transport.close().await;
+            return Ok(if outcome.undelivered() == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -101,12 +110,17 @@ struct Daemon {
     config: Arc<Config>,
     engine: Engine,
     ledger: Ledger,
+    /// Records send results off the loop's thread, in group commits.
+    writer: Writer,
     transport: Arc<Transport>,
     templates: Arc<Templates>,
     notifier: Notifier,
     /// Set when the engine handed out reminders that could not be recorded; the next pass
     /// rebuilds it from the log so they are not lost.
     engine_ahead_of_log: bool,
+    /// The admin was told (or the attempt logged) that the server refuses the credentials;
+    /// cleared by the next accepted email.
+    credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
 }
@@ -115,13 +129,36 @@ struct Daemon {
 #[derive(Debug, Default)]
 struct Outcome {
     sent: usize,
+    /// Attempted and not delivered (retried later, or failed for good).
     failed: usize,
+    /// Not attempted: the server was unreachable, or a stop came first.
+    deferred: usize,
+}
+
+impl Outcome {
+    fn undelivered(&self) -> usize {
+        self.failed + self.deferred
+    }
+}
+
+/// What a send task hands back.
+enum Attempt {
+    Sent(Result<Sent, Failure>),
+    NotComposed(String),
+}
+
+/// The retry delay after `attempt` attempts: 30 s, 1 min, 2 min … at most an hour.
+fn backoff(attempt: u32) -> chrono::Duration {
+    chrono::Duration::seconds((FIRST_RETRY << (attempt.max(1) - 1).min(10)).min(LAST_RETRY))
 }
 
 impl Daemon {
     fn start(config_path: PathBuf, config: Arc<Config>) -> Result<Daemon> {
-        let ledger = Ledger::open(&config.state_dir)?;
+        let mut ledger = Ledger::open(&config.state_dir)?;
+        // The credentials were just read: emails held for refused ones may go at once.
+        ledger.release_held(clock::now())?;
         let log = ledger.log_view()?;
+        let writer = ledger.writer()?;
         let engine = Engine::new(config.clone(), &log);
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
@@ -136,10 +173,12 @@ impl Daemon {
             config,
             engine,
             ledger,
+            writer,
             transport,
             templates,
             notifier: Notifier::from_environment(),
             engine_ahead_of_log: false,
+            credentials_alerted: false,
             reload_error: None,
         })
     }
@@ -218,6 +257,9 @@ impl Daemon {
             }
         }
         tracing::info!("stopping");
+        // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
+        // only when that is short, so cap it.
+        let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
         Ok(())
     }
 
@@ -306,6 +348,15 @@ impl Daemon {
                 "dropped queued retries of commitments that are done"
             );
         }
+        // The credentials were read again: emails held for refused ones may go at once.
+        let released = self.ledger.release_held(clock::now())?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "credentials re-read: held emails are sent in this pass"
+            );
+            self.credentials_alerted = false;
+        }
         let log = self.ledger.log_view()?;
         self.engine = Engine::new(config.clone(), &log);
         self.config = config;
@@ -393,6 +444,12 @@ impl Daemon {
             .then(|| engine::assemble(&self.config, department, pending.email.moment, items))
     }
 
+    /// Sends `pending` with at most `limit` at once, recording results as they come (every
+    /// result ready at that moment in one transaction). Never waits unboundedly: every send
+    /// is bounded by `mail.timeout` per step, the watchdog is pinged while sends run, and a
+    /// stop abandons what is still in flight after `STOP_GRACE`. When the server is
+    /// unreachable, stops answering or refuses the credentials, nothing more is started in
+    /// this pass: the rest waits for the same retry time.
     async fn deliver(
         &mut self,
         pending: Vec<Pending>,
@@ -403,69 +460,128 @@ impl Daemon {
             Kind::Smtp => 4,
             Kind::File | Kind::Stdout => 1,
         };
+        let mut queue = pending.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
+        let mut in_flight: HashMap<tokio::task::Id, Pending> = HashMap::new();
         let mut outcome = Outcome::default();
         let mut failures = Vec::new();
-        for item in pending {
-            if *stop.borrow() {
-                break;
-            }
-            // Results are recorded as soon as they come, so at any moment at most `limit`
-            // accepted emails can be unrecorded (the in-flight ones a crash may repeat).
-            while tasks.len() >= limit {
-                if let Some(joined) = tasks.join_next().await {
-                    let (item, result) = joined.context("a send task failed")?;
-                    self.record_result(&item, result, &mut outcome, &mut failures)?;
-                }
-            }
-            // A stop may have come while waiting for a free slot.
-            if *stop.borrow() {
-                break;
-            }
-            let Some(reminder) = self.reminder(&item) else {
-                let reason = "its commitments are done or no longer configured";
-                self.ledger
-                    .mark_dropped(&item.email.message_id, reason, now)?;
-                continue;
-            };
-            let previous = self
-                .ledger
-                .previous_message_id(&item.email.department, item.email.moment)?;
-            let composed = match mail::compose(
-                &self.config,
-                &self.templates,
-                &reminder,
-                previous.as_deref(),
-                now,
-            ) {
-                Ok(composed) => composed,
-                Err(error) => {
-                    let message = format!("composing the email failed: {error:#}");
-                    tracing::error!(message_id = %item.email.message_id, "{message}");
-                    self.ledger
-                        .mark_failed(&item.email.message_id, &message, now)?;
-                    continue;
-                }
-            };
-            let transport = self.transport.clone();
-            tasks.spawn(async move {
-                let result = transport.send(&composed.message).await;
-                (item, result)
-            });
-        }
-        let deadline = tokio::time::Instant::now() + self.config.mail.timeout * 4 + STOP_GRACE;
+        let mut marks = Vec::new();
+        // Set by a failure that would repeat for every email: (why, retry at).
+        let mut halted: Option<(String, DateTime<Utc>)> = None;
+        let mut refused_credentials: Option<String> = None;
+        let mut stop = stop.clone();
+        let mut grace: Option<tokio::time::Instant> = None;
+        // A zero period would panic; systemd never asks for pings that often anyway.
+        let mut ping = tokio::time::interval(
+            self.notifier
+                .watchdog_interval()
+                .unwrap_or(PING_WITHOUT_WATCHDOG)
+                .max(Duration::from_millis(10)),
+        );
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let next = tokio::time::timeout_at(deadline, tasks.join_next()).await;
-            let Ok(Some(joined)) = next else {
-                if next.is_err() {
-                    tracing::warn!(
-                        "in-flight sends did not finish in time; they stay pending and are retried"
-                    );
-                }
+            if grace.is_none() && *stop.borrow() {
+                grace = Some(tokio::time::Instant::now() + STOP_GRACE);
+            }
+            while grace.is_none() && halted.is_none() && tasks.len() < limit {
+                let Some(item) = queue.next() else { break };
+                let Some(reminder) = self.reminder(&item) else {
+                    marks.push(Mark::Dropped {
+                        message_id: item.email.message_id.clone(),
+                        reason: "its commitments are done or no longer configured".into(),
+                    });
+                    continue;
+                };
+                let previous = self
+                    .ledger
+                    .previous_message_id(&item.email.department, item.email.moment)?;
+                let (config, templates, transport) = (
+                    self.config.clone(),
+                    self.templates.clone(),
+                    self.transport.clone(),
+                );
+                let handle = tasks.spawn(async move {
+                    match mail::compose(&config, &templates, &reminder, previous.as_deref(), now) {
+                        Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
+                        Err(error) => {
+                            Attempt::NotComposed(format!("composing the email failed: {error:#}"))
+                        }
+                    }
+                });
+                in_flight.insert(handle.id(), item);
+            }
+            self.writer.mark(&marks, clock::now())?;
+            marks.clear();
+            if tasks.is_empty() {
                 break;
-            };
-            let (item, result) = joined.context("a send task failed")?;
-            self.record_result(&item, result, &mut outcome, &mut failures)?;
+            }
+            let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
+            tokio::select! {
+                Some(joined) = tasks.join_next_with_id() => {
+                    let mut ready = vec![joined];
+                    while let Some(more) = tasks.try_join_next_with_id() {
+                        ready.push(more);
+                    }
+                    let now = clock::now();
+                    for joined in ready {
+                        let (id, attempt) = joined.context("a send task failed")?;
+                        let item = in_flight.remove(&id).context("a send task nobody started")?;
+                        self.judge(&item, attempt, now, &mut marks, &mut outcome, &mut failures, &mut halted, &mut refused_credentials);
+                    }
+                    // Group commit: every result that arrived meanwhile, one transaction,
+                    // before their slots are used again (so a crash repeats at most
+                    // `limit` accepted emails).
+                    self.writer.mark(&marks, now)?;
+                    marks.clear();
+                }
+                _ = ping.tick() => self.notifier.watchdog(),
+                Ok(()) = stop.changed(), if grace.is_none() => {
+                    tracing::info!("stop requested: no new sends; waiting for the ones in flight");
+                }
+                () = tokio::time::sleep_until(grace.unwrap_or(far)), if grace.is_some() => {
+                    tasks.abort_all();
+                    let now = clock::now();
+                    tracing::warn!(
+                        in_flight = in_flight.len(),
+                        "stopping with sends still in flight; they stay pending (outcome unknown) and are retried after the backoff"
+                    );
+                    for (_, item) in in_flight.drain() {
+                        outcome.deferred += 1;
+                        marks.push(Mark::Retry {
+                            message_id: item.email.message_id.clone(),
+                            error: "interrupted by a stop before the server answered; the outcome is unknown".into(),
+                            at: now + backoff(item.attempts + 1),
+                        });
+                    }
+                    self.writer.mark(&marks, now)?;
+                    break;
+                }
+            }
+        }
+        let untried: Vec<Pending> = queue.collect();
+        if let Some((why, at)) = &halted {
+            for item in &untried {
+                marks.push(Mark::Defer {
+                    message_id: item.email.message_id.clone(),
+                    reason: format!("not attempted: {why}"),
+                    at: *at,
+                });
+            }
+            self.writer.mark(&marks, clock::now())?;
+            if !untried.is_empty() {
+                tracing::warn!(
+                    not_attempted = untried.len(),
+                    "the rest waits until {}",
+                    views::local(&self.config, *at)
+                );
+            }
+        }
+        outcome.deferred += untried.len();
+        // On disk before the pass ends.
+        self.writer.sync()?;
+        if let Some(error) = refused_credentials {
+            self.alert_credentials(&error, outcome.undelivered(), now)
+                .await;
         }
         if !failures.is_empty() {
             self.report(&failures, now).await;
@@ -473,46 +589,69 @@ impl Daemon {
         Ok(outcome)
     }
 
-    fn record_result(
+    /// Turns one send's result into a mark, a log line and, for a permanent failure or
+    /// refused recipients, an entry for the admin's report.
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
         &mut self,
         item: &Pending,
-        result: Result<String, Failure>,
+        attempt: Attempt,
+        now: DateTime<Utc>,
+        marks: &mut Vec<Mark>,
         outcome: &mut Outcome,
         failures: &mut Vec<mail::Failure>,
-    ) -> Result<()> {
-        let now = clock::now();
+        halted: &mut Option<(String, DateTime<Utc>)>,
+        refused_credentials: &mut Option<String>,
+    ) {
         let email = &item.email;
+        let message_id = email.message_id.clone();
         let ids = email.commitments.join(", ");
-        match result {
-            Ok(answer) => {
-                self.ledger.mark_sent(&email.message_id, now)?;
+        let attempt_number = item.attempts + 1;
+        let retry_at = now + backoff(attempt_number);
+        let result = match attempt {
+            Attempt::Sent(result) => result,
+            Attempt::NotComposed(error) => {
+                tracing::error!(message_id = %email.message_id, "{error}");
+                outcome.failed += 1;
+                marks.push(Mark::Failed { message_id, error });
+                return;
+            }
+        };
+        let failure = match result {
+            Ok(sent) => {
                 outcome.sent += 1;
+                self.credentials_alerted = false;
                 tracing::info!(
                     department = %email.department,
                     commitments = %ids,
                     message_id = %email.message_id,
-                    "sent: {answer}"
+                    "sent: {}",
+                    sent.answer
                 );
+                if !sent.refused.is_empty() {
+                    let refused = sent.refused.join(", ");
+                    tracing::error!(
+                        department = %email.department,
+                        commitments = %ids,
+                        message_id = %email.message_id,
+                        "delivered to the other recipients; refused: {refused}"
+                    );
+                    failures.push(mail::Failure {
+                        department: email.department.clone(),
+                        commitments: email.commitments.clone(),
+                        message_id: email.message_id.clone(),
+                        error: format!("delivered to the other recipients; refused: {refused}"),
+                    });
+                }
+                marks.push(Mark::Sent { message_id });
+                return;
             }
-            Err(Failure::Transient(error)) => {
-                let attempt = item.attempts + 1;
-                let delay = (FIRST_RETRY << (attempt - 1).min(10)).min(LAST_RETRY);
-                let retry_at = now + chrono::Duration::seconds(delay);
-                self.ledger
-                    .mark_retry(&email.message_id, &error, retry_at, now)?;
-                outcome.failed += 1;
-                tracing::warn!(
-                    department = %email.department,
-                    commitments = %ids,
-                    message_id = %email.message_id,
-                    attempt,
-                    "not delivered, retrying at {}: {error}",
-                    views::local(&self.config, retry_at)
-                );
-            }
-            Err(Failure::Permanent(error)) => {
-                self.ledger.mark_failed(&email.message_id, &error, now)?;
-                outcome.failed += 1;
+            Err(failure) => failure,
+        };
+        outcome.failed += 1;
+        let when = views::local(&self.config, retry_at);
+        match failure {
+            Failure::Permanent(error) => {
                 tracing::error!(
                     department = %email.department,
                     commitments = %ids,
@@ -523,20 +662,121 @@ impl Daemon {
                     department: email.department.clone(),
                     commitments: email.commitments.clone(),
                     message_id: email.message_id.clone(),
+                    error: error.clone(),
+                });
+                marks.push(Mark::Failed { message_id, error });
+            }
+            Failure::Transient(error) => {
+                tracing::warn!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    attempt = attempt_number,
+                    "not delivered, retrying at {when}: {error}"
+                );
+                marks.push(Mark::Retry {
+                    message_id,
                     error,
+                    at: retry_at,
+                });
+            }
+            Failure::Unreachable(error) => {
+                tracing::warn!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    attempt = attempt_number,
+                    "not delivered, retrying at {when}: {error}"
+                );
+                halted.get_or_insert((error.clone(), retry_at));
+                marks.push(Mark::Retry {
+                    message_id,
+                    error,
+                    at: retry_at,
+                });
+            }
+            Failure::OutcomeUnknown(error) => {
+                tracing::warn!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    attempt = attempt_number,
+                    "outcome unknown, not resent before the backoff (same Message-ID), retrying at {when}: {error}"
+                );
+                halted.get_or_insert((error.clone(), retry_at));
+                marks.push(Mark::Retry {
+                    message_id,
+                    error,
+                    at: retry_at,
+                });
+            }
+            Failure::Authentication(error) => {
+                tracing::error!(
+                    department = %email.department,
+                    commitments = %ids,
+                    message_id = %email.message_id,
+                    "held until the credentials work (fix the password, then reload): {error}"
+                );
+                halted.get_or_insert((error.clone(), retry_at));
+                refused_credentials.get_or_insert(error.clone());
+                marks.push(Mark::Retry {
+                    message_id,
+                    error: format!("{HELD_PREFIX}{error}"),
+                    at: retry_at,
                 });
             }
         }
-        Ok(())
+    }
+
+    /// Awaits `future` (bounded by the SMTP timeouts) while pinging the watchdog.
+    async fn pinging<F: std::future::Future>(&self, future: F) -> F::Output {
+        let Some(interval) = self.notifier.watchdog_interval() else {
+            return future.await;
+        };
+        let mut ping = tokio::time::interval(interval.max(Duration::from_millis(10)));
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(future);
+        loop {
+            tokio::select! {
+                output = &mut future => return output,
+                _ = ping.tick() => self.notifier.watchdog(),
+            }
+        }
+    }
+
+    /// Once per episode of refused credentials: tell `mail.admin` if the server lets the
+    /// alert through, and log loudly either way.
+    async fn alert_credentials(&mut self, error: &str, held: usize, now: DateTime<Utc>) {
+        if self.credentials_alerted {
+            return;
+        }
+        self.credentials_alerted = true;
+        tracing::error!(
+            held,
+            "the SMTP server refused the credentials ({error}); reminders are held, not lost: correct the password and reload (under systemd the credential is copied at start: restart the service)"
+        );
+        match mail::compose_credentials_alert(&self.config, error, held, now) {
+            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
+                Ok(sent) => tracing::info!("alerted the admin: {}", sent.answer),
+                Err(failure) => tracing::error!(
+                    "could not alert the admin through the same server: {}",
+                    failure.message()
+                ),
+            },
+            Ok(None) => tracing::error!("no `mail.admin` to alert"),
+            Err(error) => tracing::error!("composing the credentials alert failed: {error:#}"),
+        }
     }
 
     /// Tells `mail.admin` about permanent failures, in one email.
     async fn report(&self, failures: &[mail::Failure], now: DateTime<Utc>) {
         match mail::compose_failure_report(&self.config, failures, now) {
-            Ok(Some(message)) => match self.transport.send(&message).await {
-                Ok(answer) => {
-                    tracing::info!(failures = failures.len(), "reported to the admin: {answer}")
-                }
+            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
+                Ok(sent) => tracing::info!(
+                    failures = failures.len(),
+                    "reported to the admin: {}",
+                    sent.answer
+                ),
                 Err(error) => tracing::error!(
                     "reporting failures to the admin failed: {}",
                     error.message()

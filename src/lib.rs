@@ -16,5 +16,6 @@ pub mod logging;
 pub mod mail;
 pub mod manual;
 pub mod model;
+pub mod smtp;
 pub mod transport;
 pub mod views;

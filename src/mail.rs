@@ -336,6 +336,56 @@ pub fn compose_failure_report(
     Ok(Some(message))
 }
 
+/// Tells `mail.admin` that the SMTP server refused the credentials and `held` reminders wait
+/// for them; `None` without admins. Sent once per episode; it goes through the same server,
+/// so it only arrives when the refusal was not for every connection.
+pub fn compose_credentials_alert(
+    config: &Config,
+    error: &str,
+    held: usize,
+    date: DateTime<Utc>,
+) -> anyhow::Result<Option<Message>> {
+    if config.mail.admin.is_empty() {
+        return Ok(None);
+    }
+    let from = mailbox(&config.mail.from, "mail.from")?;
+    let (subject, text) = match config.language {
+        Language::Zh => (
+            "【督办提醒】邮件服务器拒绝了登录凭据".to_string(),
+            format!(
+                "邮件服务器拒绝了督办提醒系统的登录凭据（{}），{held}封提醒邮件暂缓发送，不会丢失。\n\n请更正 mail.password_file（或 FOLLOWUP_SMTP_PASSWORD、systemd 凭据）中的密码，然后重新加载（systemctl reload followup；以 systemd 凭据提供密码时需 systemctl restart followup）。凭据可用后，暂缓的邮件会立即发出。\n\n（本邮件由督办提醒系统 {} 自动发送。）\n",
+                header_text(error),
+                office_name(&from)
+            ),
+        ),
+        Language::En => (
+            "[Reminder] The mail server refused the credentials".to_string(),
+            format!(
+                "The mail server refused the reminder system's credentials ({}). {held} reminder(s) are held, not lost.\n\nCorrect the password in mail.password_file (or FOLLOWUP_SMTP_PASSWORD, or the systemd credential) and reload (systemctl reload followup; with a systemd credential, systemctl restart followup). The held reminders go out as soon as the credentials work.\n\n(Sent automatically by the follow-up reminder system for {}.)\n",
+                header_text(error),
+                office_name(&from)
+            ),
+        ),
+    };
+    let mut hash = Fnv1a::new();
+    hash.field(b"credentials-alert");
+    let message_id = format!(
+        "<followup.alert.{:016x}.{}@{}>",
+        hash.finish(),
+        date.timestamp(),
+        id_domain(config)
+    );
+    let admins = config
+        .mail
+        .admin
+        .iter()
+        .map(|admin| mailbox(admin, "mail.admin"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let message = plain_message(from, admins, &subject, message_id, date, text)
+        .context("building the credentials alert")?;
+    Ok(Some(message))
+}
+
 /// A plain-text, auto-submitted message (the failure report and the test message).
 fn plain_message(
     from: Mailbox,

@@ -1,39 +1,84 @@
-//! Delivers composed messages: SMTP (lettre over rustls, pooled), one `.eml` file per
-//! message under `state_dir/outbox`, or stdout. Classifies failures as transient or
-//! permanent from lettre's error kinds, never from message text. Knows nothing of the log.
+//! Delivers composed messages: SMTP (our own client in `smtp`, over rustls, with a small
+//! pool), one `.eml` file per message under `state_dir/outbox`, or stdout. Classifies
+//! failures (deferred, unreachable, outcome unknown, credentials refused, permanent) from
+//! the SMTP stage and reply code, never from message text. Knows nothing of the log.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls as LettreTls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use crate::model::{Config, Tls, Transport as Kind};
+use crate::smtp::{self, Connection, Error, Stage};
 
 pub use crate::credentials::{CREDENTIAL_NAME, PASSWORD_ENV};
+
+/// A pooled connection idle longer than this is checked with NOOP before reuse; within a
+/// burst connections are reused at once, with no extra round trip.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(2);
+/// A pooled connection idle longer than this is closed rather than reused (servers drop
+/// idle clients after a minute or more).
+const MAX_IDLE: Duration = Duration::from_secs(50);
+/// Idle connections kept open.
+const POOL_SIZE: usize = 8;
+
+/// What the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The server's answer (or where the file went).
+    pub answer: String,
+    /// Recipients the server refused while accepting the message for the others, each as
+    /// `address (answer)`.
+    pub refused: Vec<String>,
+}
 
 /// Why a delivery did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// Worth retrying: connection, timeout, TLS handshake, 4xx.
+    /// This message was deferred (4xx): retry it later.
     Transient(String),
-    /// Refused for good: 5xx.
+    /// The server could not be reached or stopped answering (connect, timeout, TLS, a lost
+    /// connection before the message was handed over, 421): retry later, and send nothing
+    /// more to it now.
+    Unreachable(String),
+    /// The message and its final dot were written, then the connection was lost before the
+    /// answer: the server may have it. Retried only after the normal backoff, with the same
+    /// Message-ID.
+    OutcomeUnknown(String),
+    /// The server refused the credentials: a configuration problem, not the email's. Keep
+    /// the email pending and send nothing more until the credentials change.
+    Authentication(String),
+    /// Refused for good (5xx).
     Permanent(String),
 }
 
 impl Failure {
     pub fn message(&self) -> &str {
         match self {
-            Failure::Transient(message) | Failure::Permanent(message) => message,
+            Failure::Transient(message)
+            | Failure::Unreachable(message)
+            | Failure::OutcomeUnknown(message)
+            | Failure::Authentication(message)
+            | Failure::Permanent(message) => message,
         }
+    }
+
+    /// True when the next message would fail the same way: stop sending for now.
+    pub fn halts_sending(&self) -> bool {
+        matches!(
+            self,
+            Failure::Unreachable(_) | Failure::OutcomeUnknown(_) | Failure::Authentication(_)
+        )
     }
 }
 
 pub enum Transport {
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Smtp(Box<Smtp>),
     File(PathBuf),
     Stdout,
 }
@@ -49,39 +94,20 @@ impl Transport {
                 Ok(Transport::File(outbox))
             }
             Kind::Stdout => Ok(Transport::Stdout),
-            Kind::Smtp => smtp(config).map(|transport| Transport::Smtp(Box::new(transport))),
+            Kind::Smtp => Ok(Transport::Smtp(Box::new(Smtp::from_config(config)?))),
         }
     }
 
-    /// Sends one message; returns the server's answer (or where the file went).
-    pub async fn send(&self, message: &Message) -> Result<String, Failure> {
+    /// Sends one message; every step is bounded by `mail.timeout`.
+    pub async fn send(&self, message: &Message) -> Result<Sent, Failure> {
         match self {
-            Transport::Smtp(transport) => {
-                let mut retried = false;
-                loop {
-                    match transport.send(message.clone()).await {
-                        Ok(response) => {
-                            let text: Vec<&str> = response.message().collect();
-                            return Ok(format!("{} {}", response.code(), text.join(" ")));
-                        }
-                        // A pooled connection the server closed while idle fails the next
-                        // send without an SMTP answer (lettre #743): reconnect once.
-                        Err(error)
-                            if !retried
-                                && status_free(&error)
-                                && !error.is_timeout()
-                                && !error.is_tls() =>
-                        {
-                            retried = true;
-                            tracing::debug!(error = %error, "retrying once on a fresh connection");
-                        }
-                        Err(error) => return Err(classify(&error)),
-                    }
-                }
-            }
-            Transport::File(outbox) => {
-                write_eml(outbox, message).map_err(|error| Failure::Transient(format!("{error:#}")))
-            }
+            Transport::Smtp(smtp) => smtp.send(message).await,
+            Transport::File(outbox) => write_eml(outbox, message)
+                .map(|answer| Sent {
+                    answer,
+                    refused: Vec::new(),
+                })
+                .map_err(|error| Failure::Transient(format!("{error:#}"))),
             Transport::Stdout => {
                 use std::io::Write as _;
                 let mut stdout = std::io::stdout().lock();
@@ -90,68 +116,199 @@ impl Transport {
                     .and_then(|()| stdout.write_all(b"\n"))
                     .and_then(|()| stdout.flush())
                     .map_err(|error| Failure::Transient(format!("writing to stdout: {error}")))?;
-                Ok("written to stdout".into())
+                Ok(Sent {
+                    answer: "written to stdout".into(),
+                    refused: Vec::new(),
+                })
             }
+        }
+    }
+
+    /// Closes pooled connections politely (QUIT, bounded).
+    pub async fn close(&self) {
+        if let Transport::Smtp(smtp) = self {
+            smtp.close().await;
         }
     }
 }
 
-/// True when the server gave no SMTP status: the connection broke or was closed.
-fn status_free(error: &lettre::transport::smtp::Error) -> bool {
-    error.status().is_none()
+/// SMTP with a small pool of idle connections. Concurrency is the caller's business: each
+/// send takes an idle connection or opens one.
+pub struct Smtp {
+    settings: smtp::Settings,
+    idle: Mutex<Vec<(Connection, Instant)>>,
 }
 
-fn classify(error: &lettre::transport::smtp::Error) -> Failure {
+impl Smtp {
+    fn from_config(config: &Config) -> Result<Smtp> {
+        let mail = &config.mail;
+        let host = mail
+            .host
+            .clone()
+            .context("`mail.host` is required with the smtp transport")?;
+        let security = match mail.tls {
+            Tls::None => smtp::Security::None,
+            Tls::Starttls => smtp::Security::StartTls(tls_config(mail.ca_file.as_deref())?),
+            Tls::Tls => smtp::Security::Tls(tls_config(mail.ca_file.as_deref())?),
+        };
+        let credentials = match &mail.username {
+            Some(username) => Some((username.clone(), password(config)?)),
+            None => None,
+        };
+        Ok(Smtp {
+            settings: smtp::Settings {
+                host,
+                port: mail.port,
+                security,
+                credentials,
+                timeout: mail.timeout,
+                hello: hello_name(),
+            },
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn send(&self, message: &Message) -> Result<Sent, Failure> {
+        let envelope = message.envelope();
+        let from = envelope.from().map(ToString::to_string).unwrap_or_default();
+        let recipients: Vec<String> = envelope.to().iter().map(ToString::to_string).collect();
+        let body = message.formatted();
+        let mut connection = self.connection().await.map_err(|error| classify(&error))?;
+        let result = connection.send(&from, &recipients, &body).await;
+        let reusable = match &result {
+            Ok(_) | Err(Error::NoRecipient(_)) => true,
+            Err(Error::Rejected(stage, reply)) => {
+                reply.code != 421 && matches!(stage, Stage::Mail | Stage::Data | Stage::Message)
+            }
+            Err(_) => false,
+        };
+        if reusable {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < POOL_SIZE {
+                idle.push((connection, Instant::now()));
+            }
+        }
+        match result {
+            Ok(delivery) => Ok(Sent {
+                answer: delivery.answer.to_string(),
+                refused: delivery
+                    .refused
+                    .iter()
+                    .map(|(address, reply)| format!("{address} ({reply})"))
+                    .collect(),
+            }),
+            Err(error) => Err(classify(&error)),
+        }
+    }
+
+    /// An idle connection (checked with NOOP if it idled a while), else a new one.
+    async fn connection(&self) -> Result<Connection, Error> {
+        loop {
+            let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let Some((mut connection, since)) = taken else {
+                return Connection::open(&self.settings).await;
+            };
+            let idle = since.elapsed();
+            if idle > MAX_IDLE {
+                continue;
+            }
+            if idle <= CHECK_AFTER_IDLE || connection.is_alive().await {
+                return Ok(connection);
+            }
+        }
+    }
+
+    async fn close(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        for (connection, _) in idle {
+            connection.quit().await;
+        }
+    }
+}
+
+/// Transient or permanent, from the stage and the reply code, never from the text. Anything
+/// about the connection or the session (greeting, EHLO, TLS, AUTH) is not a property of the
+/// email and never fails it for good.
+fn classify(error: &Error) -> Failure {
     let text = error.to_string();
-    if error.is_permanent() {
-        Failure::Permanent(text)
-    } else {
-        Failure::Transient(text)
+    match error {
+        Error::OutcomeUnknown(_) => Failure::OutcomeUnknown(text),
+        Error::Rejected(Stage::Auth, reply) if !reply.is_transient() => {
+            Failure::Authentication(text)
+        }
+        Error::Protocol(Stage::Auth, _) => Failure::Authentication(text),
+        Error::Rejected(Stage::Mail | Stage::Data | Stage::Message, reply) if reply.code != 421 => {
+            if reply.is_transient() {
+                Failure::Transient(text)
+            } else {
+                Failure::Permanent(text)
+            }
+        }
+        Error::NoRecipient(refused) => {
+            if refused.iter().any(|(_, reply)| reply.code == 421) {
+                Failure::Unreachable(text)
+            } else if refused.iter().any(|(_, reply)| reply.is_transient()) {
+                Failure::Transient(text)
+            } else {
+                Failure::Permanent(text)
+            }
+        }
+        Error::Timeout(_)
+        | Error::Io(..)
+        | Error::Tls(_)
+        | Error::Rejected(..)
+        | Error::Protocol(..) => Failure::Unreachable(text),
     }
 }
 
-fn smtp(config: &Config) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let mail = &config.mail;
-    let host = mail
-        .host
-        .clone()
-        .context("`mail.host` is required with the smtp transport")?;
-    let tls = match mail.tls {
-        Tls::None => LettreTls::None,
-        Tls::Starttls => LettreTls::Required(tls_parameters(&host, mail.ca_file.as_deref())?),
-        Tls::Tls => LettreTls::Wrapper(tls_parameters(&host, mail.ca_file.as_deref())?),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-        .port(mail.port)
-        .tls(tls)
-        .timeout(Some(mail.timeout))
-        // Short idle timeout: servers drop idle clients, and a stale connection costs a retry.
-        .pool_config(
-            PoolConfig::new()
-                .max_size(4)
-                .idle_timeout(Duration::from_secs(20)),
-        );
-    if let Some(username) = &mail.username {
-        let password = password(config)?;
-        builder = builder.credentials(Credentials::new(username.clone(), password));
-    }
-    Ok(builder.build())
-}
-
-fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters> {
-    let mut builder = TlsParameters::builder(host.to_string());
+/// rustls with the system's trust anchors, plus `mail.ca_file` for a private CA.
+fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (added, ignored) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(
+        added,
+        ignored,
+        errors = native.errors.len(),
+        "loaded the system's trust anchors"
+    );
     if let Some(path) = ca_file {
         let pem = std::fs::read(path)
             .with_context(|| format!("reading `mail.ca_file` `{}`", path.display()))?;
-        let certificate = Certificate::from_pem(&pem).with_context(|| {
-            format!(
-                "`mail.ca_file` `{}` holds no PEM certificate",
-                path.display()
-            )
-        })?;
-        builder = builder.add_root_certificate(certificate);
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|certificates| !certificates.is_empty())
+            .with_context(|| {
+                format!(
+                    "`mail.ca_file` `{}` holds no PEM certificate",
+                    path.display()
+                )
+            })?;
+        for certificate in certificates {
+            roots.add(certificate).with_context(|| {
+                format!("`mail.ca_file` `{}`: unusable certificate", path.display())
+            })?;
+        }
     }
-    builder.build_rustls().context("setting up TLS")
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("setting up TLS")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// The name for EHLO: this machine's host name, else `localhost`.
+fn hello_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name = name.trim();
+    let usable = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if usable { name } else { "localhost" }.to_string()
 }
 
 /// The SMTP password: `mail.password_file`, else `FOLLOWUP_SMTP_PASSWORD`, else the systemd

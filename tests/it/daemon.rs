@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::smtp_server::{Answer, Options, Received, SmtpServer};
+use crate::smtp_server::{Answer, Fault, Options, Received, SmtpServer, Stage};
 use crate::support::{Workspace, output, stderr, stdout};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -85,12 +85,34 @@ impl Running {
         Running::start_logging(workspace, "info")
     }
 
+    /// Starts as systemd would with `WatchdogSec=1s`: `NOTIFY_SOCKET`, `WATCHDOG_USEC`, and
+    /// `WATCHDOG_PID` naming the daemon itself (a shell exports its own pid, then `exec`s).
+    fn start_with_watchdog(workspace: &Workspace, socket: &std::path::Path) -> Running {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"WATCHDOG_PID=$$ exec "$0" "$@""#)
+            .arg(crate::support::followup_binary())
+            .args(["--config", "followup.toml", "run"])
+            .current_dir(workspace.path())
+            .env_remove("FOLLOWUP_CONFIG")
+            .env_remove("FOLLOWUP_SMTP_PASSWORD")
+            .env_remove("WATCHDOG_PID")
+            .env("RUST_LOG", "info")
+            .env("NOTIFY_SOCKET", socket)
+            .env("WATCHDOG_USEC", "1000000");
+        Running::spawn(command)
+    }
+
     /// Starts with a `RUST_LOG` filter.
     fn start_logging(workspace: &Workspace, filter: &str) -> Running {
-        let mut child = workspace
-            .followup()
-            .arg("run")
-            .env("RUST_LOG", filter)
+        let mut command = workspace.followup();
+        command.arg("run").env("RUST_LOG", filter);
+        Running::spawn(command)
+    }
+
+    fn spawn(mut command: std::process::Command) -> Running {
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -622,6 +644,7 @@ fn starttls_with_auth_and_a_private_ca() {
         starttls: true,
         require_tls_for_auth: true,
         auth: Some(("duban".into(), "s3cret-密码".into())),
+        ..Options::default()
     });
     let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\n";
     let workspace = workspace(&server, schedule, THREE);
@@ -680,4 +703,400 @@ fn starttls_with_auth_and_a_private_ca() {
         "the server's answer is printed: {}",
         stdout(&test)
     );
+}
+
+/// A one-off schedule: only first notices (2 emails for `THREE`), nothing more for a year.
+const ONCE: &str = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\n";
+
+/// Sets `mail.timeout`.
+fn set_timeout(workspace: &Workspace, timeout: &str) {
+    let text = workspace.read("followup.toml");
+    workspace.write(
+        "followup.toml",
+        &text.replace("timeout = \"5s\"", &format!("timeout = \"{timeout}\"")),
+    );
+}
+
+/// `followup run --once`, failing the test if it has not ended after `WAIT`: a hang
+/// detector, not a timing assertion.
+fn run_once_bounded(workspace: &Workspace) -> std::process::Output {
+    let child = workspace
+        .followup()
+        .args(["run", "--once"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("followup runs");
+    let pid = child.id();
+    let (sender, ended) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    match ended.recv_timeout(WAIT) {
+        Ok(output) => output.expect("run --once ends"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("`run --once` still running after {WAIT:?}: it hangs");
+        }
+    }
+}
+
+fn history_rows(workspace: &Workspace) -> Vec<serde_json::Value> {
+    let history = output(workspace.followup().args(["history", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("history --json");
+    rows.as_array().expect("rows").clone()
+}
+
+/// The faults, and what the daemon says about each.
+const FAULTS: [(Fault, &str); 7] = [
+    (
+        Fault::StallAt(Stage::Greeting),
+        "timed out waiting for the greeting",
+    ),
+    (Fault::StallAt(Stage::Ehlo), "timed out waiting for EHLO"),
+    (
+        Fault::StallAt(Stage::Mail),
+        "timed out waiting for MAIL FROM",
+    ),
+    (Fault::StallAt(Stage::Rcpt), "timed out waiting for RCPT TO"),
+    (Fault::StallAt(Stage::Data), "timed out waiting for DATA"),
+    (Fault::StallAt(Stage::Dot), "outcome unknown"),
+    (Fault::DropAfterDot, "outcome unknown"),
+];
+
+#[test]
+fn run_once_against_a_stalling_or_dropping_server_ends_with_1_and_sends_nothing_twice() {
+    for (fault, expected) in FAULTS {
+        let server = SmtpServer::start(Options {
+            pipelining: true,
+            fault: Some(fault),
+            ..Options::default()
+        });
+        let workspace = workspace(&server, ONCE, THREE);
+        set_timeout(&workspace, "1s");
+        let result = run_once_bounded(&workspace);
+        let log = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{fault:?}:\n{log}");
+        assert!(log.contains(expected), "{fault:?}:\n{log}");
+        assert!(log.contains("retrying at"), "{fault:?}:\n{log}");
+        // Each email reached the final dot at most once in the pass.
+        assert!(server.attempts() <= 2, "{fault:?}: {}", server.attempts());
+        let by_id = by_message_id(&server.received());
+        assert!(
+            by_id.values().all(|copies| copies.len() == 1),
+            "{fault:?}: {by_id:?}"
+        );
+        // Nothing is counted as sent or failed: all wait for their retry.
+        let rows = history_rows(&workspace);
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows.iter().all(|row| row["state"] == "pending"),
+            "{fault:?}: {rows:?}"
+        );
+    }
+}
+
+#[test]
+fn a_connection_lost_after_the_dot_is_not_resent_before_the_backoff() {
+    let server = SmtpServer::start(Options {
+        fault: Some(Fault::DropAfterDot),
+        ..Options::default()
+    });
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let mut daemon = Running::start(&workspace);
+    // Several passes, each losing the answer of what it sent.
+    for _ in 0..6 {
+        daemon.wait_for_line("outcome unknown, not resent before the backoff");
+    }
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+    let by_id = by_message_id(&server.received());
+    assert!(by_id.len() >= 3, "{by_id:?}");
+    assert!(
+        by_id.values().all(|copies| copies.len() == 1),
+        "no Message-ID twice within 30 s: {by_id:?}"
+    );
+}
+
+/// The notify socket a test reads, as systemd would.
+struct NotifySocket {
+    socket: std::os::unix::net::UnixDatagram,
+    seen: Vec<String>,
+}
+
+impl NotifySocket {
+    fn bind(path: &std::path::Path) -> NotifySocket {
+        let socket = std::os::unix::net::UnixDatagram::bind(path).expect("the socket binds");
+        socket.set_read_timeout(Some(WAIT)).expect("a timeout");
+        NotifySocket {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads datagrams until one contains `text`.
+    fn wait_for(&mut self, text: &str) {
+        let mut buffer = vec![0; 4096];
+        loop {
+            let mut received = self.socket.recv(&mut buffer);
+            while matches!(&received, Err(error) if error.kind() == std::io::ErrorKind::Interrupted)
+            {
+                received = self.socket.recv(&mut buffer);
+            }
+            let length = received
+                .unwrap_or_else(|error| panic!("no `{text}` ({error}); received: {:?}", self.seen));
+            let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+            self.seen.push(message.clone());
+            if message.contains(text) {
+                return;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_does_not_stop_the_watchdog_and_sigterm_ends_within_5_s() {
+    for fault in [Fault::StallAt(Stage::Greeting), Fault::StallAt(Stage::Dot)] {
+        let server = SmtpServer::start(Options {
+            pipelining: true,
+            fault: Some(fault),
+            ..Options::default()
+        });
+        let workspace = workspace(&server, ONCE, THREE);
+        // Long enough that the sends are still stuck when the test ends.
+        set_timeout(&workspace, "60s");
+        let socket_path = workspace.path().join("notify.sock");
+        let mut notify = NotifySocket::bind(&socket_path);
+        let mut daemon = Running::start_with_watchdog(&workspace, &socket_path);
+        notify.wait_for("READY=1");
+        // Pings every half second while both sends hang.
+        for _ in 0..5 {
+            notify.wait_for("WATCHDOG=1");
+        }
+        assert!(server.connections() >= 1, "{fault:?}");
+        assert!(server.received().is_empty(), "{fault:?}");
+
+        daemon.signal("TERM");
+        let started = Instant::now();
+        let mut child = std::mem::replace(
+            &mut daemon.child,
+            std::process::Command::new("true").spawn().expect("true"),
+        );
+        let (sender, exited) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(child.wait());
+        });
+        let status = exited
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("{fault:?}: no exit within 5 s of SIGTERM"))
+            .expect("the daemon is reaped");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(status.code(), Some(0), "{fault:?}");
+        notify.wait_for("STOPPING=1");
+        let mut log = daemon.seen.clone();
+        log.extend(daemon.lines.try_iter());
+        assert!(
+            log.iter()
+                .any(|line| line.contains("stopping with sends still in flight")),
+            "{fault:?}:\n{}",
+            log.join("\n")
+        );
+        // Both stay pending; a repeat after the backoff carries the same Message-ID.
+        let rows = history_rows(&workspace);
+        assert!(
+            rows.iter().all(|row| row["state"] == "pending"
+                && row["error"]
+                    .as_str()
+                    .is_some_and(|error| error.contains("outcome is unknown"))),
+            "{fault:?}: {rows:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reminder_with_one_refused_cc_reaches_its_owner_and_the_address_is_reported() {
+    let server = SmtpServer::start(Options {
+        pipelining: true,
+        ..Options::default()
+    });
+    server.set_rcpt_rule(|address| {
+        if address == "nobody@example.gov.cn" {
+            Answer::Reply(550, "5.1.1 no such user".into())
+        } else {
+            Answer::Accept
+        }
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    let text = workspace.read("followup.toml").replace(
+        "to = [\"kjt@example.gov.cn\"]",
+        "to = [\"kjt@example.gov.cn\"]\ncc = [\"nobody@example.gov.cn\"]",
+    );
+    workspace.write("followup.toml", &text);
+    let result = run_once_bounded(&workspace);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("refused: nobody@example.gov.cn (550 5.1.1 no such user)"),
+        "{}",
+        stderr(&result)
+    );
+    let received = server.received();
+    let reminder = received
+        .iter()
+        .find(|message| ids(message) == "c1, c2")
+        .expect("the owner's reminder arrived");
+    assert_eq!(reminder.rcpt_to, ["kjt@example.gov.cn"]);
+    assert_eq!(
+        header(reminder, "Cc"),
+        "nobody@example.gov.cn",
+        "the header still names the cc"
+    );
+    let report = received
+        .iter()
+        .find(|message| message.rcpt_to == ["ops@example.gov.cn"])
+        .expect("the admin hears about it");
+    let text = parse(report)
+        .body_text(0)
+        .expect("a text part")
+        .into_owned();
+    assert!(
+        text.contains("nobody@example.gov.cn") && text.contains("550") && text.contains("c1"),
+        "{text}"
+    );
+    let rows = history_rows(&workspace);
+    assert!(rows.iter().all(|row| row["state"] == "sent"), "{rows:?}");
+}
+
+#[test]
+fn after_a_535_correcting_the_password_and_reloading_delivers_the_held_emails() {
+    let server = SmtpServer::start(Options {
+        starttls: true,
+        require_tls_for_auth: true,
+        auth: Some(("duban".into(), "s3cret-密码".into())),
+        pipelining: true,
+        ..Options::default()
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    workspace.write("ca.pem", &server.ca_pem());
+    workspace.write("password", "wrong\n");
+    let text = workspace.read("followup.toml").replace(
+        "host = \"127.0.0.1\"",
+        "host = \"localhost\"\nusername = \"duban\"\npassword_file = \"password\"\nca_file = \"ca.pem\"",
+    );
+    workspace.write(
+        "followup.toml",
+        &text.replace("tls = \"none\"", "tls = \"starttls\""),
+    );
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("held until the credentials work");
+    // The alert goes through the same server, which refuses the same credentials: logged.
+    daemon.wait_for_line("could not alert the admin");
+    assert!(server.received().is_empty());
+    let rows = history_rows(&workspace);
+    assert!(
+        rows.iter().all(|row| row["state"] == "pending"),
+        "held, not failed: {rows:?}"
+    );
+
+    workspace.write("password", "s3cret-密码\n");
+    daemon.signal("HUP");
+    daemon.wait_for_line("held emails are sent");
+    let received = server.wait_for(2, WAIT);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+    let mut delivered: Vec<String> = received.iter().map(ids).collect();
+    delivered.sort();
+    assert_eq!(delivered, ["c1, c2", "c3"]);
+    assert!(
+        received
+            .iter()
+            .all(|message| message.auth_user.as_deref() == Some("duban"))
+    );
+    let rows = history_rows(&workspace);
+    assert!(rows.iter().all(|row| row["state"] == "sent"), "{rows:?}");
+    assert!(
+        log.iter().all(|line| !line.contains("s3cret")),
+        "the password is never logged"
+    );
+}
+
+#[test]
+fn send_test_against_a_silent_server_reports_the_timeout() {
+    let server = SmtpServer::start(Options {
+        fault: Some(Fault::StallAt(Stage::Greeting)),
+        ..Options::default()
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    set_timeout(&workspace, "1s");
+    let child = workspace
+        .followup()
+        .args(["send-test", "--to", "ops@example.gov.cn"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("followup runs");
+    let (sender, ended) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let result = ended
+        .recv_timeout(WAIT)
+        .expect("send-test returns")
+        .expect("send-test ends");
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(
+        stderr(&result).trim(),
+        "error: temporary failure: timed out waiting for the greeting"
+    );
+}
+
+#[test]
+fn a_reload_during_a_hanging_send_is_applied_once_the_send_times_out() {
+    let server = SmtpServer::start(Options {
+        fault: Some(Fault::StallAt(Stage::Rcpt)),
+        ..Options::default()
+    });
+    let workspace = workspace(&server, ONCE, THREE);
+    set_timeout(&workspace, "2s");
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    daemon.signal("HUP");
+    daemon.wait_for_line("timed out waiting for RCPT TO");
+    daemon.wait_for_line("reloaded");
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+}
+
+#[test]
+fn a_burst_reuses_at_most_four_connections_without_a_noop_per_message_and_quits() {
+    let server = SmtpServer::start(Options {
+        pipelining: true,
+        ..Options::default()
+    });
+    let mut commitments = String::new();
+    for index in 0..12 {
+        commitments.push_str(&format!(
+            "[[commitment]]\nid = \"p{index}\"\nowner = \"省科技厅\"\ntext = \"承诺{index}\"\n"
+        ));
+    }
+    let schedule = "[schedule]\nremind = \"0 9 1 1 *\"\nskip_holidays = false\ndigest = false\n";
+    let workspace = workspace(&server, schedule, &commitments);
+    let result = run_once_bounded(&workspace);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_eq!(server.received().len(), 12);
+    assert_eq!(server.commands("MAIL"), 12);
+    assert_eq!(
+        server.commands("NOOP"),
+        0,
+        "no liveness check within a burst"
+    );
+    let connections = server.connections();
+    assert!((1..=4).contains(&connections), "{connections} connections");
+    assert_eq!(
+        server.commands("EHLO"),
+        connections,
+        "one session per connection"
+    );
+    assert_eq!(server.commands("QUIT"), connections, "each closed politely");
 }

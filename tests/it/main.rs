@@ -10,5 +10,6 @@ mod hostile;
 mod mail;
 mod notify;
 mod properties;
+mod smtp_client;
 mod smtp_server;
 mod support;

@@ -16,6 +16,10 @@
 //! [`SmtpServer::set_rcpt_rule`]); `DATA` (dot-unstuffed, answer chosen by
 //! [`SmtpServer::set_data_rule`]); `RSET`; `NOOP`; `QUIT`; anything else gets 502.
 //!
+//! Fault injection ([`Options::fault`]): stall for ever at the greeting, EHLO, MAIL, RCPT,
+//! DATA or after the final dot, or drop the connection after the final dot (message kept).
+//! [`Options::pipelining`] advertises PIPELINING. [`SmtpServer::commands`] counts each verb.
+//!
 //! Limits: command lines 4 KiB, data lines 1 MiB, messages 10 MiB (552 beyond that),
 //! 1000 recipients per message. A client that disconnects at any point only ends its
 //! own task.
@@ -51,6 +55,33 @@ pub struct Options {
     /// `Some((user, password))`: advertise `AUTH PLAIN LOGIN` and require a successful AUTH
     /// before `MAIL` (530 otherwise).
     pub auth: Option<(String, String)>,
+    /// Advertise `PIPELINING` (commands are read one line at a time either way).
+    pub pipelining: bool,
+    /// Misbehave: stall at a stage, or drop the connection after the final dot.
+    pub fault: Option<Fault>,
+}
+
+/// Where a stalling server stops answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Accept the connection and never say anything (not even the greeting).
+    Greeting,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    /// Read the message and its final dot, then never answer.
+    Dot,
+}
+
+/// A misbehaving server, for timeouts and lost connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Never answer from this stage on; the connection stays open (until the server stops).
+    StallAt(Stage),
+    /// Store the message at its final dot, then close the connection without answering:
+    /// the client cannot know the message arrived.
+    DropAfterDot,
 }
 
 /// The answer a rule gives to a `RCPT TO` or to the end of `DATA`.
@@ -108,6 +139,8 @@ struct Shared {
     data_rule: Mutex<Option<DataRule>>,
     attempts: AtomicUsize,
     connections: AtomicUsize,
+    /// How often each command verb arrived.
+    commands: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// Locks ignoring poison: a panicking rule in one connection must not break the test's view.
@@ -144,6 +177,7 @@ impl SmtpServer {
             data_rule: Mutex::new(None),
             attempts: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            commands: Mutex::new(std::collections::HashMap::new()),
         });
         let (shutdown, shutdown_rx) = oneshot::channel();
         let thread_shared = Arc::clone(&shared);
@@ -232,6 +266,11 @@ impl SmtpServer {
     /// Number of complete DATA transactions (final dot received), accepted or not.
     pub fn attempts(&self) -> usize {
         self.shared.attempts.load(Ordering::SeqCst)
+    }
+
+    /// How many times a command verb (`"NOOP"`, `"MAIL"`, …) arrived so far.
+    pub fn commands(&self, verb: &str) -> usize {
+        lock(&self.shared.commands).get(verb).copied().unwrap_or(0)
     }
 
     /// Number of TCP connections accepted so far.
@@ -389,6 +428,13 @@ async fn read_line<R: AsyncBufRead + Unpin>(
     })
 }
 
+/// Never returns while the server runs: a stalled stage. The connection stays open.
+async fn stall_if(shared: &Shared, stage: Stage) {
+    if shared.options.fault == Some(Fault::StallAt(stage)) {
+        std::future::pending::<()>().await;
+    }
+}
+
 async fn reply<W: AsyncWrite + Unpin>(w: &mut W, code: u16, text: &str) -> io::Result<()> {
     let lines: Vec<&str> = text.lines().collect();
     let lines = if lines.is_empty() { vec![""] } else { lines };
@@ -419,6 +465,7 @@ where
     let mut s = Session::default();
     let mut buf = Vec::with_capacity(256);
     if !tls {
+        stall_if(shared, Stage::Greeting).await;
         reply(&mut io, 220, "localhost ESMTP smtp_dev test server").await?;
     }
     loop {
@@ -437,9 +484,11 @@ where
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim()),
             None => (line.to_ascii_uppercase(), ""),
         };
+        *lock(&shared.commands).entry(verb.clone()).or_default() += 1;
         let auth_allowed = opts.auth.is_some() && (tls || !opts.require_tls_for_auth);
         match verb.as_str() {
             "EHLO" | "HELO" => {
+                stall_if(shared, Stage::Ehlo).await;
                 if args.is_empty() {
                     reply(&mut io, 501, "5.5.4 Domain name required").await?;
                     continue;
@@ -456,6 +505,9 @@ where
                     "SMTPUTF8".to_string(),
                     format!("SIZE {MAX_MESSAGE_SIZE}"),
                 ];
+                if opts.pipelining {
+                    lines.push("PIPELINING".to_string());
+                }
                 if opts.starttls && !tls {
                     lines.push("STARTTLS".to_string());
                 }
@@ -503,6 +555,7 @@ where
                 }
             }
             "MAIL" => {
+                stall_if(shared, Stage::Mail).await;
                 if !s.greeted {
                     reply(&mut io, 503, "5.5.1 Send EHLO/HELO first").await?;
                 } else if opts.auth.is_some() && s.auth_user.is_none() {
@@ -525,6 +578,7 @@ where
                 }
             }
             "RCPT" => {
+                stall_if(shared, Stage::Rcpt).await;
                 if s.mail_from.is_none() {
                     reply(&mut io, 503, "5.5.1 Need MAIL before RCPT").await?;
                 } else if s.rcpt_to.len() >= MAX_RECIPIENTS {
@@ -547,6 +601,7 @@ where
                 }
             }
             "DATA" => {
+                stall_if(shared, Stage::Data).await;
                 if s.mail_from.is_none() {
                     reply(&mut io, 503, "5.5.1 Need MAIL command").await?;
                 } else if s.rcpt_to.is_empty() {
@@ -572,6 +627,12 @@ where
                         auth_user: s.auth_user.clone(),
                     };
                     s.reset_transaction();
+                    if opts.fault == Some(Fault::DropAfterDot) {
+                        lock(&shared.received).push(msg);
+                        shared.arrived.notify_all();
+                        return Ok(None);
+                    }
+                    stall_if(shared, Stage::Dot).await;
                     let rule = lock(&shared.data_rule).clone();
                     let a = rule.map_or(Answer::Accept, |f| f(&msg));
                     if a == Answer::Accept {
@@ -838,6 +899,7 @@ mod tests {
             starttls: true,
             require_tls_for_auth: true,
             auth: Some(("followup".to_string(), "s3cret".to_string())),
+            ..Options::default()
         }
     }
 
