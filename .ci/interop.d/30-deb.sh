@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Debian package: build it with cargo-deb, install it with dpkg, run the installed
 # binary on the installed configuration (made deliverable to files), verify the installed
-# unit, then remove and purge it and check that nothing is left.
+# unit, then remove and purge it and check that nothing is left; then purge again with a
+# password file and an office's own commitments file in /etc/followup (README: purge
+# removes the password, keeps the office's files and names them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,7 +14,11 @@ scratch=$(mktemp -d)
 cleanup() {
     # Leave the machine as it was, whatever failed.
     if dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null | grep -q '^[a-z]i'; then
-        dpkg -P followup >/dev/null || true
+        dpkg -P followup >/dev/null 2>&1 || true
+    fi
+    if [ -n "${office_file:-}" ]; then
+        rm -f "$office_file"
+        rmdir /etc/followup/commitments /etc/followup 2>/dev/null || true
     fi
     rm -rf "$scratch"
 }
@@ -23,30 +29,13 @@ if ! command -v systemd-analyze >/dev/null; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y systemd
 fi
-if ! cargo deb --version >/dev/null 2>&1; then
-    started=$SECONDS
-    cargo install cargo-deb --locked
-    echo "cargo-deb installed in $((SECONDS - started))s"
-fi
-cargo deb --version
 if dpkg-query -W -f='${db:Status-Abbrev}' followup 2>/dev/null | grep -q '^[a-z]i'; then
     fail "followup is already installed on this machine; this check installs and purges it"
 fi
 
-step "build the binary, the man page and the completions"
-cargo build --release --locked
-binary=target/release/followup
-mkdir -p target/assets
-"$binary" man | gzip -9n >target/assets/followup.1.gz
-"$binary" completions bash >target/assets/followup.bash
-"$binary" completions zsh >target/assets/_followup
-"$binary" completions fish >target/assets/followup.fish
-zcat target/assets/followup.1.gz | grep -q '^\.TH FOLLOWUP 1' || fail "the man page has no .TH line"
-
-step "cargo deb"
-rm -f target/debian/followup_*.deb
-cargo deb --no-build --locked
-package=$(ls target/debian/followup_*.deb)
+step "build the package (tests/interop/build-deb.sh)"
+package=$(bash tests/interop/build-deb.sh | tail -n 1)
+cargo deb --version
 dpkg-deb --info "$package"
 dpkg-deb --contents "$package"
 
@@ -123,3 +112,26 @@ case "$status" in
 esac
 dpkg -l followup 2>&1 | tail -n 1 || true
 echo "ok: purged; nothing left"
+
+step "dpkg -P with the password and an office's own commitments file"
+# README: purge removes what the package installed and the password file; it keeps the
+# office's own files (and says so), so /etc/followup stays with only those in it.
+dpkg -i "$package" >/dev/null
+install -m 0600 /dev/null /etc/followup/smtp-password
+echo secret >/etc/followup/smtp-password
+office_file=/etc/followup/commitments/office-1.toml
+printf '[letter]\nid = "office-1"\n' >"$office_file"
+dpkg -P followup 2>"$scratch/purge.err"
+cat "$scratch/purge.err"
+[ ! -e /etc/followup/smtp-password ] || fail "purge kept /etc/followup/smtp-password"
+[ ! -e /etc/followup/followup.toml ] || fail "purge kept followup.toml"
+[ ! -e /etc/followup/commitments/example.toml ] || fail "purge kept example.toml"
+[ -f /etc/followup/commitments/office-1.toml ] || fail "purge removed the office's own commitments file"
+grep -q 'kept /etc/followup' "$scratch/purge.err" || fail "purge did not say what it kept"
+grep -q '/etc/followup/commitments/office-1.toml' "$scratch/purge.err" \
+    || fail "purge did not name the file it kept"
+[ "$(find /etc/followup -not -type d)" = /etc/followup/commitments/office-1.toml ] \
+    || fail "after purge /etc/followup holds: $(find /etc/followup)"
+rm -r /etc/followup
+office_file=
+echo "ok: purge removed the package's files and the password, kept the office's file and named it"
