@@ -129,6 +129,13 @@ pub const MAX_GLOB_ENTRIES: usize = 1_000_000;
 /// `O_NONBLOCK` and checked again in case it was swapped in between. The message names what
 /// was found (for `FILE: cannot read …` diagnostics).
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    let bytes = read_regular_bytes(path, max_bytes)?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// [`read_regular_file`] for files that are not UTF-8 text: `mail.ca_file`, and the letters
+/// given to `import` (PDF, .docx, GBK text …).
+pub fn read_regular_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read as _;
     use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
     fn refuse(kind: std::fs::FileType) -> Option<&'static str> {
@@ -177,7 +184,7 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<String, String> 
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+    Ok(bytes)
 }
 
 /// The fixed folder of a glob pattern: its components before the first with a wildcard.
