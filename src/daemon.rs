@@ -650,7 +650,10 @@ impl Daemon {
         };
         outcome.failed += 1;
         let when = views::local(&self.config, retry_at);
-        match failure {
+        // Every failure but a permanent one is retried after the backoff; an unreachable
+        // server, an unknown outcome and refused credentials also halt the pass.
+        let halts = !matches!(failure, Failure::Transient(_));
+        let (error, held) = match failure {
             Failure::Permanent(error) => {
                 tracing::error!(
                     department = %email.department,
@@ -665,8 +668,9 @@ impl Daemon {
                     error: error.clone(),
                 });
                 marks.push(Mark::Failed { message_id, error });
+                return;
             }
-            Failure::Transient(error) => {
+            Failure::Transient(error) | Failure::Unreachable(error) => {
                 tracing::warn!(
                     department = %email.department,
                     commitments = %ids,
@@ -674,26 +678,7 @@ impl Daemon {
                     attempt = attempt_number,
                     "not delivered, retrying at {when}: {error}"
                 );
-                marks.push(Mark::Retry {
-                    message_id,
-                    error,
-                    at: retry_at,
-                });
-            }
-            Failure::Unreachable(error) => {
-                tracing::warn!(
-                    department = %email.department,
-                    commitments = %ids,
-                    message_id = %email.message_id,
-                    attempt = attempt_number,
-                    "not delivered, retrying at {when}: {error}"
-                );
-                halted.get_or_insert((error.clone(), retry_at));
-                marks.push(Mark::Retry {
-                    message_id,
-                    error,
-                    at: retry_at,
-                });
+                (error, false)
             }
             Failure::OutcomeUnknown(error) => {
                 tracing::warn!(
@@ -703,12 +688,7 @@ impl Daemon {
                     attempt = attempt_number,
                     "outcome unknown, not resent before the backoff (same Message-ID), retrying at {when}: {error}"
                 );
-                halted.get_or_insert((error.clone(), retry_at));
-                marks.push(Mark::Retry {
-                    message_id,
-                    error,
-                    at: retry_at,
-                });
+                (error, false)
             }
             Failure::Authentication(error) => {
                 tracing::error!(
@@ -717,15 +697,23 @@ impl Daemon {
                     message_id = %email.message_id,
                     "held until the credentials work (fix the password, then reload): {error}"
                 );
-                halted.get_or_insert((error.clone(), retry_at));
                 refused_credentials.get_or_insert(error.clone());
-                marks.push(Mark::Retry {
-                    message_id,
-                    error: format!("{HELD_PREFIX}{error}"),
-                    at: retry_at,
-                });
+                (error, true)
             }
+        };
+        if halts {
+            halted.get_or_insert((error.clone(), retry_at));
         }
+        let error = if held {
+            format!("{HELD_PREFIX}{error}")
+        } else {
+            error
+        };
+        marks.push(Mark::Retry {
+            message_id,
+            error,
+            at: retry_at,
+        });
     }
 
     /// Awaits `future` (bounded by the SMTP timeouts) while pinging the watchdog.
