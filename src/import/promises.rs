@@ -361,6 +361,7 @@ pub(super) fn clip(s: &str, n: usize) -> String {
 }
 
 /// Whom a promise belongs to, after resolution.
+#[derive(Clone)]
 pub(super) struct Owner {
     pub(super) name: String,
     pub(super) resolved: bool,
@@ -531,7 +532,74 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
             return;
         }
-        self.push(owner, text, seg, None);
+        self.push_measures(owner, text, seg, None);
+    }
+
+    /// Pushes a promise, split where the sentence turns to another measure with its own
+    /// owner ([`measure_cuts`]): "我局将督促X…，并指导X…，同时…" is three measures.
+    pub(super) fn push_measures(
+        &mut self,
+        owner: Owner,
+        text: &str,
+        seg: &str,
+        why: Option<String>,
+    ) {
+        let cuts = measure_cuts(text);
+        if cuts.is_empty() {
+            self.push(owner, text, seg, why);
+            return;
+        }
+        // The writer of the sentence, before any "督促X": it acts in the undelegated clauses.
+        let head_end = DELEGATIONS
+            .iter()
+            .filter_map(|w| text.find(w))
+            .min()
+            .unwrap_or(text.len());
+        let aspect = aspect_prefix(text).unwrap_or(0).min(head_end);
+        let main = parse_subject(&text[aspect..head_end]);
+        let mut bounds = vec![0];
+        bounds.extend(cuts);
+        bounds.push(text.len());
+        let mut pieces: Vec<(Owner, &str, bool)> = Vec::new();
+        for (i, w) in bounds.windows(2).enumerate() {
+            let piece = &text[w[0]..w[1]];
+            if i == 0 {
+                pieces.push((owner.clone(), piece, true));
+                continue;
+            }
+            let bare = strip_joiners(piece);
+            let delegated = starts_with_any(bare, &DELEGATIONS).is_some();
+            // "指导X…" with no writer named: the unit told to act owns it.
+            let subject = parse_subject(bare)
+                .or_else(|| parse_subject(&format!("我们{bare}")))
+                .filter(|s| !s.bodies.is_empty());
+            let piece_owner = match subject {
+                Some(s) => self.owner_of(Some(&s)),
+                None => {
+                    let mut s = main.clone().unwrap_or_default();
+                    if let Some(joint) = parse_subject(&format!("我们{bare}")) {
+                        s.co = joint.co;
+                    }
+                    let s = (!s.bodies.is_empty() || s.self_ref.is_some()).then_some(s);
+                    self.owner_of(s.as_ref())
+                }
+            };
+            match pieces.last_mut() {
+                Some(last) if !delegated && last.0.name == piece_owner.name => {
+                    let start = last.1.as_ptr() as usize - text.as_ptr() as usize;
+                    last.1 = &text[start..w[1]];
+                }
+                _ => pieces.push((piece_owner, piece, false)),
+            }
+        }
+        if pieces.len() == 1 {
+            self.push(owner, text, seg, why);
+            return;
+        }
+        for (piece_owner, piece, _) in pieces {
+            let piece = piece.trim_end_matches(['，', '；']);
+            self.push(piece_owner, piece, piece, why.clone());
+        }
     }
 
     pub(super) fn outside_segment(&mut self, seg: &str) {
@@ -571,7 +639,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let owner = self.owner_of(subject.as_ref());
         let why = "found outside a next-steps section".to_owned();
-        self.push(owner, span, seg, Some(why));
+        self.push_measures(owner, span, seg, Some(why));
         self.current = None;
     }
 
@@ -643,6 +711,49 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
         }
     }
+}
+
+/// Verbs by which the writer hands work to another unit, which then owns it.
+const DELEGATIONS: [&str; 4] = ["督促", "责成", "指导", "要求"];
+
+/// "并指导…", "同时加强…": the joining words in front of a clause's verb.
+fn strip_joiners(s: &str) -> &str {
+    let mut s = s;
+    while let Some(w) = starts_with_any(s, &["同时，", "同时", "并且", "并", "还"]) {
+        s = &s[w.len()..];
+    }
+    s
+}
+
+/// Offsets where a sentence turns to another measure: a clause (after ，or ；) that opens
+/// with 同时, or hands work to a unit ("并指导X…", "会同X…"), or, once work has been handed
+/// to a unit, the writer acting again ("…督促X…，继续…", "…，将…").
+pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut delegated = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '，' | '；') {
+            continue;
+        }
+        let clause = &text[start..i];
+        delegated = delegated || DELEGATIONS.iter().any(|w| clause.contains(w));
+        let next = &text[i + c.len_utf8()..];
+        let bare = strip_joiners(next);
+        let joined = bare.len() < next.len();
+        let hands_on = starts_with_any(bare, &DELEGATIONS)
+            .is_some_and(|w| leading_body(&bare[w.len()..]).is_some())
+            || starts_with_any(bare, &["会同", "联合"]).is_some();
+        let turns = next.starts_with("同时")
+            || (joined && hands_on)
+            || (delegated && starts_with_any(next, &["继续", "将"]).is_some());
+        if turns && i + c.len_utf8() < text.len() {
+            cuts.push(i + c.len_utf8());
+            delegated = false;
+        }
+        start = i + c.len_utf8();
+    }
+    cuts
 }
 
 /// "…，省科技厅将…": a subject that starts a later clause and is followed by a future word.
@@ -852,5 +963,30 @@ mod tests {
         assert!(is_intro("我委将持续开展如下四项工作。"));
         assert!(is_intro("下一步，我局将重点做好以下工作："));
         assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+
+    #[test]
+    fn a_sentence_turns_to_another_measure_at_a_new_owner() {
+        let pieces = |t: &'static str| -> Vec<&'static str> {
+            let mut b = vec![0];
+            b.extend(measure_cuts(t));
+            b.push(t.len());
+            b.windows(2).map(|w| &t[w[0]..w[1]]).collect()
+        };
+        assert_eq!(
+            pieces("我局将督促县公路局加强养护，并指导县公路局开展研究，同时向省厅汇报。"),
+            [
+                "我局将督促县公路局加强养护，",
+                "并指导县公路局开展研究，",
+                "同时向省厅汇报。"
+            ]
+        );
+        // Once work is handed on, "继续…" is the writer acting again.
+        assert_eq!(
+            pieces("我局将督促各乡镇做好宣传，继续加大整治力度。").len(),
+            2
+        );
+        // Several actions by one writer stay one measure.
+        assert_eq!(pieces("我局将加快建设，做好维护，确保通行。").len(), 1);
     }
 }
