@@ -374,6 +374,7 @@ pub(super) struct Walker<'o, 'a> {
     /// The replying unit as written in the letter.
     pub(super) replying: Option<String>,
     pub(super) reply_year: Option<i32>,
+    pub(super) reply: Option<(i32, u32, u32)>,
     pub(super) stack: Vec<Frame>,
     /// An inline "下一步，…" region ends at a heading of this level or higher (-1: never).
     pub(super) inline_until: Option<i16>,
@@ -394,6 +395,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             options,
             replying: letter.replied_by.clone(),
             reply_year: letter.replied_on.map(|d| d.0),
+            reply: letter.replied_on,
             stack: Vec::new(),
             inline_until: None,
             region_seen: false,
@@ -482,7 +484,11 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
             self.current = None;
         }
-        if !self.in_region() && is_intro(probe) && has_future(probe) && ord.is_none() {
+        if !self.in_region()
+            && is_intro(probe)
+            && has_future(&without_restated(probe))
+            && ord.is_none()
+        {
             // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.
             self.region_seen = true;
             let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
@@ -603,6 +609,10 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn outside_segment(&mut self, seg: &str) {
+        // An intention stated then ("拟…", "计划…") still stands.
+        if dated_before(seg, self.reply) && !["拟", "计划"].iter().any(|w| seg.contains(w)) {
+            return;
+        }
         let Some(start) = future_clause(seg, self.reply_year) else {
             return;
         };
@@ -711,6 +721,86 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
         }
     }
+}
+
+/// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
+/// taken out, so that its words are not read as the writer's own.
+pub(super) fn without_restated(s: &str) -> String {
+    let Some(from) = s.find("关于") else {
+        return s.to_owned();
+    };
+    let to = ["的建议", "的提案", "建议", "提案"]
+        .iter()
+        .filter_map(|w| s[from..].find(w).map(|p| from + p + w.len()))
+        .min();
+    match to {
+        Some(to) => format!("{}{}", &s[..from], &s[to..]),
+        None => s.to_owned(),
+    }
+}
+
+/// "预计需建设资金15万元", "预计调整后每年投入将突破…": an estimate, not a promise, unless
+/// it sets a time ("预计2023年7月底前完工").
+pub(super) fn estimate(clause: &str) -> bool {
+    let Some(p) = clause.find("预计") else {
+        return false;
+    };
+    let rest = &clause[p + "预计".len()..];
+    let timed = rest.starts_with(|c: char| c.is_ascii_digit())
+        || [
+            "年底",
+            "年内",
+            "月底",
+            "底前",
+            "年前",
+            "月前",
+            "今年",
+            "明年",
+            "下半年",
+            "上半年",
+        ]
+        .iter()
+        .any(|w| rest.contains(w));
+    clause[..p].chars().count() <= 12 && !timed
+}
+
+/// "争取上级资金支持难度大": a difficulty described, not an effort promised.
+pub(super) fn difficulty(clause: &str) -> bool {
+    ["难度大", "难度较大", "困难较大", "较为困难", "十分困难"]
+        .iter()
+        .any(|w| clause.contains(w))
+}
+
+/// "2024年4月7日，…会同…联合下发…": a sentence headed by a date before the reply's reports
+/// what was done then.
+pub(super) fn dated_before(seg: &str, reply: Option<(i32, u32, u32)>) -> bool {
+    let Some(reply) = reply else {
+        return false;
+    };
+    let head: String = seg.chars().take(14).collect();
+    let Some(at) = head.find('年') else {
+        return false;
+    };
+    let Ok(year) = head[..at].parse::<i32>() else {
+        return false;
+    };
+    let rest = &head[at + '年'.len_utf8()..];
+    let digits = |s: &str| -> Option<(u32, usize)> {
+        let n = s.chars().take_while(char::is_ascii_digit).count();
+        s[..n].parse().ok().map(|v| (v, n))
+    };
+    let Some((month, n)) = digits(rest) else {
+        return false;
+    };
+    let rest = &rest[n..];
+    let Some(rest) = rest.strip_prefix('月') else {
+        return false;
+    };
+    let day = digits(rest)
+        .filter(|&(_, n)| rest[n..].starts_with('日'))
+        .map(|(d, _)| d);
+    // A month alone ("2024年6月，") may be the reply's own month: only an earlier one counts.
+    (year, month, day.unwrap_or(0)) < reply && (day.is_some() || (year, month) < (reply.0, reply.1))
 }
 
 /// Verbs by which the writer hands work to another unit, which then owns it.
@@ -846,7 +936,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 && ["遇", "业", "客", "人"]
                     .iter()
                     .any(|x| after.starts_with(x)))
-            || (*w == "拟" && seg[..p].ends_with("模"));
+            || (*w == "拟" && seg[..p].ends_with("模"))
+            || (*w == "年内" && after.starts_with('蒙'));
         (!part_of_word).then_some(p)
     });
     let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).collect();
@@ -858,7 +949,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
-        if purpose_report || advice(clause) {
+        if purpose_report || advice(clause) || estimate(clause) || difficulty(clause) {
             return None;
         }
         let own_subject = parse_subject(clause).is_some();
@@ -988,5 +1079,25 @@ mod tests {
         );
         // Several actions by one writer stay one measure.
         assert_eq!(pieces("我局将加快建设，做好维护，确保通行。").len(), 1);
+    }
+
+    #[test]
+    fn estimates_difficulties_and_dated_reports_are_not_promises() {
+        assert!(estimate("预计需建设资金15万元"));
+        assert!(!estimate("预计2023年7月底前完工投入使用"));
+        assert!(difficulty("争取上级项目和资金支持难度大"));
+        assert!(dated_before(
+            "2024年4月7日，我委会同多部门下发方案",
+            Some((2024, 6, 12))
+        ));
+        assert!(!dated_before(
+            "2024年6月，我委将开展监测",
+            Some((2024, 6, 12))
+        ));
+        assert!(!dated_before("2024年12月前完成", Some((2024, 6, 12))));
+        assert_eq!(
+            without_restated("现对代表提出的关于持续推进整治的建议提出如下意见："),
+            "现对代表提出的提出如下意见："
+        );
     }
 }
