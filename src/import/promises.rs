@@ -535,6 +535,12 @@ impl<'o, 'a> Walker<'o, 'a> {
             if let Some(item) = self.current.and_then(|i| self.items.get_mut(i)) {
                 item.text.push_str(text);
                 item.source.push_str(seg);
+                // "…；同时积极配合自治区发展改革委…": a partner named further on.
+                for c in owner.co {
+                    if c != item.owner && !item.co_owners.contains(&c) {
+                        item.co_owners.push(c);
+                    }
+                }
             }
             return;
         }
@@ -586,20 +592,25 @@ impl<'o, 'a> Walker<'o, 'a> {
                     if let Some(joint) = parse_subject(&format!("我们{bare}")) {
                         s.co = joint.co;
                     }
-                    let s = (!s.bodies.is_empty() || s.self_ref.is_some()).then_some(s);
-                    self.owner_of(s.as_ref())
+                    self.owner_of(Some(&s))
                 }
             };
             match pieces.last_mut() {
                 Some(last) if !delegated && last.0.name == piece_owner.name => {
                     let start = last.1.as_ptr() as usize - text.as_ptr() as usize;
                     last.1 = &text[start..w[1]];
+                    for c in piece_owner.co {
+                        if !last.0.co.contains(&c) {
+                            last.0.co.push(c);
+                        }
+                    }
                 }
                 _ => pieces.push((piece_owner, piece, false)),
             }
         }
         if pieces.len() == 1 {
-            self.push(owner, text, seg, why);
+            let joint = pieces.pop().map(|p| p.0).unwrap_or(owner);
+            self.push(joint, text, seg, why);
             return;
         }
         for (piece_owner, piece, _) in pieces {
