@@ -25,7 +25,7 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 72] = [
+pub(super) const AFTER_JIANG: [&str; 77] = [
     "继续",
     "持续",
     "进一步",
@@ -98,6 +98,12 @@ pub(super) const AFTER_JIANG: [&str; 72] = [
     "充分",
     "坚持",
     "严格",
+    // "将于2022年…", "将与县财政局…", "将向上级…", "将按程序…", "将通过…".
+    "于",
+    "与",
+    "向",
+    "按",
+    "通过",
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
@@ -138,10 +144,22 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "高度重视",
     ];
     // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
-    let s_acts = s
+    let mut s_acts = s
         .replace("已建、", "")
         .replace("已有", "")
         .replace("而已", "");
+    // "纳入正在编制的规划", "纳入我县正在实施的计划": 正在 describes the plan.
+    for w in ["纳入", "列入"] {
+        while let Some(p) = s_acts.find(w) {
+            let after = &s_acts[p + w.len()..];
+            let cut: String = after.chars().take(4).collect();
+            let tail = match cut.find("正在") {
+                Some(q) => format!("{}{}", &after[..q], &after[q + "正在".len()..]),
+                None => after.to_owned(),
+            };
+            s_acts = format!("{}{}", &s_acts[..p], tail);
+        }
+    }
     let done = progress.iter().any(|w| s_acts.contains(w));
     done || has_perfective_le(s) || mentions_past_year(s, reply_year)
 }
@@ -921,6 +939,19 @@ const STRONG_FUTURE: [&str; 16] = [
     "近期",
 ];
 
+/// "将该处的路灯改造纳入…计划": 将 marking the thing put into a plan, a promise to do so.
+fn puts_into(after_jiang: &str) -> bool {
+    let clause_end = after_jiang
+        .find(['，', '；', '。'])
+        .unwrap_or(after_jiang.len());
+    let clause = &after_jiang[..clause_end];
+    ["纳入", "列入"].iter().any(|w| {
+        clause
+            .find(w)
+            .is_some_and(|p| clause[..p].chars().count() <= 24)
+    })
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -934,7 +965,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .match_indices('将')
         .filter_map(|(p, w)| {
             let after = &seg[p + w.len()..];
-            (starts_with_any(after, &AFTER_JIANG).is_some() || after.starts_with("会")).then_some(p)
+            (starts_with_any(after, &AFTER_JIANG).is_some()
+                || after.starts_with("会")
+                || puts_into(after))
+            .then_some(p)
         })
         .collect();
     let strong = STRONG_FUTURE.iter().filter_map(|w| {
@@ -1110,5 +1144,12 @@ mod tests {
             without_restated("现对代表提出的关于持续推进整治的建议提出如下意见："),
             "现对代表提出的提出如下意见："
         );
+    }
+
+    #[test]
+    fn jiang_with_a_partner_a_time_or_a_plan_to_enter_is_future() {
+        assert!(future_clause("我局将与县财政局沟通协调，积极向上争取资金。", None).is_some());
+        assert!(future_clause("二是将该处的路灯改造纳入我县正在实施的计划。", None).is_some());
+        assert!(future_clause("我局已将该路段纳入计划。", None).is_none());
     }
 }
