@@ -468,7 +468,20 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn content(&mut self, text: &str) {
-        for seg in segments(text) {
+        // "下一步。我局将…": a marker written as a sentence of its own opens what follows.
+        let mut text = text.to_owned();
+        for m in MARKERS {
+            let alone = format!("{m}。");
+            let mut from = 0;
+            while let Some(p) = text[from..].find(&alone).map(|p| p + from) {
+                let opens = p == 0 || text[..p].ends_with(['。', '；', '：', ' ']);
+                from = p + alone.len();
+                if opens && from < text.len() {
+                    text.replace_range(p..from, &format!("{m}，"));
+                }
+            }
+        }
+        for seg in segments(&text) {
             self.segment(seg);
         }
     }
