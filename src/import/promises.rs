@@ -556,11 +556,25 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let aspect = aspect_prefix(text);
         let after_aspect = &text[aspect.unwrap_or(0)..];
-        let subject = parse_subject(after_aspect).or_else(|| later_subject(after_aspect));
+        // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
+        let handed = || {
+            let bare = strip_joiners(after_aspect);
+            starts_with_any(bare, &DELEGATIONS)
+                .and_then(|_| parse_subject(&format!("我们{bare}")))
+                .filter(|s| !s.bodies.is_empty())
+        };
+        let subject = parse_subject(after_aspect)
+            .or_else(handed)
+            .or_else(|| later_subject(after_aspect));
         let owner = self.owner_of(subject.as_ref());
         let explicit = subject.as_ref().is_some_and(|s| !s.bodies.is_empty());
+        // A sentence with a deadline of its own is a milestone to follow up on its own.
+        let dated = find_due(text, self.reply);
         let continues = self.current.and_then(|i| self.items.get(i)).filter(|item| {
-            !numbered && aspect.is_none() && !(explicit && item.owner != owner.name)
+            !numbered
+                && aspect.is_none()
+                && !(explicit && item.owner != owner.name)
+                && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
             if let Some(item) = self.current.and_then(|i| self.items.get_mut(i)) {
