@@ -674,6 +674,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         };
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span)
+            .or_else(|| later_subject(span))
             .or_else(|| parse_subject(seg))
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
@@ -1012,7 +1013,21 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || (*w == "年内" && after.starts_with('蒙'));
         (!part_of_word).then_some(p)
     });
-    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).collect();
+    // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
+    let once = seg.match_indices('待').filter_map(|(p, w)| {
+        let at_clause_start = p == 0 || seg[..p].ends_with(['，', '；', '：']);
+        let clause_end = seg[p..]
+            .find(['，', '；', '。'])
+            .map_or(seg.len(), |e| p + e);
+        let then = &seg[p + w.len()..clause_end];
+        // "待…后，再作具体安排": a decision put off is not a promise yet.
+        let rest = &seg[clause_end..];
+        let put_off = ["再作", "再做", "再行", "再研究", "视情况"]
+            .iter()
+            .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
+        (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
+    });
+    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).chain(once).collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
@@ -1178,5 +1193,11 @@ mod tests {
         assert!(future_clause("我局将与县财政局沟通协调，积极向上争取资金。", None).is_some());
         assert!(future_clause("二是将该处的路灯改造纳入我县正在实施的计划。", None).is_some());
         assert!(future_clause("我局已将该路段纳入计划。", None).is_none());
+    }
+
+    #[test]
+    fn work_promised_once_something_has_happened() {
+        assert!(future_clause("目前设计已完成，待项目动工后，及时拆除院墙。", None).is_some());
+        assert!(future_clause("待项目审批立项后，再作具体安排。", None).is_none());
     }
 }

@@ -146,7 +146,7 @@ proptest! {
 
 /// The recorded level over tests/letters/*.txt: raise these when the importer improves;
 /// never lower them.
-const RECORDED_FOUND: usize = 71;
+const RECORDED_FOUND: usize = 72;
 const RECORDED_SPURIOUS_AT_MOST: usize = 3;
 
 #[test]
