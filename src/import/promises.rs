@@ -517,7 +517,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         if !self.in_region()
             && is_intro(probe)
-            && has_future(&without_restated(probe))
+            && has_future(&without_restated(probe).replace("现将", ""))
             && ord.is_none()
         {
             // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.

@@ -146,8 +146,8 @@ proptest! {
 
 /// The recorded level over tests/letters/*.txt: raise these when the importer improves;
 /// never lower them.
-const RECORDED_FOUND: usize = 72;
-const RECORDED_SPURIOUS_AT_MOST: usize = 3;
+const RECORDED_FOUND: usize = 73;
+const RECORDED_SPURIOUS_AT_MOST: usize = 2;
 
 #[test]
 fn the_corpus_score_stays_at_its_recorded_level() {
