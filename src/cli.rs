@@ -493,7 +493,7 @@ fn import_letter(
         prefix: &prefix,
         resolve,
     };
-    let bytes = std::fs::read(letter).with_context(|| format!("reading `{}`", letter.display()))?;
+    let bytes = read_letter(letter)?;
     let draft = import::decode(&bytes)
         .and_then(|text| import::import(&text, &options))
         .with_context(|| format!("importing `{}`", letter.display()))?;
@@ -545,7 +545,9 @@ fn import_folder(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            path.is_file()
+            // Not only regular files: a FIFO or a device among the letters gets a row that
+            // says why it was refused, rather than being passed over in silence.
+            !path.is_dir()
                 && !name.starts_with('.')
                 && !name.ends_with(".md")
                 && !name.ends_with(".toml")
@@ -568,8 +570,8 @@ fn import_folder(
             prefix: &prefix,
             resolve,
         };
-        let outcome = std::fs::read(letter)
-            .map_err(|e| format!("cannot read: {e}"))
+        let outcome = read_letter(letter)
+            .map_err(|e| format!("{e:#}"))
             .and_then(|bytes| import::decode_as(&bytes).map_err(|e| e.to_string()))
             .and_then(|(format, text)| match import::import(&text, &options) {
                 Ok(draft) => Ok((format.to_string(), Some(draft))),
@@ -655,6 +657,13 @@ fn resolve_department(config: &Config, name: &str) -> Option<String> {
 }
 
 /// The letter file's name as an id: `letters/jl-2025-ai.txt` → `jl-2025-ai`.
+/// Reads a letter the way configuration files are read: a regular file (never a FIFO or a
+/// device, which would block or never end) of at most `config::DEFAULT_MAX_FILE_BYTES`.
+fn read_letter(letter: &Path) -> Result<Vec<u8>> {
+    config::read_regular_bytes(letter, config::DEFAULT_MAX_FILE_BYTES)
+        .map_err(|message| anyhow::anyhow!("reading `{}`: {message}", letter.display()))
+}
+
 fn default_prefix(letter: &Path) -> String {
     let stem = letter
         .file_stem()

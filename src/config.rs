@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -18,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, Language, Letter, Mail, Recipient, Schedule, Stage, Status, Tls,
-    Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Schedule, Stage, Status,
+    Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -128,6 +129,13 @@ pub const MAX_GLOB_ENTRIES: usize = 1_000_000;
 /// `O_NONBLOCK` and checked again in case it was swapped in between. The message names what
 /// was found (for `FILE: cannot read …` diagnostics).
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    let bytes = read_regular_bytes(path, max_bytes)?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// [`read_regular_file`] for files that are not UTF-8 text: `mail.ca_file`, and the letters
+/// given to `import` (PDF, .docx, GBK text …).
+pub fn read_regular_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read as _;
     use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
     fn refuse(kind: std::fs::FileType) -> Option<&'static str> {
@@ -176,7 +184,7 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<String, String> 
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+    Ok(bytes)
 }
 
 /// The fixed folder of a glob pattern: its components before the first with a wildcard.
@@ -385,7 +393,10 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     let mut problems = Vec::new();
     let draft = parse_main(&main, today(), &mut problems);
     let base = base_dir(path);
-    let mut sources = Vec::new();
+    // Files are listed first and read one at a time while validating, so only one file's
+    // text and syntax tree are in memory at once (at 100,000 commitments the texts alone
+    // are tens of megabytes).
+    let mut files: Vec<(PathBuf, Range<usize>)> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut unmatched = Vec::new();
     let mut budget = MAX_GLOB_ENTRIES;
@@ -435,19 +446,30 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
             continue;
         }
         for file in matched {
-            if !seen.insert(file.clone()) {
-                continue;
-            }
-            match read_regular_file(&file, draft.max_file_bytes) {
-                Ok(text) => sources.push(Source::new(file, text)),
-                Err(error) => report(
-                    format!("cannot read `{}`: {error}", file.display()),
-                    Severity::Error,
-                ),
+            if seen.insert(file.clone()) {
+                files.push((file, pattern.span()));
             }
         }
     }
-    finish(&main, draft, &sources, problems).map(|mut loaded| {
+    let max_file_bytes = draft.max_file_bytes;
+    let sources =
+        files.into_iter().map(
+            |(file, span)| match read_regular_file(&file, max_file_bytes) {
+                Ok(text) => Ok(Source::new(file, text)),
+                Err(error) => {
+                    let (line, column) = main.line_column(span.start);
+                    Err(Problem {
+                        file: main.path.clone(),
+                        line,
+                        column,
+                        key: "commitments".into(),
+                        message: format!("cannot read `{}`: {error}", file.display()),
+                        severity: Severity::Error,
+                    })
+                }
+            },
+        );
+    finish_each(&main, draft, sources, problems).map(|mut loaded| {
         loaded.unmatched = unmatched;
         if let Some(path) = &loaded.config.mail.password_file
             && let Some(message) = crate::credentials::permission_warning(path)
@@ -1064,6 +1086,17 @@ pub fn finish(
     main: &Source,
     draft: MainDraft,
     commitment_sources: &[Source],
+    problems: Vec<Problem>,
+) -> Result<Loaded, Invalid> {
+    finish_each(main, draft, commitment_sources.iter().map(Ok), problems)
+}
+
+/// `finish` over commitments files handed over one at a time (or the problem that kept one
+/// from being read): each file's text is dropped as soon as it is validated.
+fn finish_each<S: std::borrow::Borrow<Source>>(
+    main: &Source,
+    draft: MainDraft,
+    commitment_sources: impl Iterator<Item = Result<S, Problem>>,
     mut problems: Vec<Problem>,
 ) -> Result<Loaded, Invalid> {
     let MainDraft {
@@ -1120,9 +1153,19 @@ pub fn finish(
     let mut letters = Vec::new();
     let mut commitments = Vec::new();
     // Where each commitment and letter id was first defined: (file, line, column).
-    let mut commitment_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
-    let mut letter_ids: HashMap<String, (PathBuf, usize, usize)> = HashMap::new();
+    let mut commitment_ids: FastMap<String, FirstDefined> = FastMap::default();
+    let mut letter_ids: FastMap<String, FirstDefined> = FastMap::default();
+    let mut paths = vec![main.path.clone()];
     for source in commitment_sources {
+        let source = match source {
+            Ok(source) => source,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let source = source.borrow();
+        paths.push(source.path.clone());
         let mut ctx = Ctx {
             source,
             problems: &mut problems,
@@ -1142,7 +1185,7 @@ pub fn finish(
         cadence_index = std::mem::take(&mut ctx.cadence_index);
     }
 
-    tidy(&mut problems, main, commitment_sources);
+    tidy(&mut problems, &paths);
     if problems
         .iter()
         .any(|problem| problem.severity == Severity::Error)
@@ -1150,8 +1193,6 @@ pub fn finish(
         return Err(Invalid { problems });
     }
     let schedule = schedule.expect("a schedule draft exists whenever there are no errors");
-    let mut files = vec![main.path.clone()];
-    files.extend(commitment_sources.iter().map(|source| source.path.clone()));
     let base = base_dir(&main.path);
     let patterns = commitment_patterns
         .iter()
@@ -1163,7 +1204,7 @@ pub fn finish(
     Ok(Loaded {
         config: Config {
             path: main.path.clone(),
-            files,
+            files: paths,
             patterns,
             timezone,
             state_dir,
@@ -1176,6 +1217,7 @@ pub fn finish(
             letters,
             commitments,
             cadences,
+            by_id: std::sync::OnceLock::new(),
         },
         warnings: problems,
         unmatched: Vec::new(),
@@ -1187,8 +1229,8 @@ fn parse_commitments_file(
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
-    letter_ids: &mut HashMap<String, (PathBuf, usize, usize)>,
+    commitment_ids: &mut FastMap<String, FirstDefined>,
+    letter_ids: &mut FastMap<String, FirstDefined>,
 ) {
     let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
     for error in &errors {
@@ -1208,9 +1250,10 @@ fn parse_commitments_file(
         return;
     };
     ctx.check_keys(letter_table, "letter", LETTER_KEYS);
+    let file: Arc<Path> = Arc::from(ctx.source.path.as_path());
     let id = ctx.required_string(letter_table, "letter", "id", letter_span.clone());
     if let Some(id) = &id {
-        ctx.unique_id(letter_ids, id, "letter.id", "letter");
+        ctx.unique_id(letter_ids, &file, id, "letter.id", "letter");
     }
     let title = ctx.required_string(letter_table, "letter", "title", letter_span);
     let replied_on = ctx.date(letter_table, "letter", "replied_on");
@@ -1235,7 +1278,7 @@ fn parse_commitments_file(
         source: ctx
             .string(letter_table, "letter", "source")
             .map(Spanned::into_inner),
-        file: ctx.source.path.clone(),
+        file: file.clone(),
     });
 
     let Some(list) = root.get("commitment") else {
@@ -1261,7 +1304,13 @@ fn parse_commitments_file(
                     "an id must be non-empty and contain no comma or line break",
                 );
             }
-            ctx.unique_id(commitment_ids, id, &format!("{path}.id"), "commitment");
+            ctx.unique_id(
+                commitment_ids,
+                &file,
+                id,
+                &format!("{path}.id"),
+                "commitment",
+            );
         }
         let owner = match table.get("owner") {
             None => {
@@ -1272,34 +1321,52 @@ fn parse_commitments_file(
                 );
                 None
             }
-            Some(_) => ctx
-                .string(table, &path, "owner")
-                .and_then(|owner| ctx.department(names, &owner, &format!("{path}.owner"))),
+            // The common case without a copy: a string naming a department.
+            Some(value) => match value
+                .get_ref()
+                .as_str()
+                .and_then(|name| names.index.get(name))
+            {
+                Some(id) => Some(*id),
+                None => ctx
+                    .string(table, &path, "owner")
+                    .and_then(|owner| ctx.department(names, &owner, &format!("{path}.owner"))),
+            },
         };
-        let co_owners: Vec<DepartmentId> = ctx
-            .strings(table, &path, "co_owners")
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
-            .collect();
+        let co_owners: Vec<DepartmentId> = match known_departments(table, "co_owners", names) {
+            Some(ids) => ids,
+            None => ctx
+                .strings(table, &path, "co_owners")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
+                .collect(),
+        };
         let text = ctx.required_string(table, &path, "text", item.span());
         let due = ctx.date(table, &path, "due").or(letter_due);
         let remind = ctx
             .string(table, &path, "remind")
             .and_then(|text| ctx.cadence(&text, &format!("{path}.remind")));
-        let status = match ctx.string(table, &path, "status") {
-            None => Status::Open,
-            Some(status) => match status.get_ref().as_str() {
-                "open" => Status::Open,
-                "done" => Status::Done,
-                other => {
-                    ctx.error(
-                        status.span(),
-                        &format!("{path}.status"),
-                        format!("unknown status `{other}` (expected `open` or `done`)"),
-                    );
-                    Status::Open
-                }
+        let status = match table
+            .get("status")
+            .and_then(|value| value.get_ref().as_str())
+        {
+            Some("open") => Status::Open,
+            Some("done") => Status::Done,
+            _ => match ctx.string(table, &path, "status") {
+                None => Status::Open,
+                Some(status) => match status.get_ref().as_str() {
+                    "open" => Status::Open,
+                    "done" => Status::Done,
+                    other => {
+                        ctx.error(
+                            status.span(),
+                            &format!("{path}.status"),
+                            format!("unknown status `{other}` (expected `open` or `done`)"),
+                        );
+                        Status::Open
+                    }
+                },
             },
         };
         let done_on = ctx.date(table, &path, "done_on");
@@ -1338,15 +1405,38 @@ fn parse_commitments_file(
             status,
             done_on,
             note: ctx.string(table, &path, "note").map(Spanned::into_inner),
-            file: ctx.source.path.clone(),
+            file: file.clone(),
         });
     }
+}
+
+/// The departments an array of names refers to, when every entry is a string naming a known
+/// department (the common case, checked without copying a string); `None` sends the caller
+/// to the path that reports each problem. An absent key is an empty list.
+fn known_departments(
+    table: &DeTable,
+    key: &str,
+    names: &DepartmentNames,
+) -> Option<Vec<DepartmentId>> {
+    let Some(value) = table.get(key) else {
+        return Some(Vec::new());
+    };
+    value
+        .get_ref()
+        .as_array()?
+        .iter()
+        .map(|item| {
+            item.get_ref()
+                .as_str()
+                .and_then(|name| names.index.get(name).copied())
+        })
+        .collect()
 }
 
 /// Orders problems as a reader expects (errors first, then file by file in load order, by
 /// position) and drops what a syntax error makes meaningless: in a file whose TOML does not
 /// parse, only the syntax errors are reported.
-fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source]) {
+fn tidy(problems: &mut Vec<Problem>, files: &[PathBuf]) {
     let broken: BTreeSet<PathBuf> = problems
         .iter()
         .filter(|problem| problem.is_syntax())
@@ -1354,9 +1444,9 @@ fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source
         .collect();
     problems.retain(|problem| problem.is_syntax() || !broken.contains(&problem.file));
     let order = |file: &Path| {
-        std::iter::once(main)
-            .chain(commitment_sources)
-            .position(|source| source.path == file)
+        files
+            .iter()
+            .position(|path| path == file)
             .unwrap_or(usize::MAX)
     };
     problems.sort_by_key(|problem| {
@@ -1371,7 +1461,7 @@ fn tidy(problems: &mut Vec<Problem>, main: &Source, commitment_sources: &[Source
 
 /// Department keys and aliases, for resolving and suggesting names.
 struct DepartmentNames {
-    index: HashMap<String, DepartmentId>,
+    index: FastMap<String, DepartmentId>,
     /// Every key and alias in declaration order, so suggestions are deterministic.
     ordered: Vec<(String, DepartmentId)>,
     keys: Vec<String>,
@@ -1379,7 +1469,7 @@ struct DepartmentNames {
 
 impl DepartmentNames {
     fn new(departments: &[Department]) -> Self {
-        let mut index = HashMap::new();
+        let mut index = FastMap::default();
         let mut ordered = Vec::new();
         for (id, department) in departments.iter().enumerate() {
             ordered.push((department.key.clone(), id));
@@ -1402,6 +1492,14 @@ impl DepartmentNames {
             keys,
         }
     }
+}
+
+/// Where an id was first defined, for the message about a duplicate.
+struct FirstDefined {
+    /// Shared with the letter and its commitments.
+    file: Arc<Path>,
+    line: u32,
+    column: u32,
 }
 
 struct Ctx<'a> {
@@ -1600,6 +1698,17 @@ impl Ctx<'_> {
 
     fn date(&mut self, table: &DeTable, path: &str, key: &str) -> Option<NaiveDate> {
         let value = table.get(key)?;
+        // The common case, a valid local date, needs no key text.
+        if let DeValue::Datetime(datetime) = value.get_ref()
+            && let (Some(date), None) = (datetime.date, datetime.time)
+            && let Some(date) = NaiveDate::from_ymd_opt(
+                i32::from(date.year),
+                u32::from(date.month),
+                u32::from(date.day),
+            )
+        {
+            return Some(date);
+        }
         self.date_value(value, &join_path(path, key))
     }
 
@@ -1749,25 +1858,32 @@ impl Ctx<'_> {
 
     fn unique_id(
         &mut self,
-        seen: &mut HashMap<String, (PathBuf, usize, usize)>,
+        seen: &mut FastMap<String, FirstDefined>,
+        file: &Arc<Path>,
         id: &Spanned<String>,
         key: &str,
         what: &str,
     ) {
-        let (line, column) = self.source.line_column(id.span().start);
         match seen.get(id.get_ref()) {
-            Some((file, first_line, first_column)) => {
+            Some(first) => {
                 let message = format!(
-                    "duplicate {what} id `{}`, first defined at {}:{first_line}:{first_column}",
+                    "duplicate {what} id `{}`, first defined at {}:{}:{}",
                     id.get_ref(),
-                    file.display()
+                    first.file.display(),
+                    first.line,
+                    first.column
                 );
                 self.error(id.span(), key, message);
             }
             None => {
+                let (line, column) = self.source.line_column(id.span().start);
                 seen.insert(
                     id.get_ref().clone(),
-                    (self.source.path.clone(), line, column),
+                    FirstDefined {
+                        file: file.clone(),
+                        line: line as u32,
+                        column: column as u32,
+                    },
                 );
             }
         }

@@ -205,12 +205,14 @@ impl Daemon {
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
         self.notifier.ready(&self.status(clock::now()));
+        let timer = IdleTimer::new();
 
         loop {
             if *stop.borrow() {
                 break;
             }
             let now = clock::now();
+            let started = std::time::Instant::now();
             let healthy = match self.pass(now, false, &stop).await {
                 Ok(_) => true,
                 Err(error) => {
@@ -233,12 +235,13 @@ impl Daemon {
                 .watchdog_interval()
                 .map_or(sleep, |interval| sleep.min(interval));
             tracing::debug!(
-                "idle for {:.1?}, next wake {}",
+                "pass took {:.1?}; idle for {:.1?}, next wake {}",
+                started.elapsed(),
                 sleep,
                 views::local(&self.config, wake)
             );
             tokio::select! {
-                () = tokio::time::sleep(sleep) => {}
+                () = timer.sleep(sleep) => {}
                 _ = hangup.recv() => {
                     tracing::info!("SIGHUP: reloading");
                     self.reload(&change_sender, &mut watcher);
@@ -270,18 +273,8 @@ impl Daemon {
     }
 
     fn status(&self, now: DateTime<Utc>) -> String {
-        let open = self
-            .config
-            .commitments
-            .iter()
-            .filter(|commitment| commitment.status == Status::Open)
-            .count();
-        let overdue = self
-            .config
-            .commitments
-            .iter()
-            .filter(|commitment| engine::is_overdue(&self.config, commitment, now))
-            .count();
+        // Kept by the engine: an idle pass does not recount every commitment.
+        let (open, overdue) = self.engine.counts(now);
         let next = self
             .engine
             .next_wake()
@@ -792,6 +785,87 @@ impl Daemon {
             Ok(None) => {}
             Err(error) => tracing::error!("composing the failure report failed: {error:#}"),
         }
+    }
+}
+
+/// The idle sleep, on a kernel timer (timerfd on `CLOCK_BOOTTIME`) where there is one.
+/// tokio files a 60 s sleep on a coarse level of its timer wheel and wakes the thread two or
+/// three times before it ends to move it to finer levels; a timerfd wakes the thread once,
+/// when it expires. `CLOCK_BOOTTIME` also runs while the machine is suspended, so a sleep
+/// that spans a suspend ends at resume.
+struct IdleTimer {
+    fd: Option<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>,
+}
+
+impl IdleTimer {
+    fn new() -> IdleTimer {
+        use rustix::time::{TimerfdClockId, TimerfdFlags, timerfd_create};
+        let fd = timerfd_create(
+            TimerfdClockId::Boottime,
+            TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
+        )
+        .map_err(std::io::Error::from)
+        // `AsyncFd::new` is deprecated because a borrowed descriptor could be closed while
+        // registered; this one is an `OwnedFd` moved in, closed only when the AsyncFd drops.
+        // Its replacement, `register`, is `unsafe`, which this crate forbids.
+        .and_then(
+            #[allow(deprecated)]
+            tokio::io::unix::AsyncFd::new,
+        );
+        match fd {
+            Ok(fd) => IdleTimer { fd: Some(fd) },
+            Err(error) => {
+                tracing::debug!("no timerfd ({error}); sleeping on tokio's timer");
+                IdleTimer { fd: None }
+            }
+        }
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        let Some(fd) = &self.fd else {
+            return tokio::time::sleep(duration).await;
+        };
+        if let Err(error) = Self::arm(fd, duration) {
+            tracing::debug!("arming the timerfd failed ({error}); sleeping on tokio's timer");
+            return tokio::time::sleep(duration).await;
+        }
+        loop {
+            let Ok(mut ready) = fd.readable().await else {
+                return tokio::time::sleep(duration).await;
+            };
+            let mut expirations = [0u8; 8];
+            match ready.try_io(|fd| {
+                rustix::io::read(fd.get_ref(), &mut expirations).map_err(std::io::Error::from)
+            }) {
+                Ok(_) => return,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// Sets the timer to fire once after `duration`, dropping an expiry left unread by a
+    /// sleep that was interrupted (a signal or a file change ended it first).
+    fn arm(
+        fd: &tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+        duration: Duration,
+    ) -> std::io::Result<()> {
+        use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec, timerfd_settime};
+        let mut stale = [0u8; 8];
+        let _ = rustix::io::read(fd.get_ref(), &mut stale);
+        // A zero value would disarm the timer: the shortest sleep is a nanosecond.
+        let duration = duration.max(Duration::from_nanos(1));
+        let value = Itimerspec {
+            it_interval: Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: Timespec {
+                tv_sec: i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
+                tv_nsec: i64::from(duration.subsec_nanos()),
+            },
+        };
+        timerfd_settime(fd.get_ref(), TimerfdTimerFlags::empty(), &value)?;
+        Ok(())
     }
 }
 

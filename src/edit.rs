@@ -64,7 +64,7 @@ pub fn apply(config: &Config, ids: &[String], change: &Change) -> anyhow::Result
             });
             continue;
         };
-        let file = config.commitments[index].file.as_path();
+        let file = &*config.commitments[index].file;
         match files.iter_mut().find(|(path, _)| *path == file) {
             Some((_, file_ids)) => file_ids.push(id),
             None => files.push((file, vec![id])),

@@ -7,7 +7,13 @@
 //! time is the *moment* that is sent and logged, so nominal moments that collapse onto one
 //! moment are sent once. Each open commitment sits in a queue keyed by its next moment, so a
 //! wake costs O(k log n) for the k commitments due, not a scan of all n.
+//!
+//! Schedules are shared: a commitment's moments depend only on its own cadence (if any), its
+//! due date (which places the stages) and the calendar, so commitments with the same
+//! (cadence, due date) have one `Schedules` entry and each search is done once per entry and
+//! starting point, not once per commitment.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -15,7 +21,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike,
 use chrono_tz::Tz;
 
 use crate::calendar::DayOff;
-use crate::model::{Commitment, Config, DepartmentId, Recipient, Status};
+use crate::model::{CadenceId, Commitment, Config, DepartmentId, FastMap, Recipient, Status};
 
 /// How far ahead (and, for catch-up, back) the engine looks for a commitment's moment before
 /// deciding it has none: the horizon within which `config` proved every cadence fires (a cron
@@ -47,14 +53,14 @@ pub enum Why {
     FirstNotice,
     /// A moment of the commitment's cadence.
     Cadence {
-        /// The cron text that produced it.
-        cadence: String,
+        /// The cron text that produced it (shared: a plan lists it for every item).
+        cadence: Arc<str>,
         /// `commitment`, `default` or `stage`.
-        source: String,
+        source: Cow<'static, str>,
         /// The stage's name or offset when a stage applied.
-        stage: Option<String>,
-        /// The nominal date and why it was off, when the moment was moved.
-        moved_from: Option<(NaiveDate, String)>,
+        stage: Option<Arc<str>>,
+        /// The nominal date and why it was off (`holiday`, `weekend`), when the moment was moved.
+        moved_from: Option<(NaiveDate, Cow<'static, str>)>,
         /// True when the moment was in the past when it became due (the daemon was stopped).
         catch_up: bool,
     },
@@ -105,11 +111,25 @@ pub struct Engine {
     config: Arc<Config>,
     anchors: Vec<Option<Seen>>,
     /// (next moment, commitment index); commitments never seen sort first at `MIN_UTC`.
-    queue: BTreeSet<(DateTime<Utc>, usize)>,
+    queue: BTreeSet<(DateTime<Utc>, u32)>,
+    schedules: Schedules,
+    counts: Counts,
 }
 
 impl Engine {
     pub fn new(config: Arc<Config>, log: &LogView) -> Engine {
+        Engine::build(config, log, Sharing::Shared)
+    }
+
+    /// The engine without shared schedules: every search is done for each commitment on its
+    /// own. The reference the shared engine is tested against (`tests/it/properties.rs`);
+    /// slower at scale, never used by the product.
+    #[doc(hidden)]
+    pub fn per_commitment(config: Arc<Config>, log: &LogView) -> Engine {
+        Engine::build(config, log, Sharing::PerCommitment)
+    }
+
+    fn build(config: Arc<Config>, log: &LogView, sharing: Sharing) -> Engine {
         let mut engine = Engine {
             anchors: config
                 .commitments
@@ -117,12 +137,23 @@ impl Engine {
                 .map(|commitment| log.seen.get(&commitment.id).copied())
                 .collect(),
             queue: BTreeSet::new(),
+            schedules: Schedules::with_sharing(&config, sharing),
+            counts: Counts::new(&config),
             config,
         };
         for index in 0..engine.config.commitments.len() {
             engine.enqueue(index);
         }
+        engine.schedules.forget();
         engine
+    }
+
+    /// Open and overdue counts at `at`, without a pass over the commitments.
+    pub fn counts(&self, at: DateTime<Utc>) -> (usize, usize) {
+        (
+            self.counts.open,
+            self.counts.overdue(self.config.timezone, at),
+        )
     }
 
     pub fn config(&self) -> &Arc<Config> {
@@ -145,13 +176,13 @@ impl Engine {
                 let after = seen
                     .last_moment
                     .map_or(seen.first_seen, |last| last.max(seen.first_seen));
-                Moments::new(&self.config, commitment)
-                    .next_after(after)
+                self.schedules
+                    .next_after(&self.config, index, after)
                     .map(|moment| moment.at)
             }
         };
         if let Some(key) = key {
-            self.queue.insert((key, index));
+            self.queue.insert((key, queue_index(index)));
         }
     }
 
@@ -168,7 +199,7 @@ impl Engine {
                 break;
             }
             self.queue.pop_first();
-            let commitment = &self.config.commitments[index];
+            let index = index as usize;
             match self.anchors[index] {
                 None => {
                     first_seen.push(index);
@@ -192,15 +223,17 @@ impl Engine {
                     let floor = seen
                         .last_moment
                         .map_or(seen.first_seen, |last| last.max(seen.first_seen));
-                    let moments = Moments::new(&self.config, commitment);
-                    if let Some(moment) = moments.latest_within(floor, now) {
+                    if let Some(moment) =
+                        self.schedules
+                            .latest_within(&self.config, index, floor, now)
+                    {
                         // Late when moments were skipped or the one sent is not this wake's.
                         let catch_up =
                             moment.at != at || now - moment.at > chrono::Duration::minutes(1);
                         due.push(Due {
                             commitment: index,
                             moment: moment.at,
-                            why: moments.why(&moment, catch_up),
+                            why: self.schedules.why(&self.config, index, &moment, catch_up),
                         });
                         self.anchors[index] = Some(Seen {
                             first_seen: seen.first_seen,
@@ -211,6 +244,9 @@ impl Engine {
             }
             self.enqueue(index);
         }
+        // The memo only pays within one wake (commitments due together share their searches);
+        // forgetting it keeps an idle daemon's memory flat.
+        self.schedules.forget();
         Tick {
             reminders: group(&self.config, due),
             first_seen,
@@ -254,9 +290,222 @@ pub fn next_moment(
     if commitment.status == Status::Done {
         return None;
     }
-    Moments::new(config, commitment)
+    Moments::for_commitment(config, commitment)
         .next_after(after)
         .map(|moment| moment.at)
+}
+
+/// A commitment index as the queue stores it (the configuration holds far fewer than 2³²).
+fn queue_index(index: usize) -> u32 {
+    u32::try_from(index).expect("fewer than 2^32 commitments")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sharing {
+    Shared,
+    PerCommitment,
+}
+
+/// What a commitment's moments depend on besides the configuration-wide schedule and
+/// calendar: its own cadence, else its due date (which places the stages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ScheduleKey {
+    own: Option<CadenceId>,
+    due: Option<NaiveDate>,
+}
+
+impl ScheduleKey {
+    fn of(commitment: &Commitment) -> ScheduleKey {
+        match commitment.remind {
+            Some(own) => ScheduleKey {
+                own: Some(own),
+                due: None,
+            },
+            None => ScheduleKey {
+                own: None,
+                due: commitment.due,
+            },
+        }
+    }
+}
+
+/// The distinct schedules of a configuration and a memo of the searches done on them.
+/// Commitments with the same key share one schedule, so a search (the next moment after an
+/// instant, the latest moment in a range) is done once per schedule and starting point, not
+/// once per commitment: at 100,000 commitments sharing one cadence and a few hundred due
+/// dates, a few hundred searches instead of 100,000. Searches are pure functions of the key
+/// and their arguments, so the memo changes no answer; `forget` empties it.
+#[derive(Debug, Clone)]
+pub struct Schedules {
+    /// Per commitment, the index of its key in `keys`.
+    of: Vec<u32>,
+    keys: Vec<ScheduleKey>,
+    sharing: Sharing,
+    next: Memo<(u32, DateTime<Utc>), Option<Moment>>,
+    latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
+    /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
+    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
+}
+
+/// A memo keyed by small integers and instants the engine computed itself.
+type Memo<K, V> = FastMap<K, V>;
+
+impl Schedules {
+    pub fn new(config: &Config) -> Schedules {
+        Schedules::with_sharing(config, Sharing::Shared)
+    }
+
+    fn with_sharing(config: &Config, sharing: Sharing) -> Schedules {
+        let mut index: FastMap<ScheduleKey, u32> = FastMap::default();
+        let mut keys = Vec::new();
+        let of = config
+            .commitments
+            .iter()
+            .map(|commitment| {
+                let key = ScheduleKey::of(commitment);
+                *index.entry(key).or_insert_with(|| {
+                    keys.push(key);
+                    u32::try_from(keys.len() - 1).expect("fewer than 2^32 schedules")
+                })
+            })
+            .collect();
+        Schedules {
+            of,
+            keys,
+            sharing,
+            next: Memo::default(),
+            latest: Memo::default(),
+            whys: Memo::default(),
+        }
+    }
+
+    /// How many distinct schedules the commitments share.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn moments<'c>(&self, config: &'c Config, commitment: usize) -> Moments<'c> {
+        let key = self.keys[self.of[commitment] as usize];
+        Moments::new(config, key.own, key.due)
+    }
+
+    fn next_after(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        after: DateTime<Utc>,
+    ) -> Option<Moment> {
+        if self.sharing == Sharing::PerCommitment {
+            return Moments::for_commitment(config, &config.commitments[commitment])
+                .next_after(after);
+        }
+        let schedule = self.of[commitment];
+        if let Some(found) = self.next.get(&(schedule, after)) {
+            return *found;
+        }
+        let found = self.moments(config, commitment).next_after(after);
+        self.next.insert((schedule, after), found);
+        found
+    }
+
+    fn latest_within(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        floor: DateTime<Utc>,
+        high: DateTime<Utc>,
+    ) -> Option<Moment> {
+        if self.sharing == Sharing::PerCommitment {
+            return Moments::for_commitment(config, &config.commitments[commitment])
+                .latest_within(floor, high);
+        }
+        let schedule = self.of[commitment];
+        if let Some(found) = self.latest.get(&(schedule, floor, high)) {
+            return *found;
+        }
+        let found = self.moments(config, commitment).latest_within(floor, high);
+        self.latest.insert((schedule, floor, high), found);
+        found
+    }
+
+    fn why(&mut self, config: &Config, commitment: usize, moment: &Moment, catch_up: bool) -> Why {
+        if self.sharing == Sharing::PerCommitment {
+            return Moments::for_commitment(config, &config.commitments[commitment])
+                .why(moment, catch_up);
+        }
+        let key = (self.of[commitment], moment.at, moment.nominal, catch_up);
+        if let Some(why) = self.whys.get(&key) {
+            return why.clone();
+        }
+        let why = self.moments(config, commitment).why(moment, catch_up);
+        self.whys.insert(key, why.clone());
+        why
+    }
+
+    /// The next moment a commitment will be reminded after `after`, ignoring the log.
+    pub fn next_moment(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        after: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        if config.commitments[commitment].status == Status::Done {
+            return None;
+        }
+        self.next_after(config, commitment, after)
+            .map(|moment| moment.at)
+    }
+
+    /// Empties the memo.
+    pub fn forget(&mut self) {
+        self.next = Memo::default();
+        self.latest = Memo::default();
+        self.whys = Memo::default();
+    }
+}
+
+/// Open and overdue counts kept by due date, so the status line costs O(log d) for d
+/// distinct due dates instead of a pass over every commitment.
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    open: usize,
+    /// (due date, open commitments due on or before it), by date.
+    due_by: Vec<(NaiveDate, usize)>,
+}
+
+impl Counts {
+    fn new(config: &Config) -> Counts {
+        let mut per_day: std::collections::BTreeMap<NaiveDate, usize> = Default::default();
+        let mut open = 0;
+        for commitment in &config.commitments {
+            if commitment.status == Status::Open {
+                open += 1;
+                if let Some(due) = commitment.due {
+                    *per_day.entry(due).or_default() += 1;
+                }
+            }
+        }
+        let mut total = 0;
+        let due_by = per_day
+            .into_iter()
+            .map(|(day, count)| {
+                total += count;
+                (day, total)
+            })
+            .collect();
+        Counts { open, due_by }
+    }
+
+    /// Open commitments whose due date has ended at `at` (as `is_overdue` decides).
+    fn overdue(&self, zone: Tz, at: DateTime<Utc>) -> usize {
+        let today = at.with_timezone(&zone).date_naive();
+        let ended = self.due_by.partition_point(|(day, _)| *day < today);
+        ended.checked_sub(1).map_or(0, |last| self.due_by[last].1)
+    }
 }
 
 /// Whether a commitment is overdue at `at`: its due date has ended.
@@ -275,7 +524,9 @@ pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) ->
 
 fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
     let owner = |item: &Due| config.commitments[item.commitment].owner;
-    due.sort_by_key(|a| (owner(a), a.moment, a.commitment));
+    // Keys are unique (one item per commitment and moment), so an in-place unstable sort
+    // orders exactly as a stable one, without moving every item through a buffer.
+    due.sort_unstable_by_key(|a| (owner(a), a.moment, a.commitment));
     let mut reminders: Vec<Reminder> = Vec::new();
     for item in due {
         let department = owner(&item);
@@ -327,12 +578,14 @@ pub fn assemble(
 
 /// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
 /// stage each commitment is in at the moment; without duplicates, in that order.
-fn recipients(config: &Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
+fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
     let department = config.department(reminder.department);
     let to = department.to.clone();
     let mut cc: Vec<String> = Vec::new();
-    let mut add = |address: &String| {
-        if !to.contains(address) && !cc.contains(address) {
+    // A digest may list thousands of commitments: addresses already taken are found by hash.
+    let mut taken: std::collections::HashSet<&str> = to.iter().map(String::as_str).collect();
+    let mut add = |address: &'c String| {
+        if taken.insert(address.as_str()) {
             cc.push(address.clone());
         }
     };
@@ -411,7 +664,8 @@ struct Moment {
 /// The moments of one commitment's cadence, with stages and the calendar applied.
 struct Moments<'a> {
     config: &'a Config,
-    commitment: &'a Commitment,
+    /// The commitment's own cadence, which replaces stages and the default.
+    own: Option<CadenceId>,
     zone: Tz,
     /// (start, cadence id, stage index) segments: each cadence applies from its start to the
     /// next start; the first segment is the commitment's own or the default cadence.
@@ -419,11 +673,15 @@ struct Moments<'a> {
 }
 
 impl<'a> Moments<'a> {
-    fn new(config: &'a Config, commitment: &'a Commitment) -> Self {
+    fn for_commitment(config: &'a Config, commitment: &Commitment) -> Self {
+        Moments::new(config, commitment.remind, commitment.due)
+    }
+
+    fn new(config: &'a Config, own: Option<CadenceId>, due: Option<NaiveDate>) -> Self {
         let mut segments = vec![(DateTime::<Utc>::MIN_UTC, config.schedule.remind, None)];
-        if let Some(own) = commitment.remind {
+        if let Some(own) = own {
             segments[0].1 = own;
-        } else if let Some(due) = commitment.due {
+        } else if let Some(due) = due {
             let end = due_end(config.timezone, due);
             for (index, stage) in config.schedule.stages.iter().enumerate() {
                 if let Some(cadence) = stage.remind {
@@ -434,7 +692,7 @@ impl<'a> Moments<'a> {
         }
         Moments {
             config,
-            commitment,
+            own,
             zone: config.timezone,
             segments,
         }
@@ -685,17 +943,14 @@ impl<'a> Moments<'a> {
             .copied()
             .unwrap_or((DateTime::<Utc>::MIN_UTC, self.config.schedule.remind, None));
         let (source, stage) = match stage {
-            _ if self.commitment.remind.is_some() => ("commitment", None),
+            _ if self.own.is_some() => ("commitment", None),
             Some(index) => {
                 let stage = &self.config.schedule.stages[index];
                 (
                     "stage",
-                    Some(
-                        stage
-                            .name
-                            .clone()
-                            .unwrap_or_else(|| stage.from_text.clone()),
-                    ),
+                    Some(Arc::from(
+                        stage.name.as_deref().unwrap_or(stage.from_text.as_str()),
+                    )),
                 )
             }
             None => ("default", None),
@@ -705,19 +960,18 @@ impl<'a> Moments<'a> {
             self.day_off(nominal_day).map(|off| {
                 (
                     nominal_day,
-                    match off {
+                    Cow::Borrowed(match off {
                         DayOff::Holiday => "holiday",
                         DayOff::Weekend => "weekend",
-                    }
-                    .to_string(),
+                    }),
                 )
             })
         } else {
             None
         };
         Why::Cadence {
-            cadence: self.config.cadences[cadence_id].text.clone(),
-            source: source.to_string(),
+            cadence: Arc::from(self.config.cadences[cadence_id].text.as_str()),
+            source: Cow::Borrowed(source),
             stage,
             moved_from,
             catch_up,

@@ -2,7 +2,8 @@
 //! name resolved and every cron expression parsed. Built only by `config`; read by everything
 //! else. Owns no I/O and never reads the clock.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
@@ -35,6 +36,10 @@ pub struct Config {
     pub commitments: Vec<Commitment>,
     /// Parsed cron expressions, shared: parsing costs ~20 µs, so each distinct text is parsed once.
     pub cadences: Vec<Cadence>,
+    /// Commitment indices sorted by id, built on the first lookup by id (`find_commitment`):
+    /// the daemon looks up every id of every pending email, which at 100,000 commitments
+    /// was a quadratic scan.
+    pub by_id: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// An index into `Config::departments`.
@@ -70,8 +75,8 @@ pub struct Letter {
     pub replied_on: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
     pub source: Option<String>,
-    /// The commitments file this letter came from.
-    pub file: PathBuf,
+    /// The commitments file this letter came from (shared with its commitments).
+    pub file: Arc<Path>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -106,7 +111,8 @@ pub struct Commitment {
     pub status: Status,
     pub done_on: Option<NaiveDate>,
     pub note: Option<String>,
-    pub file: PathBuf,
+    /// Its letter's file, shared: one allocation per file, not per commitment.
+    pub file: Arc<Path>,
 }
 
 /// A parsed cron expression and the text it came from.
@@ -231,9 +237,65 @@ impl Config {
             })
     }
 
+    /// The commitment with this id: a binary search (ids are unique once validated).
     pub fn find_commitment(&self, id: &str) -> Option<usize> {
-        self.commitments
-            .iter()
-            .position(|commitment| commitment.id == id)
+        let by_id = self.by_id.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.commitments.len())
+                .map(|index| u32::try_from(index).expect("fewer than 2^32 commitments"))
+                .collect();
+            order.sort_unstable_by(|a, b| {
+                self.commitments[*a as usize]
+                    .id
+                    .cmp(&self.commitments[*b as usize].id)
+            });
+            order
+        });
+        by_id
+            .binary_search_by(|index| self.commitments[*index as usize].id.as_str().cmp(id))
+            .ok()
+            .map(|position| by_id[position] as usize)
+    }
+}
+
+/// A hash map for keys the program builds itself or reads from its own configuration
+/// (indices, instants, department names, ids): a plain multiply-rotate hash (the one rustc
+/// uses) serves, where SipHash's resistance to chosen keys would cost a third of a plan's
+/// lookups and a tenth of loading for nothing.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_i32(&mut self, value: i32) {
+        self.write_u64(u64::from(value as u32));
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

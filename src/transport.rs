@@ -273,8 +273,10 @@ fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
         "loaded the system's trust anchors"
     );
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
-            .with_context(|| format!("reading `mail.ca_file` `{}`", path.display()))?;
+        let pem = crate::config::read_regular_bytes(path, crate::config::DEFAULT_MAX_FILE_BYTES)
+            .map_err(|message| {
+                anyhow::anyhow!("reading `mail.ca_file` `{}`: {message}", path.display())
+            })?;
         let certificates = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .ok()

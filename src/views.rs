@@ -1,14 +1,16 @@
 //! What `check`, `list` and `plan` print: text tables for people and JSON for scripts.
 //! Pure: takes the configuration, the engine's answers and `now`; never writes anything.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::cli::StatusFilter;
-use crate::engine::{self, LogView, Reminder, Why};
+use crate::engine::{self, LogView, Reminder, Schedules, Why};
 use crate::model::{Config, DepartmentId, Status};
 
 /// The one-line summary of a valid configuration.
@@ -24,10 +26,9 @@ pub fn summary(config: &Config, now: DateTime<Utc>) -> String {
         .iter()
         .filter(|commitment| engine::is_overdue(config, commitment, now))
         .count();
-    let next = config
-        .commitments
-        .iter()
-        .filter_map(|commitment| engine::next_moment(config, commitment, now))
+    let mut schedules = Schedules::new(config);
+    let next = (0..config.commitments.len())
+        .filter_map(|index| schedules.next_moment(config, index, now))
         .min();
     format!(
         "ok: {} departments, {} letters, {} commitments ({open} open, {done} done, {overdue} overdue); next reminder {}",
@@ -77,7 +78,7 @@ struct ListRow<'a> {
     overdue: bool,
     status: Status,
     done_on: Option<String>,
-    next_reminder: Option<String>,
+    next_reminder: Option<Rc<str>>,
 }
 
 pub fn list(
@@ -87,21 +88,25 @@ pub fn list(
     at: DateTime<Utc>,
     json: bool,
 ) -> String {
+    let mut schedules = Schedules::new(config);
+    // Commitments share a few distinct next moments: each is formatted once.
+    let mut formatted: HashMap<DateTime<Utc>, Rc<str>> = HashMap::new();
     let rows: Vec<ListRow> = config
         .commitments
         .iter()
-        .filter(|commitment| match filter.status {
+        .enumerate()
+        .filter(|(_, commitment)| match filter.status {
             StatusFilter::Open => commitment.status == Status::Open,
             StatusFilter::Done => commitment.status == Status::Done,
             StatusFilter::All => true,
         })
-        .filter(|commitment| {
+        .filter(|(_, commitment)| {
             filter.owner.is_none_or(|owner| {
                 commitment.owner == owner || commitment.co_owners.contains(&owner)
             })
         })
-        .filter(|commitment| !filter.overdue || engine::is_overdue(config, commitment, at))
-        .map(|commitment| {
+        .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
+        .map(|(index, commitment)| {
             let letter = config.letter_of(commitment);
             let after = log
                 .seen
@@ -124,8 +129,12 @@ pub fn list(
                 overdue: engine::is_overdue(config, commitment, at),
                 status: commitment.status,
                 done_on: commitment.done_on.map(|date| date.to_string()),
-                next_reminder: engine::next_moment(config, commitment, after)
-                    .map(|next| local(config, next)),
+                next_reminder: schedules.next_moment(config, index, after).map(|next| {
+                    formatted
+                        .entry(next)
+                        .or_insert_with(|| local(config, next).into())
+                        .clone()
+                }),
             }
         })
         .collect();
@@ -157,7 +166,7 @@ pub fn list(
             owner,
             due,
             status,
-            row.next_reminder.clone().unwrap_or_else(|| "-".into()),
+            row.next_reminder.as_deref().unwrap_or("-").to_string(),
         ]);
     }
     let mut out = table.render();
@@ -189,6 +198,9 @@ struct PlanWhy<'a> {
 }
 
 pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
+    if !json {
+        return plan_text(config, reminders);
+    }
     let emails: Vec<PlanEmail> = reminders
         .iter()
         .map(|reminder| PlanEmail {
@@ -208,25 +220,34 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
                 .collect(),
         })
         .collect();
-    if json {
-        return serde_json::to_string_pretty(&emails).expect("plan rows always serialize") + "\n";
-    }
-    let mut out = String::new();
-    for email in &emails {
-        let _ = writeln!(out, "{}  {}", email.moment, email.department);
-        let _ = writeln!(out, "    to: {}", email.to.join(", "));
-        if !email.cc.is_empty() {
-            let _ = writeln!(out, "    cc: {}", email.cc.join(", "));
+    serde_json::to_string_pretty(&emails).expect("plan rows always serialize") + "\n"
+}
+
+/// The text form of `plan`, written straight into one buffer: a plan at 100,000
+/// commitments lists about a million items, so no row is built first.
+fn plan_text(config: &Config, reminders: &[Reminder]) -> String {
+    let items: usize = reminders.iter().map(|reminder| reminder.items.len()).sum();
+    let mut out = String::with_capacity(items * 64 + reminders.len() * 128);
+    for reminder in reminders {
+        let department = &config.department(reminder.department).key;
+        let _ = writeln!(out, "{}  {department}", local(config, reminder.moment));
+        let _ = writeln!(out, "    to: {}", reminder.to.join(", "));
+        if !reminder.cc.is_empty() {
+            let _ = writeln!(out, "    cc: {}", reminder.cc.join(", "));
         }
-        for why in &email.why {
-            let _ = writeln!(out, "    {}  {}", why.commitment, why.text);
+        for item in &reminder.items {
+            out.push_str("    ");
+            out.push_str(&config.commitments[item.commitment].id);
+            out.push_str("  ");
+            write_why(&mut out, &item.why);
+            out.push('\n');
         }
     }
     let _ = writeln!(
         out,
         "{} email{}",
-        emails.len(),
-        if emails.len() == 1 { "" } else { "s" }
+        reminders.len(),
+        if reminders.len() == 1 { "" } else { "s" }
     );
     out
 }
@@ -302,8 +323,14 @@ pub fn preview(composed: &crate::mail::Composed, from: &str) -> String {
 
 /// "cadence `0 9 * * *` (stage 临近截止), moved from Saturday 2025-10-04 (holiday)"
 pub fn describe_why(why: &Why) -> String {
+    let mut text = String::new();
+    write_why(&mut text, why);
+    text
+}
+
+fn write_why(text: &mut String, why: &Why) {
     match why {
-        Why::FirstNotice => "first notice".into(),
+        Why::FirstNotice => text.push_str("first notice"),
         Why::Cadence {
             cadence,
             source,
@@ -311,7 +338,7 @@ pub fn describe_why(why: &Why) -> String {
             moved_from,
             catch_up,
         } => {
-            let mut text = format!("cadence `{cadence}`");
+            let _ = write!(text, "cadence `{cadence}`");
             match (source, stage) {
                 (_, Some(stage)) => {
                     let _ = write!(text, " (stage {stage})");
@@ -327,7 +354,6 @@ pub fn describe_why(why: &Why) -> String {
             if *catch_up {
                 text.push_str(", catch-up for moments missed while stopped");
             }
-            text
         }
     }
 }
@@ -335,7 +361,7 @@ pub fn describe_why(why: &Why) -> String {
 /// A time in the configured zone, to the minute or second as needed.
 pub fn local(config: &Config, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&config.timezone);
-    if local.format("%S").to_string() == "00" {
+    if local.second() == 0 {
         local.format("%Y-%m-%d %H:%M %a %:z").to_string()
     } else {
         local.format("%Y-%m-%d %H:%M:%S %a %:z").to_string()
@@ -360,25 +386,37 @@ impl Table {
 
     fn render(&self) -> String {
         let columns = self.rows[0].len();
+        // Each cell's display width is measured once (a list at 100,000 rows has half a
+        // million cells); lines are written straight into one buffer.
+        let cell_widths: Vec<usize> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.iter().map(|cell| cell.width()))
+            .collect();
         let widths: Vec<usize> = (0..columns)
             .map(|column| {
-                self.rows
+                cell_widths
                     .iter()
-                    .map(|row| row[column].width())
+                    .skip(column)
+                    .step_by(columns)
                     .max()
+                    .copied()
                     .unwrap_or(0)
             })
             .collect();
-        let mut out = String::new();
-        for row in &self.rows {
-            let mut line = String::new();
+        let bytes: usize = self.rows.iter().flatten().map(String::len).sum();
+        let mut out = String::with_capacity(bytes + self.rows.len() * columns * 4);
+        for (row, row_widths) in self.rows.iter().zip(cell_widths.chunks(columns)) {
+            let start = out.len();
             for (column, cell) in row.iter().enumerate() {
-                line.push_str(cell);
+                out.push_str(cell);
                 if column + 1 < columns {
-                    line.push_str(&" ".repeat(widths[column] - cell.width() + 2));
+                    let pad = widths[column] - row_widths[column] + 2;
+                    out.extend(std::iter::repeat_n(' ', pad));
                 }
             }
-            out.push_str(line.trim_end());
+            let trimmed = out[start..].trim_end().len();
+            out.truncate(start + trimmed);
             out.push('\n');
         }
         out

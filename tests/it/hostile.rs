@@ -327,3 +327,36 @@ fn views_work_on_a_read_only_state_folder() {
         "views wrote nothing"
     );
 }
+
+/// Before: `followup import` read a letter with `fs::read`, so a FIFO blocked it forever and
+/// a symlink to /dev/zero grew it without bound. Letters are now read like configuration
+/// files: a regular file of bounded size, refused by path otherwise, a folder's other letters
+/// still drafted.
+#[test]
+fn import_refuses_fifos_and_devices_without_blocking() {
+    let workspace = workspace(MAIN);
+    sh(&workspace, "mkdir letters && mkfifo letters/pipe.txt");
+    std::os::unix::fs::symlink("/dev/zero", workspace.path().join("letters/zero.txt"))
+        .expect("a symlink can be made");
+    let result = bounded(&workspace, &["import", "letters/pipe.txt"]);
+    let errors = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{errors}");
+    assert!(
+        errors
+            .contains("reading `letters/pipe.txt`: it is a FIFO (named pipe), not a regular file"),
+        "{errors}"
+    );
+    let result = bounded(&workspace, &["import", "letters/zero.txt"]);
+    let errors = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{errors}");
+    assert!(
+        errors.contains("reading `letters/zero.txt`: it is a character device, not a regular file"),
+        "{errors}"
+    );
+    // A folder with both: each is a row in the table, and the command ends.
+    let result = bounded(&workspace, &["import", "letters"]);
+    assert_ne!(result.status.code(), Some(124), "import of a folder hung");
+    let table = format!("{}{}", stdout(&result), stderr(&result));
+    assert!(table.contains("FIFO"), "{table}");
+    assert!(table.contains("character device"), "{table}");
+}

@@ -202,3 +202,86 @@ proptest! {
         }
     }
 }
+
+/// Like `case()`, but with more commitments drawn from a few due dates and cadences, so
+/// that many share one schedule.
+fn shared_case() -> impl Strategy<Value = Case> {
+    (
+        case(),
+        proptest::collection::vec(
+            (
+                0usize..2,
+                proptest::option::of((0u32..4).prop_map(|slot| slot * 25)),
+                proptest::option::weighted(0.2, 0..2usize),
+                proptest::bool::weighted(0.2),
+            ),
+            1..16,
+        ),
+    )
+        .prop_map(|(case, commitments)| Case {
+            commitments,
+            ..case
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Sharing schedules between commitments changes nothing: at every wake, across
+    /// restarts from the log, the shared engine gives exactly the reminders, first sightings
+    /// and next wake of the reference engine that searches each commitment on its own; its
+    /// open and overdue counts are a recount's, and `Schedules::next_moment` is
+    /// `engine::next_moment`.
+    #[test]
+    fn shared_schedules_change_nothing(case in shared_case()) {
+        let config = build(&case);
+        let mut log = LogView::default();
+        let mut now = crate::engine::at(&config, "2025-03-01 08:00");
+        let mut shared = Engine::new(config.clone(), &log);
+        let mut reference = Engine::per_commitment(config.clone(), &log);
+        let mut schedules = followup::engine::Schedules::new(&config);
+        for step in &case.steps {
+            match step {
+                Step::Wake => match reference.next_wake() {
+                    Some(next) => now = now.max(next),
+                    None => break,
+                },
+                Step::After(minutes) => now += Duration::minutes(i64::from(*minutes)),
+                Step::Restart => {
+                    shared = Engine::new(config.clone(), &log);
+                    reference = Engine::per_commitment(config.clone(), &log);
+                }
+            }
+            let expected = reference.tick(now);
+            let actual = shared.tick(now);
+            prop_assert_eq!(&actual.reminders, &expected.reminders);
+            prop_assert_eq!(&actual.first_seen, &expected.first_seen);
+            prop_assert_eq!(actual.next_wake, expected.next_wake);
+
+            let open = config.commitments.iter().filter(|c| c.status == Status::Open).count();
+            let overdue = config
+                .commitments
+                .iter()
+                .filter(|c| followup::engine::is_overdue(&config, c, now))
+                .count();
+            prop_assert_eq!(shared.counts(now), (open, overdue));
+            for (index, commitment) in config.commitments.iter().enumerate() {
+                prop_assert_eq!(
+                    schedules.next_moment(&config, index, now),
+                    followup::engine::next_moment(&config, commitment, now)
+                );
+            }
+
+            for index in &expected.first_seen {
+                log.seen.insert(config.commitments[*index].id.clone(), Seen { first_seen: now, last_moment: None });
+            }
+            for item in expected.reminders.iter().flat_map(|reminder| &reminder.items) {
+                let seen = log
+                    .seen
+                    .entry(config.commitments[item.commitment].id.clone())
+                    .or_insert(Seen { first_seen: now, last_moment: None });
+                seen.last_moment = Some(seen.last_moment.map_or(item.moment, |last| last.max(item.moment)));
+            }
+        }
+    }
+}
