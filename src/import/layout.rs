@@ -486,12 +486,25 @@ fn self_named(blocks: &[String]) -> Option<String> {
     .filter(|(w, _)| all.contains(w))
     .max_by_key(|(w, _)| all.matches(w).count())?;
     let mut counts: Vec<(String, usize)> = Vec::new();
+    // A name is counted once, not again as each of its tails ("区发展改革委").
+    let mut past_name = 0;
     for (i, _) in all.char_indices() {
-        if let Some((name, _)) = super::owners::leading_body(&all[i..])
+        if i < past_name {
+            continue;
+        }
+        let found = super::owners::leading_body(&all[i..]);
+        if let Some((_, len)) = &found {
+            past_name = i + len;
+        }
+        if let Some((name, _)) = found
             && name.ends_with(suffix)
             && !name.starts_with(word)
             && name.chars().count() <= 12
             && super::owners::split_place(&name).0.is_some()
+            // "积极配合自治区发展改革委…": a partner, not the writer.
+            && !["配合", "会同", "协调", "协助", "联合", "与", "向", "和", "及", "、"]
+                .iter()
+                .any(|w| all[..i].ends_with(w))
             && !["问题", "转发", "代表", "届", "会议", "我"]
                 .iter()
                 .any(|w| name.contains(w))

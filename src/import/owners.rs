@@ -308,6 +308,26 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
             }
         }
     }
+    // "我局将与县财政局沟通协调…": a partner in joint work is a co-owner.
+    if let Some(w) = starts_with_any(&s[p..], &["与", "同"])
+        && let Some((name, len)) = leading_body(&s[p + w.len()..])
+        && starts_with_any(
+            &s[p + w.len() + len..],
+            &[
+                "沟通协调",
+                "协调",
+                "共同",
+                "配合",
+                "合作",
+                "联合",
+                "一道",
+                "一起",
+            ],
+        )
+        .is_some()
+    {
+        subject.co.push(name);
+    }
     // "县交通局牵头，县财政局、县自然资源局配合": the ones who assist are co-owners.
     if s[pos..].starts_with("牵头") {
         let clause_end = s.find('。').unwrap_or(s.len());
@@ -664,6 +684,8 @@ mod tests {
             ["红河县交通运输局"]
         );
         assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        assert_eq!(who("我局将与县财政局沟通协调，争取资金。").1, ["县财政局"]);
+        assert!(who("我局将与省卫健委沟通汇报。").1.is_empty());
         assert_eq!(
             who("省发改委、省卫健委将积极沟通。").0,
             ["省发改委", "省卫健委"]

@@ -25,7 +25,7 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 72] = [
+pub(super) const AFTER_JIANG: [&str; 77] = [
     "继续",
     "持续",
     "进一步",
@@ -98,6 +98,12 @@ pub(super) const AFTER_JIANG: [&str; 72] = [
     "充分",
     "坚持",
     "严格",
+    // "将于2022年…", "将与县财政局…", "将向上级…", "将按程序…", "将通过…".
+    "于",
+    "与",
+    "向",
+    "按",
+    "通过",
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
@@ -138,10 +144,22 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "高度重视",
     ];
     // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
-    let s_acts = s
+    let mut s_acts = s
         .replace("已建、", "")
         .replace("已有", "")
         .replace("而已", "");
+    // "纳入正在编制的规划", "纳入我县正在实施的计划": 正在 describes the plan.
+    for w in ["纳入", "列入"] {
+        while let Some(p) = s_acts.find(w) {
+            let after = &s_acts[p + w.len()..];
+            let cut: String = after.chars().take(4).collect();
+            let tail = match cut.find("正在") {
+                Some(q) => format!("{}{}", &after[..q], &after[q + "正在".len()..]),
+                None => after.to_owned(),
+            };
+            s_acts = format!("{}{}", &s_acts[..p], tail);
+        }
+    }
     let done = progress.iter().any(|w| s_acts.contains(w));
     done || has_perfective_le(s) || mentions_past_year(s, reply_year)
 }
@@ -361,6 +379,7 @@ pub(super) fn clip(s: &str, n: usize) -> String {
 }
 
 /// Whom a promise belongs to, after resolution.
+#[derive(Clone)]
 pub(super) struct Owner {
     pub(super) name: String,
     pub(super) resolved: bool,
@@ -373,6 +392,7 @@ pub(super) struct Walker<'o, 'a> {
     /// The replying unit as written in the letter.
     pub(super) replying: Option<String>,
     pub(super) reply_year: Option<i32>,
+    pub(super) reply: Option<(i32, u32, u32)>,
     pub(super) stack: Vec<Frame>,
     /// An inline "下一步，…" region ends at a heading of this level or higher (-1: never).
     pub(super) inline_until: Option<i16>,
@@ -393,6 +413,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             options,
             replying: letter.replied_by.clone(),
             reply_year: letter.replied_on.map(|d| d.0),
+            reply: letter.replied_on,
             stack: Vec::new(),
             inline_until: None,
             region_seen: false,
@@ -447,7 +468,20 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn content(&mut self, text: &str) {
-        for seg in segments(text) {
+        // "下一步。我局将…": a marker written as a sentence of its own opens what follows.
+        let mut text = text.to_owned();
+        for m in MARKERS {
+            let alone = format!("{m}。");
+            let mut from = 0;
+            while let Some(p) = text[from..].find(&alone).map(|p| p + from) {
+                let opens = p == 0 || text[..p].ends_with(['。', '；', '：', ' ']);
+                from = p + alone.len();
+                if opens && from < text.len() {
+                    text.replace_range(p..from, &format!("{m}，"));
+                }
+            }
+        }
+        for seg in segments(&text) {
             self.segment(seg);
         }
     }
@@ -481,7 +515,11 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
             self.current = None;
         }
-        if !self.in_region() && is_intro(probe) && has_future(probe) && ord.is_none() {
+        if !self.in_region()
+            && is_intro(probe)
+            && has_future(&without_restated(probe).replace("现将", ""))
+            && ord.is_none()
+        {
             // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.
             self.region_seen = true;
             let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
@@ -518,28 +556,125 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let aspect = aspect_prefix(text);
         let after_aspect = &text[aspect.unwrap_or(0)..];
-        let subject = parse_subject(after_aspect).or_else(|| later_subject(after_aspect));
+        // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
+        let handed = || {
+            let bare = strip_joiners(after_aspect);
+            starts_with_any(bare, &DELEGATIONS)
+                .and_then(|_| parse_subject(&format!("我们{bare}")))
+                .filter(|s| !s.bodies.is_empty())
+        };
+        let subject = parse_subject(after_aspect)
+            .or_else(handed)
+            .or_else(|| later_subject(after_aspect));
         let owner = self.owner_of(subject.as_ref());
         let explicit = subject.as_ref().is_some_and(|s| !s.bodies.is_empty());
+        // A sentence with a deadline of its own is a milestone to follow up on its own.
+        let dated = find_due(text, self.reply);
         let continues = self.current.and_then(|i| self.items.get(i)).filter(|item| {
-            !numbered && aspect.is_none() && !(explicit && item.owner != owner.name)
+            !numbered
+                && aspect.is_none()
+                && !(explicit && item.owner != owner.name)
+                && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
             if let Some(item) = self.current.and_then(|i| self.items.get_mut(i)) {
                 item.text.push_str(text);
                 item.source.push_str(seg);
+                // "…；同时积极配合自治区发展改革委…": a partner named further on.
+                for c in owner.co {
+                    if c != item.owner && !item.co_owners.contains(&c) {
+                        item.co_owners.push(c);
+                    }
+                }
             }
             return;
         }
-        self.push(owner, text, seg, None);
+        self.push_measures(owner, text, seg, None);
+    }
+
+    /// Pushes a promise, split where the sentence turns to another measure with its own
+    /// owner ([`measure_cuts`]): "我局将督促X…，并指导X…，同时…" is three measures.
+    pub(super) fn push_measures(
+        &mut self,
+        owner: Owner,
+        text: &str,
+        seg: &str,
+        why: Option<String>,
+    ) {
+        let cuts = measure_cuts(text);
+        if cuts.is_empty() {
+            self.push(owner, text, seg, why);
+            return;
+        }
+        // The writer of the sentence, before any "督促X": it acts in the undelegated clauses.
+        let head_end = DELEGATIONS
+            .iter()
+            .filter_map(|w| text.find(w))
+            .min()
+            .unwrap_or(text.len());
+        let aspect = aspect_prefix(text).unwrap_or(0).min(head_end);
+        let main = parse_subject(&text[aspect..head_end]);
+        let mut bounds = vec![0];
+        bounds.extend(cuts);
+        bounds.push(text.len());
+        let mut pieces: Vec<(Owner, &str, bool)> = Vec::new();
+        for (i, w) in bounds.windows(2).enumerate() {
+            let piece = &text[w[0]..w[1]];
+            if i == 0 {
+                pieces.push((owner.clone(), piece, true));
+                continue;
+            }
+            let bare = strip_joiners(piece);
+            let delegated = starts_with_any(bare, &DELEGATIONS).is_some();
+            // "指导X…" with no writer named: the unit told to act owns it.
+            let subject = parse_subject(bare)
+                .or_else(|| parse_subject(&format!("我们{bare}")))
+                .filter(|s| !s.bodies.is_empty());
+            let piece_owner = match subject {
+                Some(s) => self.owner_of(Some(&s)),
+                None => {
+                    let mut s = main.clone().unwrap_or_default();
+                    if let Some(joint) = parse_subject(&format!("我们{bare}")) {
+                        s.co = joint.co;
+                    }
+                    self.owner_of(Some(&s))
+                }
+            };
+            match pieces.last_mut() {
+                Some(last) if !delegated && last.0.name == piece_owner.name => {
+                    let start = last.1.as_ptr() as usize - text.as_ptr() as usize;
+                    last.1 = &text[start..w[1]];
+                    for c in piece_owner.co {
+                        if !last.0.co.contains(&c) {
+                            last.0.co.push(c);
+                        }
+                    }
+                }
+                _ => pieces.push((piece_owner, piece, false)),
+            }
+        }
+        if pieces.len() == 1 {
+            let joint = pieces.pop().map(|p| p.0).unwrap_or(owner);
+            self.push(joint, text, seg, why);
+            return;
+        }
+        for (piece_owner, piece, _) in pieces {
+            let piece = piece.trim_end_matches(['，', '；']);
+            self.push(piece_owner, piece, piece, why.clone());
+        }
     }
 
     pub(super) fn outside_segment(&mut self, seg: &str) {
+        // An intention stated then ("拟…", "计划…") still stands.
+        if dated_before(seg, self.reply) && !["拟", "计划"].iter().any(|w| seg.contains(w)) {
+            return;
+        }
         let Some(start) = future_clause(seg, self.reply_year) else {
             return;
         };
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span)
+            .or_else(|| later_subject(span))
             .or_else(|| parse_subject(seg))
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
@@ -571,7 +706,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let owner = self.owner_of(subject.as_ref());
         let why = "found outside a next-steps section".to_owned();
-        self.push(owner, span, seg, Some(why));
+        self.push_measures(owner, span, seg, Some(why));
         self.current = None;
     }
 
@@ -645,6 +780,129 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 }
 
+/// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
+/// taken out, so that its words are not read as the writer's own.
+pub(super) fn without_restated(s: &str) -> String {
+    let Some(from) = s.find("关于") else {
+        return s.to_owned();
+    };
+    let to = ["的建议", "的提案", "建议", "提案"]
+        .iter()
+        .filter_map(|w| s[from..].find(w).map(|p| from + p + w.len()))
+        .min();
+    match to {
+        Some(to) => format!("{}{}", &s[..from], &s[to..]),
+        None => s.to_owned(),
+    }
+}
+
+/// "预计需建设资金15万元", "预计调整后每年投入将突破…": an estimate, not a promise, unless
+/// it sets a time ("预计2023年7月底前完工").
+pub(super) fn estimate(clause: &str) -> bool {
+    let Some(p) = clause.find("预计") else {
+        return false;
+    };
+    let rest = &clause[p + "预计".len()..];
+    let timed = rest.starts_with(|c: char| c.is_ascii_digit())
+        || [
+            "年底",
+            "年内",
+            "月底",
+            "底前",
+            "年前",
+            "月前",
+            "今年",
+            "明年",
+            "下半年",
+            "上半年",
+        ]
+        .iter()
+        .any(|w| rest.contains(w));
+    clause[..p].chars().count() <= 12 && !timed
+}
+
+/// "争取上级资金支持难度大": a difficulty described, not an effort promised.
+pub(super) fn difficulty(clause: &str) -> bool {
+    ["难度大", "难度较大", "困难较大", "较为困难", "十分困难"]
+        .iter()
+        .any(|w| clause.contains(w))
+}
+
+/// "2024年4月7日，…会同…联合下发…": a sentence headed by a date before the reply's reports
+/// what was done then.
+pub(super) fn dated_before(seg: &str, reply: Option<(i32, u32, u32)>) -> bool {
+    let Some(reply) = reply else {
+        return false;
+    };
+    let head: String = seg.chars().take(14).collect();
+    let Some(at) = head.find('年') else {
+        return false;
+    };
+    let Ok(year) = head[..at].parse::<i32>() else {
+        return false;
+    };
+    let rest = &head[at + '年'.len_utf8()..];
+    let digits = |s: &str| -> Option<(u32, usize)> {
+        let n = s.chars().take_while(char::is_ascii_digit).count();
+        s[..n].parse().ok().map(|v| (v, n))
+    };
+    let Some((month, n)) = digits(rest) else {
+        return false;
+    };
+    let rest = &rest[n..];
+    let Some(rest) = rest.strip_prefix('月') else {
+        return false;
+    };
+    let day = digits(rest)
+        .filter(|&(_, n)| rest[n..].starts_with('日'))
+        .map(|(d, _)| d);
+    // A month alone ("2024年6月，") may be the reply's own month: only an earlier one counts.
+    (year, month, day.unwrap_or(0)) < reply && (day.is_some() || (year, month) < (reply.0, reply.1))
+}
+
+/// Verbs by which the writer hands work to another unit, which then owns it.
+const DELEGATIONS: [&str; 4] = ["督促", "责成", "指导", "要求"];
+
+/// "并指导…", "同时加强…": the joining words in front of a clause's verb.
+fn strip_joiners(s: &str) -> &str {
+    let mut s = s;
+    while let Some(w) = starts_with_any(s, &["同时，", "同时", "并且", "并", "还"]) {
+        s = &s[w.len()..];
+    }
+    s
+}
+
+/// Offsets where a sentence turns to another measure: a clause (after ，or ；) that opens
+/// with 同时, or hands work to a unit ("并指导X…", "会同X…"), or, once work has been handed
+/// to a unit, the writer acting again ("…督促X…，继续…", "…，将…").
+pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut delegated = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '，' | '；') {
+            continue;
+        }
+        let clause = &text[start..i];
+        delegated = delegated || DELEGATIONS.iter().any(|w| clause.contains(w));
+        let next = &text[i + c.len_utf8()..];
+        let bare = strip_joiners(next);
+        let joined = bare.len() < next.len();
+        let hands_on = starts_with_any(bare, &DELEGATIONS)
+            .is_some_and(|w| leading_body(&bare[w.len()..]).is_some())
+            || starts_with_any(bare, &["会同", "联合"]).is_some();
+        let turns = next.starts_with("同时")
+            || (joined && hands_on)
+            || (delegated && starts_with_any(next, &["继续", "将"]).is_some());
+        if turns && i + c.len_utf8() < text.len() {
+            cuts.push(i + c.len_utf8());
+            delegated = false;
+        }
+        start = i + c.len_utf8();
+    }
+    cuts
+}
+
 /// "…，省科技厅将…": a subject that starts a later clause and is followed by a future word.
 pub(super) fn later_subject(s: &str) -> Option<Subject> {
     s.split('，').skip(1).take(3).find_map(|clause| {
@@ -709,6 +967,19 @@ const STRONG_FUTURE: [&str; 16] = [
     "近期",
 ];
 
+/// "将该处的路灯改造纳入…计划": 将 marking the thing put into a plan, a promise to do so.
+fn puts_into(after_jiang: &str) -> bool {
+    let clause_end = after_jiang
+        .find(['，', '；', '。'])
+        .unwrap_or(after_jiang.len());
+    let clause = &after_jiang[..clause_end];
+    ["纳入", "列入"].iter().any(|w| {
+        clause
+            .find(w)
+            .is_some_and(|p| clause[..p].chars().count() <= 24)
+    })
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -722,7 +993,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .match_indices('将')
         .filter_map(|(p, w)| {
             let after = &seg[p + w.len()..];
-            (starts_with_any(after, &AFTER_JIANG).is_some() || after.starts_with("会")).then_some(p)
+            (starts_with_any(after, &AFTER_JIANG).is_some()
+                || after.starts_with("会")
+                || puts_into(after))
+            .then_some(p)
         })
         .collect();
     let strong = STRONG_FUTURE.iter().filter_map(|w| {
@@ -735,10 +1009,25 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 && ["遇", "业", "客", "人"]
                     .iter()
                     .any(|x| after.starts_with(x)))
-            || (*w == "拟" && seg[..p].ends_with("模"));
+            || (*w == "拟" && seg[..p].ends_with("模"))
+            || (*w == "年内" && after.starts_with('蒙'));
         (!part_of_word).then_some(p)
     });
-    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).collect();
+    // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
+    let once = seg.match_indices('待').filter_map(|(p, w)| {
+        let at_clause_start = p == 0 || seg[..p].ends_with(['，', '；', '：']);
+        let clause_end = seg[p..]
+            .find(['，', '；', '。'])
+            .map_or(seg.len(), |e| p + e);
+        let then = &seg[p + w.len()..clause_end];
+        // "待…后，再作具体安排": a decision put off is not a promise yet.
+        let rest = &seg[clause_end..];
+        let put_off = ["再作", "再做", "再行", "再研究", "视情况"]
+            .iter()
+            .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
+        (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
+    });
+    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).chain(once).collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
@@ -747,7 +1036,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
-        if purpose_report || advice(clause) {
+        if purpose_report || advice(clause) || estimate(clause) || difficulty(clause) {
             return None;
         }
         let own_subject = parse_subject(clause).is_some();
@@ -852,5 +1141,63 @@ mod tests {
         assert!(is_intro("我委将持续开展如下四项工作。"));
         assert!(is_intro("下一步，我局将重点做好以下工作："));
         assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+
+    #[test]
+    fn a_sentence_turns_to_another_measure_at_a_new_owner() {
+        let pieces = |t: &'static str| -> Vec<&'static str> {
+            let mut b = vec![0];
+            b.extend(measure_cuts(t));
+            b.push(t.len());
+            b.windows(2).map(|w| &t[w[0]..w[1]]).collect()
+        };
+        assert_eq!(
+            pieces("我局将督促县公路局加强养护，并指导县公路局开展研究，同时向省厅汇报。"),
+            [
+                "我局将督促县公路局加强养护，",
+                "并指导县公路局开展研究，",
+                "同时向省厅汇报。"
+            ]
+        );
+        // Once work is handed on, "继续…" is the writer acting again.
+        assert_eq!(
+            pieces("我局将督促各乡镇做好宣传，继续加大整治力度。").len(),
+            2
+        );
+        // Several actions by one writer stay one measure.
+        assert_eq!(pieces("我局将加快建设，做好维护，确保通行。").len(), 1);
+    }
+
+    #[test]
+    fn estimates_difficulties_and_dated_reports_are_not_promises() {
+        assert!(estimate("预计需建设资金15万元"));
+        assert!(!estimate("预计2023年7月底前完工投入使用"));
+        assert!(difficulty("争取上级项目和资金支持难度大"));
+        assert!(dated_before(
+            "2024年4月7日，我委会同多部门下发方案",
+            Some((2024, 6, 12))
+        ));
+        assert!(!dated_before(
+            "2024年6月，我委将开展监测",
+            Some((2024, 6, 12))
+        ));
+        assert!(!dated_before("2024年12月前完成", Some((2024, 6, 12))));
+        assert_eq!(
+            without_restated("现对代表提出的关于持续推进整治的建议提出如下意见："),
+            "现对代表提出的提出如下意见："
+        );
+    }
+
+    #[test]
+    fn jiang_with_a_partner_a_time_or_a_plan_to_enter_is_future() {
+        assert!(future_clause("我局将与县财政局沟通协调，积极向上争取资金。", None).is_some());
+        assert!(future_clause("二是将该处的路灯改造纳入我县正在实施的计划。", None).is_some());
+        assert!(future_clause("我局已将该路段纳入计划。", None).is_none());
+    }
+
+    #[test]
+    fn work_promised_once_something_has_happened() {
+        assert!(future_clause("目前设计已完成，待项目动工后，及时拆除院墙。", None).is_some());
+        assert!(future_clause("待项目审批立项后，再作具体安排。", None).is_none());
     }
 }
