@@ -319,19 +319,7 @@ pub fn compose_failure_report(
     for failure in failures {
         hash.field(failure.message_id.as_bytes());
     }
-    let message_id = format!(
-        "<followup.report.{:016x}.{}@{}>",
-        hash.finish(),
-        date.timestamp(),
-        id_domain(config)
-    );
-    let admins = config
-        .mail
-        .admin
-        .iter()
-        .map(|admin| mailbox(admin, "mail.admin"))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let message = plain_message(from, admins, &subject, message_id, date, text)
+    let message = to_admins(config, from, &subject, ("report", hash), date, text)
         .context("building the failure report")?;
     Ok(Some(message))
 }
@@ -369,8 +357,23 @@ pub fn compose_credentials_alert(
     };
     let mut hash = Fnv1a::new();
     hash.field(b"credentials-alert");
+    let message = to_admins(config, from, &subject, ("alert", hash), date, text)
+        .context("building the credentials alert")?;
+    Ok(Some(message))
+}
+
+/// A plain message from `from` to every `mail.admin`, its Message-ID
+/// `<followup.KIND.HASH.SECONDS@DOMAIN>` from `(kind, hash)` and `date`.
+fn to_admins(
+    config: &Config,
+    from: Mailbox,
+    subject: &str,
+    (kind, hash): (&str, Fnv1a),
+    date: DateTime<Utc>,
+    text: String,
+) -> anyhow::Result<Message> {
     let message_id = format!(
-        "<followup.alert.{:016x}.{}@{}>",
+        "<followup.{kind}.{:016x}.{}@{}>",
         hash.finish(),
         date.timestamp(),
         id_domain(config)
@@ -381,9 +384,7 @@ pub fn compose_credentials_alert(
         .iter()
         .map(|admin| mailbox(admin, "mail.admin"))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let message = plain_message(from, admins, &subject, message_id, date, text)
-        .context("building the credentials alert")?;
-    Ok(Some(message))
+    plain_message(from, admins, subject, message_id, date, text)
 }
 
 /// A plain-text, auto-submitted message (the failure report and the test message).
