@@ -61,21 +61,7 @@ fn document_text(xml: &str) -> Result<String, ImportError> {
                     .map_err(|e| damaged("docx", &format!("word/document.xml: {e}")))?;
                 out.push_str(&text);
             }
-            Ok(Event::GeneralRef(r)) if in_text => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    out.push(c);
-                } else {
-                    let name = r.decode().unwrap_or_default();
-                    out.push_str(match name.as_ref() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "",
-                    });
-                }
-            }
+            Ok(Event::GeneralRef(r)) if in_text => out.push_str(&zip_xml::reference_text(&r)),
             Ok(_) => {}
         }
     }

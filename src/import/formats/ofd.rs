@@ -160,19 +160,7 @@ fn page_text(content: &str) -> Result<String, ImportError> {
             }
             Event::GeneralRef(r) => {
                 if let Some(run) = current.as_mut() {
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => run.text.push(c),
-                        _ => run
-                            .text
-                            .push_str(match r.decode().unwrap_or_default().as_ref() {
-                                "amp" => "&",
-                                "lt" => "<",
-                                "gt" => ">",
-                                "quot" => "\"",
-                                "apos" => "'",
-                                _ => "",
-                            }),
-                    }
+                    run.text.push_str(&zip_xml::reference_text(&r));
                 }
             }
             Event::End(e) if local(e.name().as_ref()) == b"TextCode" => {

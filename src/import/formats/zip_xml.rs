@@ -71,3 +71,21 @@ pub(super) fn attribute(element: &quick_xml::events::BytesStart<'_>, key: &[u8])
         .find(|a| local(a.key.as_ref()) == key)
         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
 }
+
+/// The text of an entity or character reference between text events (`&amp;`, `&#x4E2D;`):
+/// the five XML entities and any character reference; an unknown entity gives nothing.
+pub(super) fn reference_text(reference: &quick_xml::events::BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = reference.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = reference.decode().unwrap_or_default();
+    match name.as_ref() {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => "",
+    }
+    .to_string()
+}
