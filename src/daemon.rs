@@ -37,40 +37,51 @@ const SETTLE: Duration = Duration::from_millis(200);
 
 /// Runs `followup run [--once]`.
 pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
-    // The loop runs on this thread (block_on); sends and their composition run on two
-    // workers, so a log write (an fsync) never holds up a connection.
+    // Two workers: the loop's task and the sends it starts (and their composition) run side
+    // by side, so a log write (an fsync) never holds up a connection. The loop is a task on
+    // a worker rather than this thread's `block_on`: an idle timer's wakeup lands on the
+    // worker that waits on the I/O driver and runs the loop right there (one thread wakeup
+    // per idle cycle, not two). Other long-lived tasks belong beside it (`tokio::spawn`).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let config_path = config_path.to_path_buf();
     runtime.block_on(async move {
-        let loaded = match config::load(config_path) {
-            Ok(loaded) => loaded,
-            Err(invalid) => {
-                report_invalid(&invalid);
-                tracing::error!("not starting: the configuration is invalid");
-                return Ok(ExitCode::from(1));
-            }
-        };
-        for warning in &loaded.warnings {
-            tracing::warn!("{warning}");
-        }
-        // Listen before start-up, so a SIGTERM while the log opens still stops it cleanly.
-        let signals = if once { None } else { Some(Signals::listen()?) };
-        let mut daemon = Daemon::start(config_path.to_path_buf(), Arc::new(loaded.config))?;
-        let Some(signals) = signals else {
-            let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
-            daemon.transport.close().await;
-            return Ok(if outcome.undelivered() == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            });
-        };
-        daemon.serve(signals).await?;
-        Ok(ExitCode::SUCCESS)
+        tokio::spawn(serve_or_once(config_path, once))
+            .await
+            .context("the daemon's task panicked")?
     })
+}
+
+/// Loads the configuration and runs one pass (`once`) or the loop until a stop signal.
+async fn serve_or_once(config_path: PathBuf, once: bool) -> Result<ExitCode> {
+    let loaded = match config::load(&config_path) {
+        Ok(loaded) => loaded,
+        Err(invalid) => {
+            report_invalid(&invalid);
+            tracing::error!("not starting: the configuration is invalid");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    // Listen before start-up, so a SIGTERM while the log opens still stops it cleanly.
+    let signals = if once { None } else { Some(Signals::listen()?) };
+    let mut daemon = Daemon::start(config_path, Arc::new(loaded.config))?;
+    let Some(signals) = signals else {
+        let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
+        daemon.transport.close().await;
+        return Ok(if outcome.undelivered() == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    };
+    daemon.serve(signals).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The STATUS addition for a refused reload: the first error and how many there are.
@@ -716,22 +727,6 @@ impl Daemon {
         });
     }
 
-    /// Awaits `future` (bounded by the SMTP timeouts) while pinging the watchdog.
-    async fn pinging<F: std::future::Future>(&self, future: F) -> F::Output {
-        let Some(interval) = self.notifier.watchdog_interval() else {
-            return future.await;
-        };
-        let mut ping = tokio::time::interval(interval.max(Duration::from_millis(10)));
-        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(future);
-        loop {
-            tokio::select! {
-                output = &mut future => return output,
-                _ = ping.tick() => self.notifier.watchdog(),
-            }
-        }
-    }
-
     /// Once per episode of refused credentials: tell `mail.admin` if the server lets the
     /// alert through, and log loudly either way.
     async fn alert_credentials(&mut self, error: &str, held: usize, now: DateTime<Utc>) {
@@ -744,7 +739,7 @@ impl Daemon {
             "the SMTP server refused the credentials ({error}); reminders are held, not lost: correct the password and reload (under systemd the credential is copied at start: restart the service)"
         );
         match mail::compose_credentials_alert(&self.config, error, held, now) {
-            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
+            Ok(Some(message)) => match self.notifier.pinging(self.transport.send(&message)).await {
                 Ok(sent) => tracing::info!("alerted the admin: {}", sent.answer),
                 Err(failure) => tracing::error!(
                     "could not alert the admin through the same server: {}",
@@ -757,9 +752,9 @@ impl Daemon {
     }
 
     /// Tells `mail.admin` about permanent failures, in one email.
-    async fn report(&self, failures: &[mail::Failure], now: DateTime<Utc>) {
+    async fn report(&mut self, failures: &[mail::Failure], now: DateTime<Utc>) {
         match mail::compose_failure_report(&self.config, failures, now) {
-            Ok(Some(message)) => match self.pinging(self.transport.send(&message)).await {
+            Ok(Some(message)) => match self.notifier.pinging(self.transport.send(&message)).await {
                 Ok(sent) => tracing::info!(
                     failures = failures.len(),
                     "reported to the admin: {}",
@@ -971,6 +966,22 @@ impl Notifier {
         let watchdog =
             sd_notify::watchdog_enabled(false, &mut usec).then(|| Duration::from_micros(usec / 2));
         Notifier { watchdog }
+    }
+
+    /// Awaits `future` (bounded by the SMTP timeouts) while pinging the watchdog.
+    async fn pinging<F: std::future::Future>(&self, future: F) -> F::Output {
+        let Some(interval) = self.watchdog_interval() else {
+            return future.await;
+        };
+        let mut ping = tokio::time::interval(interval.max(Duration::from_millis(10)));
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(future);
+        loop {
+            tokio::select! {
+                output = &mut future => return output,
+                _ = ping.tick() => self.watchdog(),
+            }
+        }
     }
 
     fn send(&self, states: &[sd_notify::NotifyState]) {
