@@ -17,5 +17,6 @@ pub mod mail;
 pub mod manual;
 pub mod model;
 pub mod smtp;
+pub mod timefmt;
 pub mod transport;
 pub mod views;
