@@ -19,7 +19,7 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Schedule, Stage, Status,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Report, Schedule, Stage, Status,
     Tls, Transport, first_firing_day,
 };
 
@@ -526,6 +526,8 @@ pub struct MainDraft {
     commitment_patterns: Vec<Spanned<String>>,
     mail: Mail,
     schedule: Option<ScheduleDraft>,
+    /// `[report]`: the bulletin's cadence and recipients.
+    report: Option<Report>,
     calendar: Calendar,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
@@ -556,7 +558,9 @@ const MAIN_KEYS: &[&str] = &[
     "calendar",
     "departments",
     "limits",
+    "report",
 ];
+const REPORT_KEYS: &[&str] = &["remind", "to"];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
     "from",
@@ -669,6 +673,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
     let mail = parse_mail(&mut ctx, root);
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
+    let report = parse_report(&mut ctx, root, &mail);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
 
     MainDraft {
@@ -679,6 +684,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
         departments,
         cadences: ctx.cadences,
@@ -686,6 +692,33 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         max_file_bytes,
         max_files,
     }
+}
+
+/// `[report]`: when the bulletin (通报) goes out and to whom (`to`, else `mail.admin`).
+fn parse_report(ctx: &mut Ctx, root: &DeTable, mail: &Mail) -> Option<Report> {
+    let (table, span) = ctx.table(root, "", "report")?;
+    ctx.check_keys(table, "report", REPORT_KEYS);
+    let to = ctx.addresses(table, "report", "to");
+    let remind = match ctx.string(table, "report", "remind") {
+        Some(text) => ctx.cadence(&text, "report.remind")?,
+        None => {
+            ctx.error(
+                span.clone(),
+                "report.remind",
+                "missing key `remind` (when the bulletin goes out, e.g. `0 9 * * FRI`)",
+            );
+            return None;
+        }
+    };
+    if to.is_empty() && mail.admin.is_empty() && table.get("to").is_none() {
+        ctx.error(
+            span,
+            "report.to",
+            "the bulletin has no recipients: set `report.to` or `mail.admin`",
+        );
+        return None;
+    }
+    Some(Report { remind, to })
 }
 
 /// `[limits]`: how large one configuration file and how many commitments files may be.
@@ -1107,6 +1140,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
         departments,
         cadences,
@@ -1212,6 +1246,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             language,
             mail,
             schedule,
+            report,
             calendar,
             departments,
             letters,
