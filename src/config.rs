@@ -1338,6 +1338,13 @@ fn parse_commitments_file(
                     &format!("{path}.id"),
                     "an id must be non-empty and contain no comma or line break",
                 );
+            } else if id.get_ref().starts_with('@') {
+                // `@report` names the bulletin in the delivery log.
+                ctx.error(
+                    id.span(),
+                    &format!("{path}.id"),
+                    "an id must not start with `@` (reserved for followup's own rows in the delivery log)",
+                );
             }
             ctx.unique_id(
                 commitment_ids,
