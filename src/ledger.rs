@@ -736,6 +736,17 @@ impl Ledger {
         Ok(stats)
     }
 
+    /// Emails (distinct Message-IDs) waiting in the log to be sent or retried.
+    pub fn waiting_emails(&self) -> Result<u64> {
+        self.connection
+            .query_row(
+                "SELECT COUNT(DISTINCT message_id) FROM deliveries WHERE state = 'pending'",
+                [],
+                |row| row.get(0),
+            )
+            .context("reading the delivery log")
+    }
+
     /// Counts of rows by state, for status lines.
     pub fn counts(&self) -> Result<BTreeMap<&'static str, u64>> {
         let mut counts = BTreeMap::new();
