@@ -13,9 +13,7 @@ use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
-use crate::{
-    clock, daemon, edit, export, import, logging, mail, manual, report, transport, views,
-};
+use crate::{clock, daemon, edit, export, import, logging, mail, manual, report, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -314,7 +312,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let config = loaded.config;
-            if let Some(id) = &id {
+            // `@report`: the bulletins' rows.
+            if let Some(id) = id.as_deref().filter(|id| *id != report::LEDGER_ID) {
                 commitment(&config, id)?;
             }
             let rows = match Ledger::open_read_only(&config.state_dir)? {

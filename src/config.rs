@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Report, Schedule, Stage, Status,
-    Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Report, Schedule, Stage,
+    Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.

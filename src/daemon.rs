@@ -109,9 +109,10 @@ fn never_stop() -> watch::Receiver<bool> {
 /// seen and the latest bulletin recorded; `None` without `[report]` or before it was seen.
 fn report_after(config: &Config, log: &engine::LogView) -> Option<DateTime<Utc>> {
     config.report.as_ref()?;
-    log.seen
-        .get(report::LEDGER_ID)
-        .map(|seen| seen.last_moment.map_or(seen.first_seen, |last| last.max(seen.first_seen)))
+    log.seen.get(report::LEDGER_ID).map(|seen| {
+        seen.last_moment
+            .map_or(seen.first_seen, |last| last.max(seen.first_seen))
+    })
 }
 
 struct Daemon {
@@ -495,9 +496,7 @@ impl Daemon {
             .map(|stats| stats.last)
             .filter(|last| *last < moment)
             .unwrap_or_else(|| report::default_since(&self.config, moment));
-        let previous = self
-            .ledger
-            .previous_message_id(report::LEDGER_ID, moment)?;
+        let previous = self.ledger.previous_message_id(report::LEDGER_ID, moment)?;
         let (config, templates, transport) = (
             self.config.clone(),
             self.templates.clone(),

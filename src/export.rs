@@ -147,7 +147,8 @@ pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
             let letter = config.letter_of(commitment);
             let report = inputs.reports.get(&commitment.id);
             let reported = commitment.status == Status::Open
-                && report.is_some_and(|report| report.intent == "done" && report.state == "pending");
+                && report
+                    .is_some_and(|report| report.intent == "done" && report.state == "pending");
             let overdue = engine::is_overdue(config, commitment, at);
             let reminders = inputs.reminders.get(&commitment.id);
             Row {
@@ -355,7 +356,11 @@ pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u
                     .write_number_with_format(line, column_number, number, plain)
                     .context("writing the 台账")?;
             } else {
-                let format = if column == 6 || column == 1 { wrapped } else { plain };
+                let format = if column == 6 || column == 1 {
+                    wrapped
+                } else {
+                    plain
+                };
                 sheet
                     .write_string_with_format(line, column_number, cell, format)
                     .context("writing the 台账")?;
@@ -366,16 +371,29 @@ pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u
     for (column, width) in widths.iter().enumerate() {
         // Excel's width unit is one Latin digit; a CJK character is two. Long text columns
         // (the letter, the commitment) wrap at a readable width instead of growing.
-        let limit = if column == 6 { 60 } else if column == 1 { 36 } else { 30 };
+        let limit = if column == 6 {
+            60
+        } else if column == 1 {
+            36
+        } else {
+            30
+        };
         let width = (*width).clamp(6, limit) + 2;
         sheet
             .set_column_width(u16::try_from(column).expect("13 columns"), width as f64)
             .context("setting column widths")?;
     }
-    sheet.set_freeze_panes(1, 0).context("freezing the header")?;
+    sheet
+        .set_freeze_panes(1, 0)
+        .context("freezing the header")?;
     let last_row = u32::try_from(rows.len()).context("too many rows for a worksheet")?;
     sheet
-        .autofilter(0, 0, last_row, u16::try_from(titles.len() - 1).expect("13 columns"))
+        .autofilter(
+            0,
+            0,
+            last_row,
+            u16::try_from(titles.len() - 1).expect("13 columns"),
+        )
         .context("setting the autofilter")?;
 
     let sheet = workbook.add_worksheet();
@@ -411,7 +429,9 @@ pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u
             .set_column_width(column as u16, (titles[column].width().max(6) + 2) as f64)
             .context("setting column widths")?;
     }
-    sheet.set_freeze_panes(1, 0).context("freezing the header")?;
+    sheet
+        .set_freeze_panes(1, 0)
+        .context("freezing the header")?;
 
     workbook
         .save_to_buffer()
@@ -481,7 +501,10 @@ mod tests {
     #[test]
     fn csv_fields_are_quoted_per_rfc_4180() {
         let mut out = String::new();
-        write_csv_line(&mut out, ["a", "b,c", "say \"hi\"", "two\nlines", "中文"].into_iter());
+        write_csv_line(
+            &mut out,
+            ["a", "b,c", "say \"hi\"", "two\nlines", "中文"].into_iter(),
+        );
         assert_eq!(out, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",中文\r\n");
     }
 }

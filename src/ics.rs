@@ -148,10 +148,13 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
         ),
     };
     writer.text("DESCRIPTION", &description);
-    writer.line("STATUS", match commitment.status {
-        Status::Open => "NEEDS-ACTION",
-        Status::Done => "COMPLETED",
-    });
+    writer.line(
+        "STATUS",
+        match commitment.status {
+            Status::Open => "NEEDS-ACTION",
+            Status::Done => "COMPLETED",
+        },
+    );
     if let Some(due) = commitment.due {
         writer.line("DUE;VALUE=DATE", &due.format("%Y%m%d").to_string());
         if commitment.status == Status::Open {

@@ -63,7 +63,8 @@ pub fn render(snapshot: &Snapshot, at: DateTime<Utc>) -> String {
             (Status::Done, &[Light::Grey][..]),
         ] {
             for light in lights {
-                let _ = commitments.get_or_create(&[("status", status.as_str()), ("light", light.as_str())]);
+                let _ = commitments
+                    .get_or_create(&[("status", status.as_str()), ("light", light.as_str())]);
             }
         }
         for commitment in &config.commitments {

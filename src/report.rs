@@ -167,8 +167,10 @@ fn subject(config: &Config, bulletin: &Bulletin) -> String {
     match config.language {
         Language::Zh => format!(
             "【督办通报】截至{}：未办结{}项，逾期{}项，本期办结{}项",
-            NaiveDate::parse_from_str(&bulletin.date, "%Y-%m-%d")
-                .map_or_else(|_| bulletin.date.clone(), |date| date.format("%Y年%-m月%-d日").to_string()),
+            NaiveDate::parse_from_str(&bulletin.date, "%Y-%m-%d").map_or_else(
+                |_| bulletin.date.clone(),
+                |date| date.format("%Y年%-m月%-d日").to_string()
+            ),
             total.open,
             total.overdue,
             bulletin.completed.len()
@@ -190,7 +192,11 @@ pub fn text(config: &Config, templates: &Templates, bulletin: &Bulletin) -> Resu
 }
 
 /// (text, html, subject)
-fn render(config: &Config, templates: &Templates, bulletin: &Bulletin) -> Result<(String, String, String)> {
+fn render(
+    config: &Config,
+    templates: &Templates,
+    bulletin: &Bulletin,
+) -> Result<(String, String, String)> {
     let from = mail::mailbox(&config.mail.from, "mail.from")?;
     let subject = subject(config, bulletin);
     let language = mail::language_code(config.language);
@@ -297,7 +303,11 @@ pub fn compose(
 /// The bulletin moment due at `now`: the latest firing of `report.remind` in `(after, now]`,
 /// so moments missed while the daemon was stopped make one bulletin, not one each (the
 /// catch-up rule of reminders). Not shifted off holidays.
-pub fn due_moment(config: &Config, after: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn due_moment(
+    config: &Config,
+    after: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let report = config.report.as_ref()?;
     if now <= after {
         return None;
