@@ -424,9 +424,9 @@ pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u
     sheet
         .set_column_width(0, (department_width.clamp(6, 40) + 2) as f64)
         .context("setting column widths")?;
-    for column in 1..titles.len() {
+    for (column, title) in titles.iter().enumerate().skip(1) {
         sheet
-            .set_column_width(column as u16, (titles[column].width().max(6) + 2) as f64)
+            .set_column_width(column as u16, (title.width().max(6) + 2) as f64)
             .context("setting column widths")?;
     }
     sheet
@@ -453,7 +453,7 @@ pub fn csv(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> String {
     let rows = rows(config, inputs, at);
     let language = config.language;
     let mut out = String::from("\u{feff}");
-    write_csv_line(&mut out, headers(language).iter().map(|title| *title));
+    write_csv_line(&mut out, headers(language).iter().copied());
     for row in &rows {
         let cells = cells(language, row);
         write_csv_line(&mut out, cells.iter().map(String::as_str));

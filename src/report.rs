@@ -103,7 +103,7 @@ pub fn bulletin(
             overdue: sum.overdue,
         })
         .collect();
-    ranking.sort_by(|a, b| b.overdue.cmp(&a.overdue));
+    ranking.sort_by_key(|ranked| std::cmp::Reverse(ranked.overdue));
     let zone = config.timezone;
     let since_date = since.with_timezone(&zone).date_naive();
     let at_date = at.with_timezone(&zone).date_naive();
