@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Report, Schedule, Stage,
-    Status, Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Replies, Report,
+    Schedule, Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -529,6 +529,7 @@ pub struct MainDraft {
     /// `[report]`: the bulletin's cadence and recipients.
     report: Option<Report>,
     calendar: Calendar,
+    replies: Replies,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
     today: NaiveDate,
@@ -542,6 +543,7 @@ struct ScheduleDraft {
     on_new: bool,
     digest: bool,
     skip_holidays: bool,
+    review_within: u32,
     /// Each stage with its `cc` entries (resolved once departments are known) and its
     /// 1-based position in the file.
     stages: Vec<(Stage, Vec<Spanned<String>>, usize)>,
@@ -559,6 +561,14 @@ const MAIN_KEYS: &[&str] = &[
     "departments",
     "limits",
     "report",
+    "replies",
+];
+const REPLIES_KEYS: &[&str] = &[
+    "reviewer",
+    "authserv_id",
+    "plus_address",
+    "max_message_mib",
+    "max_attachment_mib",
 ];
 const REPORT_KEYS: &[&str] = &["remind", "to"];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
@@ -575,10 +585,17 @@ const MAIL_KEYS: &[&str] = &[
     "ca_file",
     "timeout",
 ];
-const SCHEDULE_KEYS: &[&str] = &["remind", "on_new", "digest", "skip_holidays", "stage"];
+const SCHEDULE_KEYS: &[&str] = &[
+    "remind",
+    "on_new",
+    "digest",
+    "skip_holidays",
+    "stage",
+    "review_within",
+];
 const STAGE_KEYS: &[&str] = &["name", "from", "remind", "cc"];
 const CALENDAR_KEYS: &[&str] = &["holidays", "workdays"];
-const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc"];
+const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc", "reply_from"];
 const COMMITMENTS_FILE_KEYS: &[&str] = &["letter", "commitment"];
 const LETTER_KEYS: &[&str] = &[
     "id",
@@ -675,6 +692,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
     let schedule = parse_schedule(&mut ctx, root);
     let report = parse_report(&mut ctx, root, &mail);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
+    let replies = parse_replies(&mut ctx, root);
 
     MainDraft {
         timezone,
@@ -686,6 +704,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         schedule,
         report,
         calendar,
+        replies,
         departments,
         cadences: ctx.cadences,
         today,
@@ -757,6 +776,44 @@ fn parse_limits(ctx: &mut Ctx, root: &DeTable) -> (u64, usize) {
     limits
 }
 
+/// `[replies]`: the reviewer, the trusted authserv-id, plus-addressing and size limits.
+fn parse_replies(ctx: &mut Ctx, root: &DeTable) -> Replies {
+    let mut replies = Replies::default();
+    let Some((table, _)) = ctx.table(root, "", "replies") else {
+        return replies;
+    };
+    ctx.check_keys(table, "replies", REPLIES_KEYS);
+    replies.reviewer = ctx.addresses(table, "replies", "reviewer");
+    replies.authserv_id = ctx
+        .string(table, "replies", "authserv_id")
+        .map(Spanned::into_inner);
+    replies.plus_address = ctx
+        .boolean(table, "replies", "plus_address")
+        .unwrap_or(false);
+    for (key, target) in [
+        ("max_message_mib", &mut replies.max_message_bytes),
+        ("max_attachment_mib", &mut replies.max_attachment_bytes),
+    ] {
+        let Some(value) = table.get(key) else {
+            continue;
+        };
+        match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .filter(|number| (1..=1024).contains(number))
+        {
+            Some(mib) => *target = mib.unsigned_abs() * 1024 * 1024,
+            None => ctx.error(
+                value.span(),
+                &format!("replies.{key}"),
+                "expected a whole number from 1 to 1024",
+            ),
+        }
+    }
+    replies
+}
+
 fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
     let mut departments = Vec::new();
     let Some((table, _)) = ctx.table(root, "", "departments") else {
@@ -822,12 +879,19 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
             Some(_) => {}
         }
         let cc = ctx.addresses(department, &path, "cc");
+        let reply_from = ctx
+            .strings(department, &path, "reply_from")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|pattern| pattern.into_inner().trim().to_lowercase())
+            .collect();
         departments.push(Department {
             key: key_text,
             name,
             aliases,
             to,
             cc,
+            reply_from,
         });
     }
     departments
@@ -1045,6 +1109,26 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
     let skip_holidays = ctx
         .boolean(table, "schedule", "skip_holidays")
         .unwrap_or(true);
+    let review_within = match table.get("review_within") {
+        None => 5,
+        Some(value) => match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .and_then(|days| u32::try_from(days).ok())
+            .filter(|days| (1..=365).contains(days))
+        {
+            Some(days) => days,
+            None => {
+                ctx.error(
+                    value.span(),
+                    "schedule.review_within",
+                    "expected a whole number of working days from 1 to 365",
+                );
+                5
+            }
+        },
+    };
     let mut stages = Vec::new();
     if let Some(list) = table.get("stage") {
         match list.get_ref().as_array() {
@@ -1110,6 +1194,7 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
         on_new,
         digest,
         skip_holidays,
+        review_within,
         stages,
     })
 }
@@ -1142,6 +1227,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         schedule,
         report,
         calendar,
+        replies,
         departments,
         cadences,
         today,
@@ -1177,6 +1263,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             on_new: draft.on_new,
             digest: draft.digest,
             skip_holidays: draft.skip_holidays,
+            review_within: draft.review_within,
             stages,
         }
     });
@@ -1248,6 +1335,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             schedule,
             report,
             calendar,
+            replies,
             departments,
             letters,
             commitments,

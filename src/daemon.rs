@@ -19,7 +19,7 @@ use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
-use crate::{clock, export, metrics, report, views};
+use crate::{clock, export, metrics, report, timefmt};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -258,7 +258,7 @@ impl Daemon {
                 "pass took {:.1?}; idle for {:.1?}, next wake {}",
                 started.elapsed(),
                 sleep,
-                views::local(&self.config, wake)
+                timefmt::local(&self.config, wake)
             );
             tokio::select! {
                 () = timer.sleep(sleep) => {}
@@ -302,7 +302,7 @@ impl Daemon {
             .engine
             .next_wake()
             .filter(|at| *at > DateTime::<Utc>::MIN_UTC)
-            .map_or_else(|| "none".to_string(), |at| views::local(&self.config, at));
+            .map_or_else(|| "none".to_string(), |at| timefmt::local(&self.config, at));
         let line = format!("{open} open, {overdue} overdue; next reminder {next}");
         match &self.reload_error {
             Some(error) => format!("{line}; {error}"),
@@ -485,13 +485,14 @@ impl Daemon {
     /// bulletin the server accepted (else one period back) to its moment; the 台账 is
     /// built in the task, off the loop's thread.
     fn bulletin_task(
-        &self,
+        &mut self,
         item: &Pending,
         now: DateTime<Utc>,
     ) -> Result<impl std::future::Future<Output = Attempt> + Send + 'static> {
         let moment = item.email.moment;
-        let reminders = self.ledger.reminder_stats()?;
-        let since = reminders
+        let inputs = export::read_inputs(&mut self.ledger)?;
+        let since = inputs
+            .reminders
             .get(report::LEDGER_ID)
             .map(|stats| stats.last)
             .filter(|last| *last < moment)
@@ -504,10 +505,6 @@ impl Daemon {
         );
         let message_id = item.email.message_id.clone();
         Ok(async move {
-            let inputs = export::Inputs {
-                reminders,
-                ..export::Inputs::default()
-            };
             // The 台账 and the counts as they stand when it is sent (a late retry reports
             // the current state), the period as scheduled.
             let composed = export::xlsx(&config, &inputs, now).and_then(|xlsx| {
@@ -705,7 +702,7 @@ impl Daemon {
                 tracing::warn!(
                     not_attempted = untried.len(),
                     "the rest waits until {}",
-                    views::local(&self.config, *at)
+                    timefmt::local(&self.config, *at)
                 );
             }
         }
@@ -782,7 +779,7 @@ impl Daemon {
             Err(failure) => failure,
         };
         outcome.failed += 1;
-        let when = views::local(&self.config, retry_at);
+        let when = timefmt::local(&self.config, retry_at);
         // Every failure but a permanent one is retried after the backoff; an unreachable
         // server, an unknown outcome and refused credentials also halt the pass.
         let halts = !matches!(failure, Failure::Transient(_));

@@ -12,79 +12,27 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::engine;
-use crate::ledger::ReminderStats;
-use crate::model::{Commitment, Config, Language, Status};
+use crate::engine::LogView;
+use crate::ledger::{Ledger, ReminderStats};
+use crate::model::{Config, Language};
+use crate::views::{self, ListFilter, State, StatusFilter};
 
-/// A commitment's traffic light: the board's colours, the 台账's fills, the metrics' label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Light {
-    /// Overdue.
-    Red,
-    /// Inside a stage that starts before the due date (approaching).
-    Yellow,
-    /// A done claim awaiting the office's review (replies, issue 11).
-    Blue,
-    /// On track.
-    Green,
-    /// Done.
-    Grey,
-}
+pub use crate::views::Light;
 
-impl Light {
-    pub const ALL: [Light; 5] = [
-        Light::Red,
-        Light::Yellow,
-        Light::Blue,
-        Light::Green,
-        Light::Grey,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Light::Red => "red",
-            Light::Yellow => "yellow",
-            Light::Blue => "blue",
-            Light::Green => "green",
-            Light::Grey => "grey",
-        }
-    }
-
-    /// The fill used in the workbook (Excel's own "good / neutral / bad" pastel tones).
-    fn fill(self) -> u32 {
-        match self {
-            Light::Red => 0xFFC7CE,
-            Light::Yellow => 0xFFEB9C,
-            Light::Blue => 0xBDD7EE,
-            Light::Green => 0xC6EFCE,
-            Light::Grey => 0xD9D9D9,
-        }
+/// The fill used in the workbook for each light (Excel's own "good / neutral / bad" pastel
+/// tones).
+fn fill(light: Light) -> u32 {
+    match light {
+        Light::Red => 0xFFC7CE,
+        Light::Yellow => 0xFFEB9C,
+        Light::Blue => 0xBDD7EE,
+        Light::Green => 0xC6EFCE,
+        Light::Grey => 0xD9D9D9,
     }
 }
 
-/// The light of `commitment` at `at`. `reported`: a done claim awaits review.
-pub fn light(config: &Config, commitment: &Commitment, reported: bool, at: DateTime<Utc>) -> Light {
-    if commitment.status == Status::Done {
-        return Light::Grey;
-    }
-    if reported {
-        return Light::Blue;
-    }
-    if engine::is_overdue(config, commitment, at) {
-        return Light::Red;
-    }
-    let approaching = engine::stage_at(config, commitment, at)
-        .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0);
-    if approaching {
-        Light::Yellow
-    } else {
-        Light::Green
-    }
-}
-
-/// The latest answer a department sent about a commitment (issue 11's reports table). Empty
-/// until replies are recorded: the seam is `Inputs::reports`, keyed by commitment id.
+/// The latest answer a department sent about a commitment (`replies::store::latest_feedback`),
+/// keyed by commitment id in `Inputs::reports`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LastReport {
     pub at: DateTime<Utc>,
@@ -97,10 +45,52 @@ pub struct LastReport {
 /// What the 台账 needs besides the configuration.
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
+    /// The delivery log as the engine sees it (for the shared view rows).
+    pub log: LogView,
     /// Accepted reminders per commitment id (`Ledger::reminder_stats`).
     pub reminders: HashMap<String, ReminderStats>,
-    /// The latest report per commitment id; empty until replies land.
+    /// The latest report per commitment id.
     pub reports: HashMap<String, LastReport>,
+}
+
+/// What the delivery log holds for the 台账: the log view, accepted reminders per
+/// commitment and the latest report per commitment.
+pub fn read_inputs(ledger: &mut Ledger) -> Result<Inputs> {
+    let log = ledger.log_view()?;
+    let reminders = ledger.reminder_stats()?;
+    // A log written before replies existed (schema 1, read without migrating) has no
+    // reports table: no reports then.
+    let has_reports: bool = ledger
+        .connection()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports')",
+            [],
+            |row| row.get(0),
+        )
+        .context("reading the delivery log")?;
+    let feedback = if has_reports {
+        crate::replies::store::latest_feedback(ledger.connection())?
+    } else {
+        Vec::new()
+    };
+    let reports = feedback
+        .into_iter()
+        .map(|(commitment, report, _)| {
+            (
+                commitment,
+                LastReport {
+                    at: report.received,
+                    intent: report.intent.as_str().to_string(),
+                    state: report.state.as_str().to_string(),
+                },
+            )
+        })
+        .collect();
+    Ok(Inputs {
+        log,
+        reminders,
+        reports,
+    })
 }
 
 /// One row of the 台账.
@@ -138,41 +128,48 @@ pub struct DepartmentSums {
     pub reported: usize,
 }
 
-/// Every commitment as a row, in configuration order (letter files, then commitments).
+/// Every commitment as a row, in configuration order: the shared view rows
+/// (`views::rows`, so the light and state are the board's and `list`'s), with what the
+/// 台账 adds (proposer, number, text, reminders, last report).
 pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
-    config
-        .commitments
-        .iter()
-        .map(|commitment| {
+    let every = ListFilter {
+        status: StatusFilter::All,
+        owner: None,
+        overdue: false,
+    };
+    views::rows(config, &inputs.log, &every, at)
+        .into_iter()
+        .map(|view| {
+            let commitment = &config.commitments[view.index];
             let letter = config.letter_of(commitment);
-            let report = inputs.reports.get(&commitment.id);
-            let reported = commitment.status == Status::Open
+            let report = inputs.reports.get(view.id);
+            // A done claim awaiting review, until `views::state` derives it itself.
+            let claimed = view.state == State::Open
                 && report
                     .is_some_and(|report| report.intent == "done" && report.state == "pending");
-            let overdue = engine::is_overdue(config, commitment, at);
-            let reminders = inputs.reminders.get(&commitment.id);
+            let (state, light) = if claimed {
+                (
+                    State::Reported,
+                    views::light(config, commitment, State::Reported, at),
+                )
+            } else {
+                (view.state, view.light)
+            };
+            let reminders = inputs.reminders.get(view.id);
             Row {
-                id: commitment.id.clone(),
-                letter: letter.id.clone(),
-                letter_title: letter.title.clone(),
+                id: view.id.to_string(),
+                letter: view.letter.to_string(),
+                letter_title: view.title.to_string(),
                 proposer: letter.proposer.clone().unwrap_or_default(),
                 number: letter.number.clone().unwrap_or_default(),
-                owner: config.department(commitment.owner).key.clone(),
-                co_owners: commitment
-                    .co_owners
-                    .iter()
-                    .map(|id| config.department(*id).key.clone())
-                    .collect(),
+                owner: view.owner.to_string(),
+                co_owners: view.co_owners.iter().map(|name| name.to_string()).collect(),
                 text: commitment.text.clone(),
-                due: commitment.due.map(|due| due.to_string()),
-                status: match (commitment.status, reported) {
-                    (Status::Done, _) => "done",
-                    (Status::Open, true) => "reported",
-                    (Status::Open, false) => "open",
-                },
-                light: light(config, commitment, reported, at),
-                days_overdue: if overdue {
-                    engine::days_left(config, commitment, at).map_or(0, |days| -days)
+                due: view.due.clone(),
+                status: state.as_str(),
+                light,
+                days_overdue: if view.overdue {
+                    view.days_left.map_or(0, |days| -days)
                 } else {
                     0
                 },
@@ -332,7 +329,7 @@ pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u
         .iter()
         .map(|light| {
             let base = Format::new()
-                .set_background_color(Color::RGB(light.fill()))
+                .set_background_color(Color::RGB(fill(*light)))
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top);
             (*light, (base.clone().set_text_wrap(), base))

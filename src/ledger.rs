@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::engine::{LogView, Seen};
 
 /// The schema this build writes; older databases are migrated on open.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
 
@@ -388,7 +388,42 @@ impl Ledger {
                 .with_context(context)?;
             transaction.commit().with_context(context)?;
         }
+        if version < 2 {
+            // The answers departments send by email (`replies::store`).
+            let transaction = self.connection.transaction().with_context(context)?;
+            crate::replies::store::migrate(&transaction)
+                .and_then(|()| {
+                    transaction.execute_batch(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2');",
+                    )
+                })
+                .with_context(context)?;
+            transaction.commit().with_context(context)?;
+        }
         Ok(())
+    }
+
+    /// Opens the log for writing without the daemon's lock, for commands that record beside
+    /// a running daemon (`receive`, `done`, `reject`, `extend`): SQLite serialises the writes
+    /// (a busy log waits up to 5 s, then the command fails and can be retried).
+    pub fn open_shared(state_dir: &Path) -> Result<Ledger> {
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("creating the state directory `{}`", state_dir.display()))?;
+        let path = state_dir.join(DATABASE);
+        let connection = Connection::open(&path)
+            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
+        let mut ledger = Ledger {
+            connection,
+            _lock: None,
+            path,
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// The connection, for the replies' tables (`replies::store`).
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// What the engine needs: first sighting and latest recorded moment per commitment.

@@ -11,8 +11,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::export::{Light, light};
 use crate::model::{Config, Status};
+use crate::views::{self, Light};
 
 /// What the daemon knows at the end of its latest pass.
 #[derive(Debug, Clone, Default)]
@@ -68,7 +68,7 @@ pub fn render(snapshot: &Snapshot, at: DateTime<Utc>) -> String {
             }
         }
         for commitment in &config.commitments {
-            let light = light(config, commitment, false, at);
+            let light = views::light(config, commitment, views::state(commitment), at);
             commitments
                 .get_or_create(&[
                     ("status", commitment.status.as_str()),
