@@ -644,3 +644,36 @@ fn metrics_render_in_the_text_format() {
         (at.timestamp() + 3600) as f64
     );
 }
+
+#[test]
+fn a_done_claim_awaiting_review_is_reported_in_the_ledger_and_the_bulletin() {
+    let (workspace, reminder) = crate::replies::reminded();
+    let claim = crate::replies::fixture("outlook-zh-done.eml", &reminder);
+    let received = crate::replies::receive(&workspace, &claim);
+    assert!(received.status.success(), "{}", stderr(&received));
+    let result = output(workspace.followup().args(["export", "--csv", "out.csv"]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let rows = parse_csv(
+        workspace
+            .read("out.csv")
+            .strip_prefix('\u{feff}')
+            .expect("a BOM"),
+    );
+    let claimed = rows
+        .iter()
+        .find(|row| row[0] == "jl-2025-ai-1")
+        .expect("the claimed commitment's row");
+    assert_eq!(claimed[8], "已报告待审", "{claimed:?}");
+    assert!(claimed[12].ends_with("done (pending)"), "{claimed:?}");
+    // The reminder the file transport wrote counts as accepted.
+    assert_eq!(claimed[10], "1", "{claimed:?}");
+    let others = rows
+        .iter()
+        .find(|row| row[0] == "jl-2025-ai-2")
+        .expect("another row");
+    assert_eq!(others[8], "未办结");
+    let result = output(workspace.followup().args(["report", "--json"]));
+    let bulletin: serde_json::Value = serde_json::from_str(&stdout(&result)).expect("json");
+    assert_eq!(bulletin["awaiting_review"][0]["id"], "jl-2025-ai-1");
+    assert_eq!(bulletin["total"]["reported"], 1);
+}
