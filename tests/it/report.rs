@@ -9,7 +9,7 @@ use std::process::Stdio;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use mail_parser::MimeHeaders as _;
 
-use crate::smtp_server::{Options, Received, SmtpServer};
+use crate::smtp_server::{Answer, Options, Received, SmtpServer};
 use crate::support::{Workspace, output, stderr, stdout};
 
 /// A commitment text with every character CSV and iCalendar must treat specially, long
@@ -436,17 +436,7 @@ fn a_first_notice_carries_an_ics_that_parses_back_and_the_bulletin_arrives_once(
 
     // `[report]` was seen for the first time: no bulletin yet. Pretend it was seen two days
     // ago, so the daily 09:00 moment since then is due (catch-up: one, not two).
-    let database = workspace.path().join("state/followup.sqlite3");
-    {
-        let connection = rusqlite::Connection::open(&database).expect("the log opens");
-        let changed = connection
-            .execute(
-                "UPDATE seen SET first_seen = first_seen - 2 * 86400 WHERE commitment = '@report'",
-                [],
-            )
-            .expect("the log updates");
-        assert_eq!(changed, 1, "the bulletin's first sighting was recorded");
-    }
+    seen_two_days_ago(&workspace);
     run_once(&workspace);
     let received = server.received();
     assert_eq!(received.len(), 3, "one bulletin more");
@@ -489,11 +479,69 @@ fn a_first_notice_carries_an_ics_that_parses_back_and_the_bulletin_arrives_once(
     // Never twice: the same moment is not sent again.
     run_once(&workspace);
     assert_eq!(server.received().len(), 3);
-    let history = output(workspace.followup().args(["history", "@report", "--json"]));
-    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("json");
-    let rows = rows.as_array().expect("rows");
+    let rows = bulletin_history(&workspace);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["state"], "sent");
+}
+
+/// Moves the bulletin's first sighting two days back, as if `[report]` had been configured
+/// then: the daily 09:00 moment since is due.
+fn seen_two_days_ago(workspace: &Workspace) {
+    let database = workspace.path().join("state/followup.sqlite3");
+    let connection = rusqlite::Connection::open(&database).expect("the log opens");
+    let changed = connection
+        .execute(
+            "UPDATE seen SET first_seen = first_seen - 2 * 86400 WHERE commitment = '@report'",
+            [],
+        )
+        .expect("the log updates");
+    assert_eq!(changed, 1, "the bulletin's first sighting was recorded");
+}
+
+fn bulletin_history(workspace: &Workspace) -> Vec<serde_json::Value> {
+    let history = output(workspace.followup().args(["history", "@report", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("json");
+    rows.as_array().expect("rows").clone()
+}
+
+#[test]
+fn a_bulletin_refused_for_now_is_kept_and_sent_later_with_the_same_message_id() {
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(server.port(), REPORT);
+    run_once(&workspace);
+    assert_eq!(server.received().len(), 2, "the first notices");
+    seen_two_days_ago(&workspace);
+    server.set_data_rule(|message| {
+        if message
+            .rcpt_to
+            .iter()
+            .any(|to| to == "office@example.gov.cn")
+        {
+            Answer::Reply(451, "4.3.0 try again later".into())
+        } else {
+            Answer::Accept
+        }
+    });
+    let refused = output(workspace.followup().args(["run", "--once"]));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert_eq!(server.received().len(), 2, "nothing more accepted");
+    let rows = bulletin_history(&workspace);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["state"], "pending");
+    assert_eq!(rows[0]["attempts"], 1);
+    let message_id = rows[0]["message_id"].as_str().expect("an id").to_string();
+
+    server.set_data_rule(|_| Answer::Accept);
+    run_once(&workspace);
+    let received = server.received();
+    assert_eq!(received.len(), 3, "the bulletin, once");
+    let parsed = parse(&received[2]);
+    assert_eq!(
+        format!("<{}>", parsed.message_id().expect("a Message-ID")),
+        message_id
+    );
+    let rows = bulletin_history(&workspace);
+    assert_eq!((rows.len(), rows[0]["state"].as_str()), (1, Some("sent")));
 }
 
 #[test]
