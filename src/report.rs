@@ -8,7 +8,7 @@
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
@@ -300,9 +300,42 @@ pub fn compose(
     })
 }
 
-/// The bulletin moment due at `now`: the latest firing of `report.remind` in `(after, now]`,
+/// The longest run of days off a moment is moved across (as the engine's).
+const LONGEST_BREAK_DAYS: u32 = 40;
+
+/// A nominal firing of `report.remind`, moved with `skip_holidays` from a day off to the
+/// next working day at the same wall-clock time (as reminders are): several firings in one
+/// break collapse onto one moment, sent once.
+fn shifted(config: &Config, nominal: DateTime<Utc>) -> DateTime<Utc> {
+    if !config.schedule.skip_holidays {
+        return nominal;
+    }
+    let local = nominal.with_timezone(&config.timezone);
+    let (mut day, time) = (local.date_naive(), local.time());
+    let mut moved = false;
+    for _ in 0..LONGEST_BREAK_DAYS {
+        if config.calendar.is_working(day) {
+            break;
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+        moved = true;
+    }
+    if !moved {
+        return nominal;
+    }
+    config
+        .timezone
+        .from_local_datetime(&day.and_time(time))
+        .earliest()
+        .map_or(nominal, |at| at.with_timezone(&Utc))
+}
+
+/// The bulletin moment due at `now`: the latest moment of `report.remind` in `(after, now]`,
 /// so moments missed while the daemon was stopped make one bulletin, not one each (the
-/// catch-up rule of reminders). Not shifted off holidays.
+/// catch-up rule of reminders). Moments move off days off like reminders'.
 pub fn due_moment(
     config: &Config,
     after: DateTime<Utc>,
@@ -313,20 +346,41 @@ pub fn due_moment(
         return None;
     }
     let cron = &config.cadences[report.remind].cron;
-    let found = cron
+    let mut nominal = cron
         .find_previous_occurrence(&now.with_timezone(&config.timezone), true)
         .ok()?
         .with_timezone(&Utc);
-    (found > after).then_some(found)
+    // A firing moved past `now` is not due yet, but an earlier one may be: walk back until
+    // a moment is at or before `now` (moments never decrease as firings advance).
+    for _ in 0..=LONGEST_BREAK_DAYS * 24 {
+        let moment = shifted(config, nominal);
+        if moment <= now {
+            return (moment > after).then_some(moment);
+        }
+        if nominal <= after {
+            return None;
+        }
+        nominal = cron
+            .find_previous_occurrence(
+                &(nominal - chrono::Duration::seconds(1)).with_timezone(&config.timezone),
+                true,
+            )
+            .ok()?
+            .with_timezone(&Utc);
+    }
+    None
 }
 
-/// The first firing of `report.remind` after `after`.
+/// The first moment of `report.remind` after `after`.
 pub fn next_moment(config: &Config, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let report = config.report.as_ref()?;
     let cron = &config.cadences[report.remind].cron;
-    cron.find_next_occurrence(&after.with_timezone(&config.timezone), false)
-        .ok()
-        .map(|found| found.with_timezone(&Utc))
+    let nominal = cron
+        .find_next_occurrence(&after.with_timezone(&config.timezone), false)
+        .ok()?
+        .with_timezone(&Utc);
+    // A moved moment is never earlier than its firing, so it is after `after` too.
+    Some(shifted(config, nominal))
 }
 
 /// The start of the period a bulletin at `moment` covers when no earlier one was sent: one

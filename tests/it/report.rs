@@ -725,3 +725,47 @@ fn a_done_claim_awaiting_review_is_reported_in_the_ledger_and_the_bulletin() {
     assert_eq!(bulletin["awaiting_review"][0]["id"], "jl-2025-ai-1");
     assert_eq!(bulletin["total"]["reported"], 1);
 }
+
+#[test]
+fn a_bulletin_on_a_day_off_moves_to_the_next_working_day() {
+    let workspace = workspace(25, "[report]\nremind = \"0 9 * * FRI\"\n");
+    let text = workspace.read("followup.toml").replace(
+        "skip_holidays = false",
+        "skip_holidays = true\n\n[calendar]\nholidays = [2026-10-01, 2026-10-02, 2026-10-05, 2026-10-06, 2026-10-07, 2026-10-08]",
+    );
+    workspace.replace("followup.toml", &text);
+    let config = followup::config::load(&workspace.path().join("followup.toml"))
+        .expect("valid")
+        .config;
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .to_utc()
+    };
+    let last = at("2026-09-25T09:00:00+08:00");
+    // Friday 2 October is a holiday: its bulletin moves to Friday 9 October 09:00, where it
+    // meets that day's own (one bulletin).
+    assert_eq!(
+        followup::report::next_moment(&config, last),
+        Some(at("2026-10-09T09:00:00+08:00"))
+    );
+    assert_eq!(
+        followup::report::due_moment(&config, last, at("2026-10-05T12:00:00+08:00")),
+        None
+    );
+    assert_eq!(
+        followup::report::due_moment(&config, last, at("2026-10-09T09:00:00+08:00")),
+        Some(at("2026-10-09T09:00:00+08:00"))
+    );
+    // Missed for weeks: one bulletin, the latest moment.
+    assert_eq!(
+        followup::report::due_moment(&config, last, at("2026-11-01T10:00:00+08:00")),
+        Some(at("2026-10-30T09:00:00+08:00"))
+    );
+    // Already sent for that moment: nothing until the next.
+    let sent = at("2026-10-30T09:00:00+08:00");
+    assert_eq!(
+        followup::report::due_moment(&config, sent, at("2026-11-01T10:00:00+08:00")),
+        None
+    );
+}
