@@ -32,9 +32,23 @@ impl Writer {
         for character in line.chars() {
             let octets = character.len_utf8();
             if used + octets > LINE_OCTETS {
+                // A physical line never ends in a space: some parsers (the `ical` crate
+                // among them) trim line ends before unfolding and would lose it. The space
+                // moves to the start of the continuation, after the folding space.
+                let carried = match self.out.chars().last() {
+                    Some(last @ (' ' | '\t')) => {
+                        self.out.pop();
+                        Some(last)
+                    }
+                    _ => None,
+                };
                 self.out.push_str("\r\n ");
                 // The continuation's leading space counts towards its 75 octets.
                 used = 1;
+                if let Some(space) = carried {
+                    self.out.push(space);
+                    used += 1;
+                }
             }
             self.out.push(character);
             used += octets;
@@ -220,6 +234,23 @@ mod tests {
         }
         let unfolded = writer.out.replace("\r\n ", "");
         assert_eq!(unfolded, format!("DESCRIPTION:{}\r\n", escape_text(&text)));
+    }
+
+    #[test]
+    fn no_physical_line_ends_in_a_space() {
+        for offset in 0..8 {
+            let mut writer = Writer::new();
+            let text = format!("{}{}", "x".repeat(offset), "word ".repeat(60).trim_end());
+            writer.text("SUMMARY", &text);
+            for line in writer.out.split("\r\n") {
+                assert!(line.len() <= LINE_OCTETS, "{line:?}");
+                assert!(!line.ends_with(' '), "{line:?}");
+            }
+            assert_eq!(
+                writer.out.replace("\r\n ", ""),
+                format!("SUMMARY:{text}\r\n")
+            );
+        }
     }
 
     #[test]
