@@ -61,4 +61,5 @@ for message in notices.values():
         assert any(c.name == "VALARM" for c in todo.subcomponents), "an alarm before the deadline"
         assert str(todo["DESCRIPTION"]).strip(), "the commitment text"
 assert todos >= 1, "at least one VTODO"
-print(f"bulletin with {workbook.get_filename()} ({len(data)} bytes) and {todos} VTODOs checked")
+if not quiet:
+    print(f"bulletin with {workbook.get_filename()} ({len(data)} bytes) and {todos} VTODOs checked")
