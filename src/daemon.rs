@@ -123,6 +123,68 @@ struct Daemon {
     credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
+    /// IMAP intake (`[inbox]`), restarted on every reload so it reads the new settings and
+    /// password; tells the loop (a pass follows) when it recorded replies.
+    intake: Intake,
+}
+
+/// The IMAP intake task and what it needs to be restarted.
+#[derive(Default)]
+struct Intake {
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<watch::Receiver<bool>>,
+    handled: Option<mpsc::UnboundedSender<usize>>,
+}
+
+impl Intake {
+    /// (Re)starts the task for `config.inbox`, or only stops it when there is none.
+    fn restart(&mut self, config: &Arc<Config>, ledger: &Ledger) {
+        if let Some(task) = self.task.take() {
+            // Safe at any point: a message is flagged only after it is recorded, and the
+            // position only after it is flagged (see `inbox`).
+            task.abort();
+        }
+        let (Some(inbox), Some(stop), Some(handled)) = (
+            config.inbox.clone(),
+            self.stop.clone(),
+            self.handled.clone(),
+        ) else {
+            return;
+        };
+        let ledger = match ledger.open_beside() {
+            Ok(ledger) => ledger,
+            Err(error) => {
+                tracing::error!("not reading replies: {error:#}");
+                return;
+            }
+        };
+        let for_handler = config.clone();
+        let handler: crate::inbox::Handler =
+            Box::new(move |ledger, raw, at| record_reply(&for_handler, ledger, raw, at));
+        self.task = Some(tokio::spawn(crate::inbox::run(
+            inbox,
+            ledger,
+            handler,
+            stop,
+            move |count| {
+                let _ = handled.send(count);
+            },
+        )));
+    }
+}
+
+/// Hands one fetched reply to the replies core (issue 11's `replies::accept`). Until that
+/// core is part of this build, nothing can be recorded: the message stays unflagged in the
+/// mailbox, to be read once it is.
+fn record_reply(
+    _config: &Config,
+    _ledger: &Ledger,
+    _raw: &[u8],
+    _at: &crate::inbox::MessageAt,
+) -> Result<()> {
+    anyhow::bail!(
+        "this build cannot record replies yet (the replies core is missing); the message stays in the mailbox"
+    )
 }
 
 /// What one pass did.
@@ -180,6 +242,7 @@ impl Daemon {
             engine_ahead_of_log: false,
             credentials_alerted: false,
             reload_error: None,
+            intake: Intake::default(),
         })
     }
 
@@ -204,6 +267,10 @@ impl Daemon {
         });
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
+        let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
+        self.intake.stop = Some(stop.clone());
+        self.intake.handled = Some(handled_sender);
+        self.intake.restart(&self.config, &self.ledger);
         self.notifier.ready(&self.status(clock::now()));
         let timer = IdleTimer::new();
 
@@ -253,10 +320,22 @@ impl Daemon {
                     tracing::info!("a configuration file changed: reloading");
                     self.reload(&change_sender, &mut watcher);
                 }
+                Some(count) = handled.recv() => {
+                    tracing::debug!(count, "replies recorded: planning again");
+                }
                 _ = stopped.changed() => break,
             }
         }
         tracing::info!("stopping");
+        if let Some(task) = self.intake.task.take() {
+            // It heard the stop too; any step it is in is bounded, but do not wait for it.
+            if tokio::time::timeout(STOP_GRACE, &mut *Box::pin(task))
+                .await
+                .is_err()
+            {
+                tracing::debug!("intake did not stop within the grace period");
+            }
+        }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
         // only when that is short, so cap it.
         let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
@@ -362,6 +441,7 @@ impl Daemon {
         self.config = config;
         self.transport = transport;
         self.templates = templates;
+        self.intake.restart(&self.config, &self.ledger);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod edit;
 pub mod engine;
 pub mod import;
+pub mod inbox;
 pub mod ledger;
 pub mod logging;
 pub mod mail;
