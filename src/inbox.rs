@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use futures::TryStreamExt as _;
 use tokio::net::TcpStream;
@@ -495,11 +496,21 @@ impl Connection {
                 moves,
             }));
         }
+        // Mail that arrived during the sweep or while IDLE starts is announced (EXISTS)
+        // outside the wait below, which would not see it: look for it here. (SELECT's own
+        // EXISTS is consumed by SELECT, so this does not loop.)
+        let unsolicited = session.unsolicited_responses.clone();
         let mut handle = session.idle();
         step(inbox.timeout, "starting IDLE", handle.init())
             .await
             .map_err(fail(Trouble::Unreachable))?;
-        {
+        let arrived = std::iter::from_fn(|| unsolicited.try_recv().ok()).any(|response| {
+            matches!(
+                response,
+                UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+            )
+        });
+        if !arrived {
             let (waiting, _interrupt) = handle.wait_with_timeout(IDLE_SILENCE);
             tokio::select! {
                 outcome = tokio::time::timeout(IDLE_REFRESH, waiting) => {

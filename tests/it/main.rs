@@ -4,9 +4,11 @@
 mod check_corpus;
 mod cli;
 mod daemon;
+mod dovecot;
 mod edit;
 mod engine;
 mod hostile;
+mod imap_intake;
 mod import_letters;
 mod mail;
 mod notify;
