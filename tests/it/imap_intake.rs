@@ -93,8 +93,11 @@ fn settings(dovecot: &Dovecot, local: &Local, implicit_tls: bool) -> Inbox {
     }
 }
 
+/// What a recording handler was handed, in order.
+type Seen = Arc<Mutex<Vec<(MessageAt, Vec<u8>)>>>;
+
 /// A handler that records what it was handed.
-fn recorder() -> (Handler, Arc<Mutex<Vec<(MessageAt, Vec<u8>)>>>) {
+fn recorder() -> (Handler, Seen) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let shared = seen.clone();
     let handler: Handler = Box::new(move |_ledger: &Ledger, raw: &[u8], at: &MessageAt| {
@@ -107,7 +110,7 @@ fn recorder() -> (Handler, Arc<Mutex<Vec<(MessageAt, Vec<u8>)>>>) {
     (handler, seen)
 }
 
-fn uids(seen: &Arc<Mutex<Vec<(MessageAt, Vec<u8>)>>>) -> Vec<u32> {
+fn uids(seen: &Seen) -> Vec<u32> {
     seen.lock()
         .expect("not poisoned")
         .iter()
