@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
+use crate::views::StatusFilter;
 use crate::{clock, daemon, edit, import, logging, mail, manual, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
@@ -164,6 +165,45 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Record one answer by email, read on standard input (for a Postfix `pipe` transport,
+    /// procmail or a Sieve `pipe`).
+    ///
+    /// Exits 0 when the message is recorded (or was recorded before), 75 (EX_TEMPFAIL) when
+    /// it cannot be recorded now (the mail server keeps it and tries again), 1 when it is
+    /// refused (not a mail, or larger than `replies.max_message_mib`), with the reason on
+    /// stderr. See README, "Receiving replies".
+    Receive,
+    /// List the answers departments sent by email: commitment, sender, time, intent (done,
+    /// progress, extension), text, attachments and state.
+    Reports {
+        /// Only what waits for the office: done claims and extension requests (pending),
+        /// unverified senders and answers about no known commitment.
+        #[arg(long)]
+        pending: bool,
+        /// Only this commitment.
+        id: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a done claim back (退回): the claim is rejected, reminders resume and the next
+    /// one quotes the note.
+    Reject {
+        /// The commitment id.
+        id: String,
+        /// Why, quoted in the next reminder.
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+    },
+    /// Approve an extension: the commitment's `due` becomes DATE in its TOML file (every
+    /// other byte stays); the old date stays in the log's history.
+    Extend {
+        /// The commitment id.
+        id: String,
+        /// The new due date.
+        #[arg(long, value_name = "DATE")]
+        to: String,
+    },
     /// Print the manual page (roff) to standard output.
     ///
     /// Read it with `followup man | man -l -`; the Debian package installs it as
@@ -178,13 +218,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatusFilter {
-    Open,
-    Done,
-    All,
 }
 
 pub fn main() -> ExitCode {
@@ -245,7 +278,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if ids.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
+            // The waiting done claim's text becomes the note when none is given.
+            let note = match (note, ids.as_slice()) {
+                (Some(note), _) => Some(note),
+                (None, [id]) => crate::replies::commands::waiting_claim_text(&config, id)?,
+                (None, _) => None,
+            };
             let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
+            crate::replies::commands::confirmed(&config, &ids, now)?;
             for item in edited {
                 let state = if item.changed {
                     "marked done"
@@ -293,6 +333,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             send_test(&loaded.config, &to, now)
         }
         Command::Check => check(&cli.config, now),
+        Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
+        Command::Reports { pending, id, json } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            if let Some(id) = &id {
+                commitment(&loaded.config, id)?;
+            }
+            crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+        }
+        Command::Reject { id, note } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            commitment(&loaded.config, &id)?;
+            crate::replies::commands::reject(&loaded.config, &id, &note, now)
+        }
+        Command::Extend { id, to } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            commitment(&loaded.config, &id)?;
+            let to = NaiveDate::parse_from_str(&to, "%Y-%m-%d")
+                .with_context(|| format!("`{to}` is not a date such as 2026-03-31"))?;
+            crate::replies::commands::extend(&loaded.config, &id, to, now)
+        }
         Command::Man => print_bytes(&manual::man_page()),
         Command::Completions { shell } => print_bytes(&manual::completions(shell)),
         Command::Import {

@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Inbox, Language, Letter, Mail, Recipient, Schedule, Stage,
-    Status, Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Inbox, Language, Letter, Mail, Recipient, Replies, Schedule,
+    Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -546,6 +546,7 @@ pub struct MainDraft {
     inbox: Option<Inbox>,
     schedule: Option<ScheduleDraft>,
     calendar: Calendar,
+    replies: Replies,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
     today: NaiveDate,
@@ -559,6 +560,7 @@ struct ScheduleDraft {
     on_new: bool,
     digest: bool,
     skip_holidays: bool,
+    review_within: u32,
     /// Each stage with its `cc` entries (resolved once departments are known) and its
     /// 1-based position in the file.
     stages: Vec<(Stage, Vec<Spanned<String>>, usize)>,
@@ -576,6 +578,14 @@ const MAIN_KEYS: &[&str] = &[
     "departments",
     "limits",
     "inbox",
+    "replies",
+];
+const REPLIES_KEYS: &[&str] = &[
+    "reviewer",
+    "authserv_id",
+    "plus_address",
+    "max_message_mib",
+    "max_attachment_mib",
 ];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
@@ -591,10 +601,17 @@ const MAIL_KEYS: &[&str] = &[
     "ca_file",
     "timeout",
 ];
-const SCHEDULE_KEYS: &[&str] = &["remind", "on_new", "digest", "skip_holidays", "stage"];
+const SCHEDULE_KEYS: &[&str] = &[
+    "remind",
+    "on_new",
+    "digest",
+    "skip_holidays",
+    "stage",
+    "review_within",
+];
 const STAGE_KEYS: &[&str] = &["name", "from", "remind", "cc"];
 const CALENDAR_KEYS: &[&str] = &["holidays", "workdays"];
-const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc"];
+const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc", "reply_from"];
 const COMMITMENTS_FILE_KEYS: &[&str] = &["letter", "commitment"];
 const LETTER_KEYS: &[&str] = &[
     "id",
@@ -691,6 +708,12 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
+    let replies = parse_replies(&mut ctx, root);
+    // One size limit for every way a reply arrives.
+    let inbox = inbox.map(|inbox| Inbox {
+        max_message_bytes: replies.max_message_bytes,
+        ..inbox
+    });
 
     MainDraft {
         timezone,
@@ -702,6 +725,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         inbox,
         schedule,
         calendar,
+        replies,
         departments,
         cadences: ctx.cadences,
         today,
@@ -744,6 +768,44 @@ fn parse_limits(ctx: &mut Ctx, root: &DeTable) -> (u64, usize) {
         limits.1 = usize::try_from(files).unwrap_or(DEFAULT_MAX_FILES);
     }
     limits
+}
+
+/// `[replies]`: the reviewer, the trusted authserv-id, plus-addressing and size limits.
+fn parse_replies(ctx: &mut Ctx, root: &DeTable) -> Replies {
+    let mut replies = Replies::default();
+    let Some((table, _)) = ctx.table(root, "", "replies") else {
+        return replies;
+    };
+    ctx.check_keys(table, "replies", REPLIES_KEYS);
+    replies.reviewer = ctx.addresses(table, "replies", "reviewer");
+    replies.authserv_id = ctx
+        .string(table, "replies", "authserv_id")
+        .map(Spanned::into_inner);
+    replies.plus_address = ctx
+        .boolean(table, "replies", "plus_address")
+        .unwrap_or(false);
+    for (key, target) in [
+        ("max_message_mib", &mut replies.max_message_bytes),
+        ("max_attachment_mib", &mut replies.max_attachment_bytes),
+    ] {
+        let Some(value) = table.get(key) else {
+            continue;
+        };
+        match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .filter(|number| (1..=1024).contains(number))
+        {
+            Some(mib) => *target = mib.unsigned_abs() * 1024 * 1024,
+            None => ctx.error(
+                value.span(),
+                &format!("replies.{key}"),
+                "expected a whole number from 1 to 1024",
+            ),
+        }
+    }
+    replies
 }
 
 fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
@@ -811,12 +873,19 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
             Some(_) => {}
         }
         let cc = ctx.addresses(department, &path, "cc");
+        let reply_from = ctx
+            .strings(department, &path, "reply_from")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|pattern| pattern.into_inner().trim().to_lowercase())
+            .collect();
         departments.push(Department {
             key: key_text,
             name,
             aliases,
             to,
             cc,
+            reply_from,
         });
     }
     departments
@@ -983,7 +1052,6 @@ const INBOX_KEYS: &[&str] = &[
     "poll",
     "ca_file",
     "timeout",
-    "max_message_mib",
 ];
 
 /// `[inbox]`: IMAP intake. Optional; when present, `url` and `username` are required.
@@ -1118,25 +1186,6 @@ fn parse_inbox(ctx: &mut Ctx, root: &DeTable) -> Option<Inbox> {
             }
         }
     }
-    if let Some(value) = table.get("max_message_mib") {
-        match value
-            .get_ref()
-            .as_integer()
-            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
-        {
-            Some(mib) if (1..=512).contains(&mib) => {
-                inbox.max_message_bytes = mib as u64 * 1024 * 1024;
-            }
-            _ => {
-                ctx.error(
-                    value.span(),
-                    "inbox.max_message_mib",
-                    "expected a whole number of MiB from 1 to 512",
-                );
-                valid = false;
-            }
-        }
-    }
     let base = base_dir(&ctx.source.path);
     inbox.password_file = ctx
         .string(table, path, "password_file")
@@ -1259,6 +1308,26 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
     let skip_holidays = ctx
         .boolean(table, "schedule", "skip_holidays")
         .unwrap_or(true);
+    let review_within = match table.get("review_within") {
+        None => 5,
+        Some(value) => match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .and_then(|days| u32::try_from(days).ok())
+            .filter(|days| (1..=365).contains(days))
+        {
+            Some(days) => days,
+            None => {
+                ctx.error(
+                    value.span(),
+                    "schedule.review_within",
+                    "expected a whole number of working days from 1 to 365",
+                );
+                5
+            }
+        },
+    };
     let mut stages = Vec::new();
     if let Some(list) = table.get("stage") {
         match list.get_ref().as_array() {
@@ -1324,6 +1393,7 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
         on_new,
         digest,
         skip_holidays,
+        review_within,
         stages,
     })
 }
@@ -1356,6 +1426,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         inbox,
         schedule,
         calendar,
+        replies,
         departments,
         cadences,
         today,
@@ -1391,6 +1462,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             on_new: draft.on_new,
             digest: draft.digest,
             skip_holidays: draft.skip_holidays,
+            review_within: draft.review_within,
             stages,
         }
     });
@@ -1462,6 +1534,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             inbox,
             schedule,
             calendar,
+            replies,
             departments,
             letters,
             commitments,

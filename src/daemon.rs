@@ -19,7 +19,7 @@ use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
-use crate::{clock, views};
+use crate::{clock, timefmt};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -138,7 +138,7 @@ struct Intake {
 
 impl Intake {
     /// (Re)starts the task for `config.inbox`, or only stops it when there is none.
-    fn restart(&mut self, config: &Arc<Config>, ledger: &Ledger) {
+    fn restart(&mut self, config: &Arc<Config>) {
         if let Some(task) = self.task.take() {
             // Safe at any point: a message is flagged only after it is recorded, and the
             // position only after it is flagged (see `inbox`).
@@ -151,7 +151,7 @@ impl Intake {
         ) else {
             return;
         };
-        let ledger = match ledger.open_beside() {
+        let ledger = match Ledger::open_shared(&config.state_dir) {
             Ok(ledger) => ledger,
             Err(error) => {
                 tracing::error!("not reading replies: {error:#}");
@@ -173,18 +173,27 @@ impl Intake {
     }
 }
 
-/// Hands one fetched reply to the replies core (issue 11's `replies::accept`). Until that
-/// core is part of this build, nothing can be recorded: the message stays unflagged in the
-/// mailbox, to be read once it is.
+/// Hands one fetched reply to the replies core; logs what became of it. An error (the log
+/// cannot record it now) leaves the message in the mailbox for the next cycle.
 fn record_reply(
-    _config: &Config,
-    _ledger: &Ledger,
-    _raw: &[u8],
-    _at: &crate::inbox::MessageAt,
+    config: &Config,
+    ledger: &mut Ledger,
+    raw: &[u8],
+    at: &crate::inbox::MessageAt,
 ) -> Result<()> {
-    anyhow::bail!(
-        "this build cannot record replies yet (the replies core is missing); the message stays in the mailbox"
-    )
+    let origin = crate::replies::Origin::Imap {
+        mailbox: at.mailbox.clone(),
+        uidvalidity: at.uidvalidity,
+        uid: at.uid,
+    };
+    let accepted = crate::replies::accept(config, ledger, raw, &origin, clock::now())?;
+    tracing::info!(
+        mailbox = at.mailbox,
+        uid = at.uid,
+        "reply: {}",
+        accepted.describe()
+    );
+    Ok(())
 }
 
 /// What one pass did.
@@ -270,7 +279,7 @@ impl Daemon {
         let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
         self.intake.stop = Some(stop.clone());
         self.intake.handled = Some(handled_sender);
-        self.intake.restart(&self.config, &self.ledger);
+        self.intake.restart(&self.config);
         self.notifier.ready(&self.status(clock::now()));
         let timer = IdleTimer::new();
 
@@ -305,7 +314,7 @@ impl Daemon {
                 "pass took {:.1?}; idle for {:.1?}, next wake {}",
                 started.elapsed(),
                 sleep,
-                views::local(&self.config, wake)
+                timefmt::local(&self.config, wake)
             );
             tokio::select! {
                 () = timer.sleep(sleep) => {}
@@ -358,7 +367,7 @@ impl Daemon {
             .engine
             .next_wake()
             .filter(|at| *at > DateTime::<Utc>::MIN_UTC)
-            .map_or_else(|| "none".to_string(), |at| views::local(&self.config, at));
+            .map_or_else(|| "none".to_string(), |at| timefmt::local(&self.config, at));
         let line = format!("{open} open, {overdue} overdue; next reminder {next}");
         match &self.reload_error {
             Some(error) => format!("{line}; {error}"),
@@ -441,7 +450,7 @@ impl Daemon {
         self.config = config;
         self.transport = transport;
         self.templates = templates;
-        self.intake.restart(&self.config, &self.ledger);
+        self.intake.restart(&self.config);
         Ok(())
     }
 
@@ -652,7 +661,7 @@ impl Daemon {
                 tracing::warn!(
                     not_attempted = untried.len(),
                     "the rest waits until {}",
-                    views::local(&self.config, *at)
+                    timefmt::local(&self.config, *at)
                 );
             }
         }
@@ -729,7 +738,7 @@ impl Daemon {
             Err(failure) => failure,
         };
         outcome.failed += 1;
-        let when = views::local(&self.config, retry_at);
+        let when = timefmt::local(&self.config, retry_at);
         // Every failure but a permanent one is retried after the backoff; an unreachable
         // server, an unknown outcome and refused credentials also halt the pass.
         let halts = !matches!(failure, Failure::Transient(_));

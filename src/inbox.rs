@@ -53,7 +53,7 @@ pub struct MessageAt {
 
 /// What intake does with each message: record it (in the daemon, the replies core). An
 /// error leaves the message where it is, unflagged, to be read again on the next cycle.
-pub type Handler = Box<dyn FnMut(&Ledger, &[u8], &MessageAt) -> Result<()> + Send>;
+pub type Handler = Box<dyn FnMut(&mut Ledger, &[u8], &MessageAt) -> Result<()> + Send>;
 
 /// Why a cycle failed, for logging once per kind and for the backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,7 +344,7 @@ impl Connection {
                     tracing::debug!(uid, "message vanished before it was fetched");
                     continue;
                 };
-                handler(&lock(), &raw, &at)
+                handler(&mut lock(), &raw, &at)
                     .with_context(|| format!("recording message UID {uid} of `{}`", inbox.mailbox))
                     .map_err(fail(Trouble::Local))?;
                 self.processed(uid, inbox).await?;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::engine::{LogView, Seen};
 
 /// The schema this build writes; older databases are migrated on open.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
 
@@ -379,12 +379,47 @@ impl Ledger {
                 .with_context(context)?;
             transaction.commit().with_context(context)?;
         }
+        if version < 2 {
+            // The answers departments send by email (`replies::store`).
+            let transaction = self.connection.transaction().with_context(context)?;
+            crate::replies::store::migrate(&transaction)
+                .and_then(|()| {
+                    transaction.execute_batch(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2');",
+                    )
+                })
+                .with_context(context)?;
+            transaction.commit().with_context(context)?;
+        }
         // IMAP intake (`inbox`): how far each mailbox has been read. Its own table, created
         // whatever the schema version, so it stays additive.
         self.connection
             .execute_batch(INBOX_POSITIONS_TABLE)
             .with_context(context)?;
         Ok(())
+    }
+
+    /// Opens the log for writing without the daemon's lock, for commands that record beside
+    /// a running daemon (`receive`, `done`, `reject`, `extend`): SQLite serialises the writes
+    /// (a busy log waits up to 5 s, then the command fails and can be retried).
+    pub fn open_shared(state_dir: &Path) -> Result<Ledger> {
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("creating the state directory `{}`", state_dir.display()))?;
+        let path = state_dir.join(DATABASE);
+        let connection = Connection::open(&path)
+            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
+        let mut ledger = Ledger {
+            connection,
+            _lock: None,
+            path,
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// The connection, for the replies' tables (`replies::store`).
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// What the engine needs: first sighting and latest recorded moment per commitment.
@@ -776,26 +811,6 @@ pub struct InboxPosition {
 }
 
 impl Ledger {
-    /// A second connection to the same log for a task of the daemon that holds the lock
-    /// (IMAP intake writes from its own task). Takes no lock of its own: only for use
-    /// while `self` (which holds it) is alive.
-    pub fn open_beside(&self) -> Result<Ledger> {
-        let connection = Connection::open(&self.path)
-            .with_context(|| format!("opening the delivery log `{}`", self.path.display()))?;
-        let context = || format!("preparing the delivery log `{}`", self.path.display());
-        connection
-            .pragma_update(None, "synchronous", "FULL")
-            .with_context(context)?;
-        connection
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .with_context(context)?;
-        Ok(Ledger {
-            connection,
-            _lock: None,
-            path: self.path.clone(),
-        })
-    }
-
     /// Where intake stopped in `mailbox`, if it ever read it.
     pub fn inbox_position(&self, mailbox: &str) -> Result<Option<InboxPosition>> {
         self.connection

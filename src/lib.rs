@@ -17,6 +17,8 @@ pub mod logging;
 pub mod mail;
 pub mod manual;
 pub mod model;
+pub mod replies;
 pub mod smtp;
+pub mod timefmt;
 pub mod transport;
 pub mod views;

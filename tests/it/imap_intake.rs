@@ -100,7 +100,7 @@ type Seen = Arc<Mutex<Vec<(MessageAt, Vec<u8>)>>>;
 fn recorder() -> (Handler, Seen) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let shared = seen.clone();
-    let handler: Handler = Box::new(move |_ledger: &Ledger, raw: &[u8], at: &MessageAt| {
+    let handler: Handler = Box::new(move |_ledger: &mut Ledger, raw: &[u8], at: &MessageAt| {
         shared
             .lock()
             .expect("not poisoned")

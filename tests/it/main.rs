@@ -13,6 +13,7 @@ mod import_letters;
 mod mail;
 mod notify;
 mod properties;
+mod replies;
 mod smtp_client;
 mod smtp_server;
 mod support;
