@@ -14,6 +14,7 @@ mod mail;
 mod notify;
 mod properties;
 mod replies;
+mod replies_imap;
 mod smtp_client;
 mod smtp_server;
 mod support;
