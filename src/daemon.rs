@@ -330,7 +330,13 @@ impl Daemon {
                     self.reload(&change_sender, &mut watcher);
                 }
                 Some(count) = handled.recv() => {
-                    tracing::debug!(count, "replies recorded: planning again");
+                    // Answers change what is due (a done claim silences the department):
+                    // the engine is rebuilt from the log, then the next pass runs at once.
+                    tracing::debug!(count, "replies recorded: planning again from the log");
+                    match self.ledger.log_view() {
+                        Ok(log) => self.engine = Engine::new(self.config.clone(), &log),
+                        Err(error) => tracing::error!("{error:#}"),
+                    }
                 }
                 _ = stopped.changed() => break,
             }

@@ -148,7 +148,10 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
     let attachments = claim["attachments"].as_array().expect("attachments listed");
     assert_eq!(attachments.len(), 1, "{claim:#}");
     assert_eq!(attachments[0]["name"], "办理情况报告.pdf", "{claim:#}");
-    assert_eq!(attachments[0]["content_type"], "application/pdf", "{claim:#}");
+    assert_eq!(
+        attachments[0]["content_type"], "application/pdf",
+        "{claim:#}"
+    );
     let stored = workspace
         .path()
         .join(attachments[0]["path"].as_str().expect("a path"));
