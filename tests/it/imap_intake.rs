@@ -422,6 +422,62 @@ fn a_server_that_says_nothing_times_out_instead_of_hanging() {
     }
 }
 
+#[test]
+fn a_server_that_refuses_starttls_never_sees_the_login() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    // A server that offers no TLS: it greets, answers every command with BAD, and keeps
+    // every line it was sent.
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("the client connects");
+        let mut writer = stream.try_clone().expect("clone");
+        writer
+            .write_all(b"* OK [CAPABILITY IMAP4rev1] plain only\r\n")
+            .expect("greet");
+        let mut heard = Vec::new();
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let tag = line.split(' ').next().unwrap_or("*").to_string();
+            heard.push(line);
+            if writer
+                .write_all(format!("{tag} BAD not here\r\n").as_bytes())
+                .is_err()
+            {
+                break;
+            }
+        }
+        heard
+    });
+    let local = Local::new(PASSWORD);
+    let inbox = Inbox {
+        implicit_tls: false,
+        host: "127.0.0.1".into(),
+        port,
+        username: USER.into(),
+        password_file: Some(local.password_file()),
+        mailbox: "INBOX".into(),
+        processed: None,
+        poll: Duration::from_secs(120),
+        ca_file: None,
+        timeout: Duration::from_secs(5),
+        max_message_bytes: 1024,
+    };
+    let (mut handler, _) = recorder();
+    let ledger = Mutex::new(Ledger::open(&local.state()).expect("the log opens"));
+    let failure = runtime()
+        .block_on(inbox::intake_once(&inbox, &ledger, &mut handler))
+        .expect_err("STARTTLS is refused");
+    assert!(failure.to_string().contains("STARTTLS"), "{failure}");
+    drop(ledger);
+    let heard = server.join().expect("the server thread ends");
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert!(heard[0].ends_with("STARTTLS"), "{heard:?}");
+    assert!(
+        !heard.iter().any(|line| line.contains(PASSWORD)),
+        "{heard:?}"
+    );
+}
+
 /// A configuration for the real binary with `[inbox]` on `url`.
 fn workspace(url: &str, ca_file: Option<&Path>, password_file: &Path, timeout: &str) -> Workspace {
     let workspace = Workspace::new();

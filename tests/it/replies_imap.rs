@@ -126,7 +126,8 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
         return;
     };
     let workspace = workspace(&dovecot);
-    let mut daemon = Running::start_logging(&workspace, "info");
+    // At the most verbose level: the password must not show even there.
+    let mut daemon = Running::start_logging(&workspace, "trace");
     daemon.wait_for_line("reading replies from the IMAP mailbox");
     dovecot.deliver(
         "INBOX",
