@@ -272,3 +272,34 @@ fn kill_9_during_intake_then_restart_loses_no_reply_and_records_none_twice() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_reload_re_reads_the_imap_password() {
+    let Some(dovecot) = Dovecot::start() else {
+        return;
+    };
+    let workspace = workspace(&dovecot);
+    workspace.write("imap-password", "not-the-password\n");
+    let mut daemon = Running::start_logging(&workspace, "info");
+    let refused = daemon.wait_for_line("refused the login");
+    assert!(!refused.contains("not-the-password"), "{refused}");
+    // The office fixes the password file and reloads: intake restarts with it.
+    workspace.write("imap-password", &format!("{PASSWORD}\n"));
+    daemon.signal("HUP");
+    daemon.wait_for_line("reloaded");
+    dovecot.deliver(
+        "INBOX",
+        &reply_with_attachment(
+            "late@czt.example.gov.cn",
+            "jl-2025-ai-3",
+            "jl-2025-ai-3 进展：资金已拨付",
+        ),
+    );
+    daemon.wait_for_line("uid=1");
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+    assert_eq!(
+        of(&reports(&workspace), "late@czt.example.gov.cn")["intent"],
+        "progress"
+    );
+}
