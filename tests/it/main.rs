@@ -15,6 +15,7 @@ mod notify;
 mod properties;
 mod replies;
 mod replies_imap;
+mod report;
 mod smtp_client;
 mod smtp_server;
 mod support;
