@@ -81,6 +81,11 @@ impl Dovecot {
     /// Starts a private Dovecot, or `None` (after a loud message) when it is not installed
     /// and FOLLOWUP_REQUIRE_DOVECOT is not set.
     pub fn start() -> Option<Dovecot> {
+        Dovecot::start_with("")
+    }
+
+    /// `start` with extra lines appended to dovecot.conf.
+    pub fn start_with(extra: &str) -> Option<Dovecot> {
         if !Path::new(DOVECOT).exists() || !Path::new(LDA).exists() {
             assert!(
                 std::env::var_os("FOLLOWUP_REQUIRE_DOVECOT").is_none(),
@@ -168,6 +173,7 @@ service anvil {{
     mode = 0
   }}
 }}
+{extra}
 "#,
             root = root.display()
         );

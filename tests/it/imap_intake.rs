@@ -363,6 +363,55 @@ fn idle_pushes_mail_delivered_while_waiting() {
     });
 }
 
+/// A Dovecot that offers neither IDLE nor MOVE after login (an older or plainer server).
+const NO_IDLE_NO_MOVE: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS";
+
+#[test]
+fn without_idle_it_polls_and_without_move_it_copies_and_flags() {
+    let Some(dovecot) = Dovecot::start_with(NO_IDLE_NO_MOVE) else {
+        return;
+    };
+    let local = Local::new(PASSWORD);
+    let mut inbox_settings = settings(&dovecot, &local, true);
+    inbox_settings.poll = Duration::from_secs(1);
+    inbox_settings.processed = Some("Followup".into());
+    dovecot.deliver("INBOX", &reply(1));
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let handler: Handler = Box::new(move |_ledger, _raw, at| {
+        let _ = sender.send(at.uid);
+        Ok(())
+    });
+    runtime().block_on(async {
+        let probe = inbox::connect(&inbox_settings).await.expect("logs in");
+        assert!(!probe.offers_idle(), "the test needs a server without IDLE");
+        probe.logout(inbox_settings.timeout).await;
+        let ledger = Ledger::open(&local.state()).expect("the log opens");
+        let (stop_sender, stop) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(inbox::run(inbox_settings, ledger, handler, stop, |_| {}));
+        let first = tokio::time::timeout(GUARD, received.recv()).await;
+        assert_eq!(first.ok().flatten(), Some(1));
+        // No push without IDLE: the next poll finds it.
+        dovecot.deliver("INBOX", &reply(2));
+        let second = tokio::time::timeout(GUARD, received.recv()).await;
+        assert_eq!(second.ok().flatten(), Some(2), "{}", dovecot.log());
+        stop_sender.send(true).expect("the task listens");
+        tokio::time::timeout(GUARD, task)
+            .await
+            .expect("the task stops when asked")
+            .expect("the task did not panic");
+    });
+    // Copied, and the originals kept (flagged, never expunged).
+    assert_eq!(dovecot.messages("Followup").len(), 2);
+    let originals = dovecot.messages("INBOX");
+    assert_eq!(originals.len(), 2, "{originals:?}");
+    assert!(
+        originals
+            .iter()
+            .all(|(_, flags)| flags.contains("\\Seen") && flags.contains(inbox::DONE_KEYWORD)),
+        "{originals:?}"
+    );
+}
+
 #[test]
 fn a_wrong_password_is_a_clear_login_error_that_never_shows_the_password() {
     let Some(dovecot) = Dovecot::start() else {
