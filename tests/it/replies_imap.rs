@@ -138,6 +138,10 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
         ),
     );
     let recorded = daemon.wait_for_line("uid=1");
+    // The pass the recorded reply triggers writes to the log; let it finish before the
+    // office's commands write to it too (main's `done`/`reject` do not yet wait for a
+    // concurrent writer: issue-11a makes their transactions IMMEDIATE).
+    daemon.wait_for_line("pass took");
     let rows = reports(&workspace);
     assert!(!rows.is_empty(), "{recorded}");
     let claim = of(&rows, "a3@czt.example.gov.cn");
@@ -188,6 +192,7 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
         ),
     );
     daemon.wait_for_line("uid=2");
+    daemon.wait_for_line("pass took");
     assert_eq!(
         of(&reports(&workspace), "a4@czt.example.gov.cn")["state"],
         "pending"
