@@ -140,7 +140,7 @@ pub async fn connect(inbox: &Inbox) -> Result<Connection, Failure> {
         .map_err(|error| anyhow!("`{}` is not a host name: {error}", inbox.host))
         .map_err(fail(Trouble::Local))?;
     let connector = TlsConnector::from(tls);
-    let stream = if inbox.implicit_tls {
+    let client = if inbox.implicit_tls {
         let stream = step(
             timeout,
             &format!("TLS with `{server}`"),
@@ -175,7 +175,7 @@ pub async fn connect(inbox: &Inbox) -> Result<Connection, Failure> {
         .map_err(fail(Trouble::Unreachable))?;
         Client::new(stream)
     };
-    let login = tokio::time::timeout(timeout, stream.login(&inbox.username, &password)).await;
+    let login = tokio::time::timeout(timeout, client.login(&inbox.username, &password)).await;
     drop(password);
     let mut session = match login {
         Ok(Ok(session)) => session,
