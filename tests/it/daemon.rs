@@ -74,7 +74,7 @@ text = "持续安排出资扩大基金规模"
 "#;
 
 /// A running `followup run` whose stderr lines can be awaited.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
@@ -105,7 +105,7 @@ impl Running {
     }
 
     /// Starts with a `RUST_LOG` filter.
-    fn start_logging(workspace: &Workspace, filter: &str) -> Running {
+    pub(crate) fn start_logging(workspace: &Workspace, filter: &str) -> Running {
         let mut command = workspace.followup();
         command.arg("run").env("RUST_LOG", filter);
         Running::spawn(command)
@@ -134,7 +134,7 @@ impl Running {
     }
 
     /// Waits for a log line containing `text`; panics with everything logged so far.
-    fn wait_for_line(&mut self, text: &str) -> String {
+    pub(crate) fn wait_for_line(&mut self, text: &str) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -153,7 +153,7 @@ impl Running {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
@@ -163,7 +163,7 @@ impl Running {
     }
 
     /// SIGTERM, then the exit status and the rest of the log.
-    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, Vec<String>) {
         self.signal("TERM");
         let status = self.child.wait().expect("the daemon exits");
         let mut log = std::mem::take(&mut self.seen);
