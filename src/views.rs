@@ -204,41 +204,53 @@ pub fn rows<'a>(
         })
         .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
         .map(|(index, commitment)| {
-            let letter = config.letter_of(commitment);
             let after = log
                 .seen
                 .get(&commitment.id)
                 .and_then(|seen| seen.last_moment)
                 .map_or(at, |last| last.max(at));
-            let state = state(commitment);
-            CommitmentRow {
-                index,
-                id: &commitment.id,
-                letter: &letter.id,
-                title: &letter.title,
-                topic: commitment.topic.as_deref(),
-                owner: &config.department(commitment.owner).key,
-                co_owners: commitment
-                    .co_owners
-                    .iter()
-                    .map(|id| config.department(*id).key.as_str())
-                    .collect(),
-                due: commitment.due.map(|due| due.to_string()),
-                days_left: engine::days_left(config, commitment, at),
-                overdue: engine::is_overdue(config, commitment, at),
-                status: commitment.status,
-                state,
-                light: light(config, commitment, state, at),
-                done_on: commitment.done_on.map(|date| date.to_string()),
-                next_reminder: schedules.next_moment(config, index, after).map(|next| {
-                    formatted
-                        .entry(next)
-                        .or_insert_with(|| local(config, next).into())
-                        .clone()
-                }),
-            }
+            let next = schedules.next_moment(config, index, after).map(|next| {
+                formatted
+                    .entry(next)
+                    .or_insert_with(|| local(config, next).into())
+                    .clone()
+            });
+            row(config, index, at, next)
         })
         .collect()
+}
+
+/// One commitment's row at `at`, with its next reminder as already worked out (or not).
+pub fn row(
+    config: &Config,
+    index: usize,
+    at: DateTime<Utc>,
+    next_reminder: Option<Rc<str>>,
+) -> CommitmentRow<'_> {
+    let commitment = &config.commitments[index];
+    let letter = config.letter_of(commitment);
+    let state = state(commitment);
+    CommitmentRow {
+        index,
+        id: &commitment.id,
+        letter: &letter.id,
+        title: &letter.title,
+        topic: commitment.topic.as_deref(),
+        owner: &config.department(commitment.owner).key,
+        co_owners: commitment
+            .co_owners
+            .iter()
+            .map(|id| config.department(*id).key.as_str())
+            .collect(),
+        due: commitment.due.map(|due| due.to_string()),
+        days_left: engine::days_left(config, commitment, at),
+        overdue: engine::is_overdue(config, commitment, at),
+        status: commitment.status,
+        state,
+        light: light(config, commitment, state, at),
+        done_on: commitment.done_on.map(|date| date.to_string()),
+        next_reminder,
+    }
 }
 
 pub fn list(
