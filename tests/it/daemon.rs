@@ -74,14 +74,14 @@ text = "持续安排出资扩大基金规模"
 "#;
 
 /// A running `followup run` whose stderr lines can be awaited.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Running {
-    fn start(workspace: &Workspace) -> Running {
+    pub(crate) fn start(workspace: &Workspace) -> Running {
         Running::start_logging(workspace, "info")
     }
 
@@ -134,7 +134,7 @@ impl Running {
     }
 
     /// Waits for a log line containing `text`; panics with everything logged so far.
-    fn wait_for_line(&mut self, text: &str) -> String {
+    pub(crate) fn wait_for_line(&mut self, text: &str) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -163,7 +163,7 @@ impl Running {
     }
 
     /// SIGTERM, then the exit status and the rest of the log.
-    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, Vec<String>) {
         self.signal("TERM");
         let status = self.child.wait().expect("the daemon exits");
         let mut log = std::mem::take(&mut self.seen);

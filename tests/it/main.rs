@@ -14,3 +14,4 @@ mod properties;
 mod smtp_client;
 mod smtp_server;
 mod support;
+mod web;
