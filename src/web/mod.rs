@@ -14,6 +14,9 @@ mod i18n;
 mod listener;
 mod pages;
 
+pub use i18n::Lang;
+pub use pages::{anonymous_base, board_html, templates};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

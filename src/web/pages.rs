@@ -124,12 +124,7 @@ fn render(shared: &Shared, name: &str, status: StatusCode, context: Value) -> Re
         .get_template(name)
         .and_then(|template| template.render(context))
     {
-        Ok(html) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response(),
+        Ok(html) => html_response(status, html),
         Err(error) => {
             tracing::error!("rendering the board's `{name}`: {error:#}");
             (StatusCode::INTERNAL_SERVER_ERROR, "rendering failed\n").into_response()
@@ -182,20 +177,59 @@ pub async fn board(
     }
     blocking(move || {
         let config = shared.config.borrow().clone();
-        let page = board_page(&config, &query, clock::now(), viewer.lang);
-        let context = context! {
-            board => page.board,
-            chart => Value::from_safe_string(page.chart),
-            query => query,
-            all_departments => page.departments,
-            all_letters => page.letters,
-            prev_url => page.prev_url,
-            next_url => page.next_url,
-            ..base(&shared, &viewer)
-        };
-        render(&shared, "board.html", StatusCode::OK, context)
+        let base = base(&shared, &viewer);
+        match board_html(&shared.templates, &config, &query, clock::now(), viewer.lang, base) {
+            Ok(html) => html_response(StatusCode::OK, html),
+            Err(error) => {
+                tracing::error!("rendering the board: {error:#}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "rendering failed\n").into_response()
+            }
+        }
     })
     .await
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// The board page as HTML, exactly as a request gets it (`base` is the frame's context).
+pub fn board_html(
+    templates: &minijinja::Environment<'static>,
+    config: &Config,
+    query: &BoardQuery,
+    at: DateTime<Utc>,
+    lang: Lang,
+    base: Value,
+) -> Result<String, minijinja::Error> {
+    let page = board_page(config, query, at, lang);
+    let context = context! {
+        board => page.board,
+        chart => Value::from_safe_string(page.chart),
+        query => query,
+        all_departments => page.departments,
+        all_letters => page.letters,
+        prev_url => page.prev_url,
+        next_url => page.next_url,
+        ..base
+    };
+    templates.get_template("board.html")?.render(context)
+}
+
+/// The frame's context for someone not logged in (the bench, a public board).
+pub fn anonymous_base(lang: Lang) -> Value {
+    context! {
+        lang => lang.code(),
+        other_lang => if lang == Lang::Zh { "en" } else { "zh" },
+        other_lang_url => format!("/?lang={}", if lang == Lang::Zh { "en" } else { "zh" }),
+        t => i18n::words(lang),
+        can_login => false,
+    }
 }
 
 /// Everything the board page shows, apart from the page frame.
