@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Schedule, Stage, Status,
-    Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Replies, Report,
+    Schedule, Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -526,7 +526,10 @@ pub struct MainDraft {
     commitment_patterns: Vec<Spanned<String>>,
     mail: Mail,
     schedule: Option<ScheduleDraft>,
+    /// `[report]`: the bulletin's cadence and recipients.
+    report: Option<Report>,
     calendar: Calendar,
+    replies: Replies,
     departments: Vec<Department>,
     cadences: Vec<Cadence>,
     today: NaiveDate,
@@ -541,6 +544,7 @@ struct ScheduleDraft {
     on_new: bool,
     digest: bool,
     skip_holidays: bool,
+    review_within: u32,
     /// Each stage with its `cc` entries (resolved once departments are known) and its
     /// 1-based position in the file.
     stages: Vec<(Stage, Vec<Spanned<String>>, usize)>,
@@ -557,6 +561,8 @@ const MAIN_KEYS: &[&str] = &[
     "calendar",
     "departments",
     "limits",
+    "report",
+    "replies",
     "web",
 ];
 const WEB_KEYS: &[&str] = &[
@@ -567,6 +573,14 @@ const WEB_KEYS: &[&str] = &[
     "trusted_proxies",
     "secure_cookie",
 ];
+const REPLIES_KEYS: &[&str] = &[
+    "reviewer",
+    "authserv_id",
+    "plus_address",
+    "max_message_mib",
+    "max_attachment_mib",
+];
+const REPORT_KEYS: &[&str] = &["remind", "to"];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
     "from",
@@ -581,10 +595,17 @@ const MAIL_KEYS: &[&str] = &[
     "ca_file",
     "timeout",
 ];
-const SCHEDULE_KEYS: &[&str] = &["remind", "on_new", "digest", "skip_holidays", "stage"];
+const SCHEDULE_KEYS: &[&str] = &[
+    "remind",
+    "on_new",
+    "digest",
+    "skip_holidays",
+    "stage",
+    "review_within",
+];
 const STAGE_KEYS: &[&str] = &["name", "from", "remind", "cc"];
 const CALENDAR_KEYS: &[&str] = &["holidays", "workdays"];
-const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc"];
+const DEPARTMENT_KEYS: &[&str] = &["name", "aliases", "to", "cc", "reply_from"];
 const COMMITMENTS_FILE_KEYS: &[&str] = &["letter", "commitment"];
 const LETTER_KEYS: &[&str] = &[
     "id",
@@ -679,7 +700,9 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
     let mail = parse_mail(&mut ctx, root);
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
+    let report = parse_report(&mut ctx, root, &mail);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
+    let replies = parse_replies(&mut ctx, root);
     let web = parse_web(&mut ctx, root);
 
     MainDraft {
@@ -690,7 +713,9 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
+        replies,
         departments,
         cadences: ctx.cadences,
         today,
@@ -767,6 +792,33 @@ fn parse_web(ctx: &mut Ctx, root: &DeTable) -> Option<crate::model::Web> {
     })
 }
 
+/// `[report]`: when the bulletin (通报) goes out and to whom (`to`, else `mail.admin`).
+fn parse_report(ctx: &mut Ctx, root: &DeTable, mail: &Mail) -> Option<Report> {
+    let (table, span) = ctx.table(root, "", "report")?;
+    ctx.check_keys(table, "report", REPORT_KEYS);
+    let to = ctx.addresses(table, "report", "to");
+    let remind = match ctx.string(table, "report", "remind") {
+        Some(text) => ctx.cadence(&text, "report.remind")?,
+        None => {
+            ctx.error(
+                span.clone(),
+                "report.remind",
+                "missing key `remind` (when the bulletin goes out, e.g. `0 9 * * FRI`)",
+            );
+            return None;
+        }
+    };
+    if to.is_empty() && mail.admin.is_empty() && table.get("to").is_none() {
+        ctx.error(
+            span,
+            "report.to",
+            "the bulletin has no recipients: set `report.to` or `mail.admin`",
+        );
+        return None;
+    }
+    Some(Report { remind, to })
+}
+
 /// `[limits]`: how large one configuration file and how many commitments files may be.
 fn parse_limits(ctx: &mut Ctx, root: &DeTable) -> (u64, usize) {
     let mut limits = (DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES);
@@ -801,6 +853,44 @@ fn parse_limits(ctx: &mut Ctx, root: &DeTable) -> (u64, usize) {
         limits.1 = usize::try_from(files).unwrap_or(DEFAULT_MAX_FILES);
     }
     limits
+}
+
+/// `[replies]`: the reviewer, the trusted authserv-id, plus-addressing and size limits.
+fn parse_replies(ctx: &mut Ctx, root: &DeTable) -> Replies {
+    let mut replies = Replies::default();
+    let Some((table, _)) = ctx.table(root, "", "replies") else {
+        return replies;
+    };
+    ctx.check_keys(table, "replies", REPLIES_KEYS);
+    replies.reviewer = ctx.addresses(table, "replies", "reviewer");
+    replies.authserv_id = ctx
+        .string(table, "replies", "authserv_id")
+        .map(Spanned::into_inner);
+    replies.plus_address = ctx
+        .boolean(table, "replies", "plus_address")
+        .unwrap_or(false);
+    for (key, target) in [
+        ("max_message_mib", &mut replies.max_message_bytes),
+        ("max_attachment_mib", &mut replies.max_attachment_bytes),
+    ] {
+        let Some(value) = table.get(key) else {
+            continue;
+        };
+        match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .filter(|number| (1..=1024).contains(number))
+        {
+            Some(mib) => *target = mib.unsigned_abs() * 1024 * 1024,
+            None => ctx.error(
+                value.span(),
+                &format!("replies.{key}"),
+                "expected a whole number from 1 to 1024",
+            ),
+        }
+    }
+    replies
 }
 
 fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
@@ -868,12 +958,19 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
             Some(_) => {}
         }
         let cc = ctx.addresses(department, &path, "cc");
+        let reply_from = ctx
+            .strings(department, &path, "reply_from")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|pattern| pattern.into_inner().trim().to_lowercase())
+            .collect();
         departments.push(Department {
             key: key_text,
             name,
             aliases,
             to,
             cc,
+            reply_from,
         });
     }
     departments
@@ -1091,6 +1188,26 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
     let skip_holidays = ctx
         .boolean(table, "schedule", "skip_holidays")
         .unwrap_or(true);
+    let review_within = match table.get("review_within") {
+        None => 5,
+        Some(value) => match value
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+            .and_then(|days| u32::try_from(days).ok())
+            .filter(|days| (1..=365).contains(days))
+        {
+            Some(days) => days,
+            None => {
+                ctx.error(
+                    value.span(),
+                    "schedule.review_within",
+                    "expected a whole number of working days from 1 to 365",
+                );
+                5
+            }
+        },
+    };
     let mut stages = Vec::new();
     if let Some(list) = table.get("stage") {
         match list.get_ref().as_array() {
@@ -1156,6 +1273,7 @@ fn parse_schedule(ctx: &mut Ctx, root: &DeTable) -> Option<ScheduleDraft> {
         on_new,
         digest,
         skip_holidays,
+        review_within,
         stages,
     })
 }
@@ -1186,7 +1304,9 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
+        replies,
         departments,
         cadences,
         today,
@@ -1223,6 +1343,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             on_new: draft.on_new,
             digest: draft.digest,
             skip_holidays: draft.skip_holidays,
+            review_within: draft.review_within,
             stages,
         }
     });
@@ -1292,7 +1413,9 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             language,
             mail,
             schedule,
+            report,
             calendar,
+            replies,
             departments,
             letters,
             commitments,
@@ -1383,6 +1506,13 @@ fn parse_commitments_file(
                     id.span(),
                     &format!("{path}.id"),
                     "an id must be non-empty and contain no comma or line break",
+                );
+            } else if id.get_ref().starts_with('@') {
+                // `@report` names the bulletin in the delivery log.
+                ctx.error(
+                    id.span(),
+                    &format!("{path}.id"),
+                    "an id must not start with `@` (reserved for followup's own rows in the delivery log)",
                 );
             }
             ctx.unique_id(

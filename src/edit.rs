@@ -20,6 +20,8 @@ pub enum Change {
     Done { on: NaiveDate, note: Option<String> },
     /// Sets `status = "open"` and removes `done_on`; the note stays.
     Reopen,
+    /// Sets the commitment's own `due` (an approved extension, `followup extend`).
+    Due { to: NaiveDate },
 }
 
 /// One commitment after `apply`.
@@ -247,6 +249,17 @@ fn change_table(table: &mut dyn TableLike, shape: &Shape, change: &Change) -> Re
             }
             remove(table, "done_on", shape);
             Ok(changed)
+        }
+        Change::Due { to } => {
+            let date = toml_date(*to)?;
+            let same = table
+                .get("due")
+                .and_then(Item::as_datetime)
+                .is_some_and(|existing| *existing == date);
+            if !same {
+                set(table, "due", Value::from(date), shape)?;
+            }
+            Ok(!same)
         }
     }
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::engine::{LogView, Seen};
 
 /// The schema this build writes; older databases are migrated on open.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 /// The delivery log's file name under `state_dir` (the board keeps its actions table there too).
 pub const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
@@ -149,6 +149,15 @@ pub struct HistoryRow {
     pub attempts: u32,
     pub error: Option<String>,
     pub updated: DateTime<Utc>,
+}
+
+/// What the delivery log says about one commitment's reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReminderStats {
+    /// Emails about it the server accepted.
+    pub sent: u32,
+    /// The moment of the latest of them.
+    pub last: DateTime<Utc>,
 }
 
 pub struct Ledger {
@@ -380,7 +389,42 @@ impl Ledger {
                 .with_context(context)?;
             transaction.commit().with_context(context)?;
         }
+        if version < 2 {
+            // The answers departments send by email (`replies::store`).
+            let transaction = self.connection.transaction().with_context(context)?;
+            crate::replies::store::migrate(&transaction)
+                .and_then(|()| {
+                    transaction.execute_batch(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2');",
+                    )
+                })
+                .with_context(context)?;
+            transaction.commit().with_context(context)?;
+        }
         Ok(())
+    }
+
+    /// Opens the log for writing without the daemon's lock, for commands that record beside
+    /// a running daemon (`receive`, `done`, `reject`, `extend`): SQLite serialises the writes
+    /// (a busy log waits up to 5 s, then the command fails and can be retried).
+    pub fn open_shared(state_dir: &Path) -> Result<Ledger> {
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("creating the state directory `{}`", state_dir.display()))?;
+        let path = state_dir.join(DATABASE);
+        let connection = Connection::open(&path)
+            .with_context(|| format!("opening the delivery log `{}`", path.display()))?;
+        let mut ledger = Ledger {
+            connection,
+            _lock: None,
+            path,
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// The connection, for the replies' tables (`replies::store`).
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// What the engine needs: first sighting and latest recorded moment per commitment.
@@ -692,6 +736,50 @@ impl Ledger {
             })
             .context("reading the delivery log")?;
         rows.collect::<Result<Vec<_>, _>>()
+            .context("reading the delivery log")
+    }
+
+    /// Per commitment: how many reminders the server accepted and the latest accepted
+    /// moment (for the 台账 and the board). Rows of the bulletin (`report::LEDGER_ID`) are
+    /// included under their own id.
+    pub fn reminder_stats(&self) -> Result<HashMap<String, ReminderStats>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT commitment, COUNT(*), MAX(moment) FROM deliveries WHERE state = 'sent' GROUP BY commitment",
+            )
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, u32>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .context("reading the delivery log")?;
+        let mut stats = HashMap::new();
+        for row in rows {
+            let (commitment, sent, last) = row.context("reading the delivery log")?;
+            stats.insert(
+                commitment,
+                ReminderStats {
+                    sent,
+                    last: timestamp(last),
+                },
+            );
+        }
+        Ok(stats)
+    }
+
+    /// Emails (distinct Message-IDs) waiting in the log to be sent or retried.
+    pub fn waiting_emails(&self) -> Result<u64> {
+        self.connection
+            .query_row(
+                "SELECT COUNT(DISTINCT message_id) FROM deliveries WHERE state = 'pending'",
+                [],
+                |row| row.get(0),
+            )
             .context("reading the delivery log")
     }
 

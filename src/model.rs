@@ -30,7 +30,11 @@ pub struct Config {
     pub language: Language,
     pub mail: Mail,
     pub schedule: Schedule,
+    /// `[report]`: the periodic bulletin (通报) to the office, if configured.
+    pub report: Option<Report>,
     pub calendar: Calendar,
+    /// `[replies]`: how answers by email are read and who reviews them.
+    pub replies: Replies,
     pub departments: Vec<Department>,
     pub letters: Vec<Letter>,
     pub commitments: Vec<Commitment>,
@@ -79,6 +83,9 @@ pub struct Department {
     pub aliases: Vec<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// Who else may answer for it by email besides `to` and `cc`: addresses or patterns
+    /// such as `*@czt.example.gov.cn` (`replies::verify`).
+    pub reply_from: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,12 +182,23 @@ pub fn first_firing_day(cron: &croner::Cron, from: NaiveDate, days: u64) -> Opti
         .find(|date| fires_on(cron, *date))
 }
 
+/// `[report]`: when the bulletin goes out and to whom.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub remind: CadenceId,
+    /// Addresses; empty means `mail.admin`.
+    pub to: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub remind: CadenceId,
     pub on_new: bool,
     pub digest: bool,
     pub skip_holidays: bool,
+    /// Working days a done claim waits for review before its reminders go to the reviewer
+    /// instead of the department (`schedule.review_within`, default 5).
+    pub review_within: u32,
     /// Sorted by `from`, earliest first.
     pub stages: Vec<Stage>,
 }
@@ -196,6 +214,47 @@ pub struct Stage {
     pub from_seconds: i64,
     pub remind: Option<CadenceId>,
     pub cc: Vec<Recipient>,
+}
+
+/// `[replies]`: reading the departments' answers (`replies`).
+#[derive(Debug, Clone)]
+pub struct Replies {
+    /// Who reviews done claims and extension requests (notices, and reminders once
+    /// `schedule.review_within` has passed); empty means `mail.admin`.
+    pub reviewer: Vec<String>,
+    /// The authserv-id of the office's own server: only its `Authentication-Results` are
+    /// believed (`dmarc=fail` there sends the answer to review).
+    pub authserv_id: Option<String>,
+    /// Whether a `+TOKEN` in the address the answer was sent to names a commitment
+    /// (`duban+jl-2025-ai-3@…`); off by default (Exchange has no sub-addressing).
+    pub plus_address: bool,
+    /// The largest message `followup receive` reads.
+    pub max_message_bytes: u64,
+    /// The largest attachment stored; a larger one is listed as refused, not stored.
+    pub max_attachment_bytes: u64,
+}
+
+impl Default for Replies {
+    fn default() -> Replies {
+        Replies {
+            reviewer: Vec::new(),
+            authserv_id: None,
+            plus_address: false,
+            max_message_bytes: 32 * 1024 * 1024,
+            max_attachment_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Who reviews answers: `replies.reviewer`, else `mail.admin`.
+    pub fn reviewers(&self) -> &[String] {
+        if self.replies.reviewer.is_empty() {
+            &self.mail.admin
+        } else {
+            &self.replies.reviewer
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

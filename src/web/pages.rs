@@ -178,7 +178,14 @@ pub async fn board(
     blocking(move || {
         let config = shared.config.borrow().clone();
         let base = base(&shared, &viewer);
-        match board_html(&shared.templates, &config, &query, clock::now(), viewer.lang, base) {
+        match board_html(
+            &shared.templates,
+            &config,
+            &query,
+            clock::now(),
+            viewer.lang,
+            base,
+        ) {
             Ok(html) => html_response(StatusCode::OK, html),
             Err(error) => {
                 tracing::error!("rendering the board: {error:#}");

@@ -11,6 +11,8 @@ mod import_letters;
 mod mail;
 mod notify;
 mod properties;
+mod replies;
+mod report;
 mod smtp_client;
 mod smtp_server;
 mod support;

@@ -1,0 +1,84 @@
+//! What `reports` prints: text for people, JSON for scripts. Pure; the same rows feed the
+//! reminders' "最近反馈" line and `history` (until the shared view models take them over).
+
+use std::fmt::Write as _;
+
+use super::store::Report;
+use crate::model::Config;
+
+/// The `reports` listing.
+pub fn reports(config: &Config, rows: &[Report], json: bool) -> String {
+    if json {
+        let mut text = serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into());
+        text.push('\n');
+        return text;
+    }
+    if rows.is_empty() {
+        return "no reports\n".to_string();
+    }
+    let mut out = String::new();
+    for report in rows {
+        let requested = report
+            .requested_due
+            .map_or_else(String::new, |date| format!(" to {date}"));
+        let _ = writeln!(
+            out,
+            "#{} {} {} {}{} {} from {}",
+            report.id,
+            crate::views::local(config, report.received),
+            report.commitment.as_deref().unwrap_or("-"),
+            report.intent.as_str(),
+            requested,
+            report.state.as_str(),
+            if report.sender.is_empty() {
+                "(no sender)"
+            } else {
+                report.sender.as_str()
+            },
+        );
+        if let Some(reason) = &report.reason {
+            let _ = writeln!(out, "    why: {reason}");
+        }
+        let _ = writeln!(out, "    subject: {}", report.subject);
+        for line in report.text.lines().take(12) {
+            let _ = writeln!(out, "    | {line}");
+        }
+        for attachment in &report.attachments {
+            let place = match (&attachment.path, &attachment.refused) {
+                (Some(path), _) => path.display().to_string(),
+                (None, Some(refused)) => format!("not stored: {refused}"),
+                (None, None) => "not stored".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "    attachment: {} ({} bytes, sha256 {}) {place}",
+                attachment.name,
+                attachment.size,
+                &attachment.sha256[..attachment.sha256.len().min(16)]
+            );
+        }
+    }
+    out
+}
+
+/// `12月3日 …` / `Dec 3 …`: the latest feedback in one line, for reminders and views.
+pub fn feedback_line(config: &Config, report: &Report) -> String {
+    let local = report.received.with_timezone(&config.timezone);
+    let first = report
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    let mut excerpt: String = first.chars().take(60).collect();
+    if first.chars().count() > 60 {
+        excerpt.push('…');
+    }
+    match config.language {
+        crate::model::Language::Zh => {
+            use chrono::Datelike as _;
+            format!("{}月{}日 {excerpt}", local.month(), local.day())
+        }
+        crate::model::Language::En => format!("{} {excerpt}", local.format("%b %-d")),
+    }
+}

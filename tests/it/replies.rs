@@ -1,0 +1,416 @@
+//! Answers by email, through the real binary: every fixture in `tests/replies/` (Outlook,
+//! Foxmail, Coremail, iOS Mail; UTF-8, GBK, GB18030; quotes, attachments, an auto-reply, a
+//! forged sender, DMARC failure, comma-joined References, a reply matching nothing, broken
+//! MIME, a delivery report) fed to `followup receive` after a real reminder was recorded,
+//! each with its expected outcome; duplicates, a huge attachment, a kill -9 mid-way, and the
+//! review loop (`reports`, `done`, `reject`, `extend`).
+
+use std::io::Write as _;
+use std::process::{Output, Stdio};
+
+use crate::support::{Workspace, fixtures, output, stderr, stdout};
+
+const MAIN: &str = r#"timezone = "Asia/Shanghai"
+state_dir = "state"
+commitments = ["commitments/*.toml"]
+language = "zh"
+
+[mail]
+from = "督办室 <duban@example.gov.cn>"
+reply_to = "duban@example.gov.cn"
+admin = ["ops@example.gov.cn"]
+transport = "file"
+
+[schedule]
+remind = "0 9 * * *"
+on_new = true
+skip_holidays = false
+review_within = 2
+
+[replies]
+reviewer = ["reviewer@example.gov.cn"]
+authserv_id = "mx.example.gov.cn"
+max_attachment_mib = 1
+
+[departments."省科技厅"]
+aliases = ["科技厅"]
+to = ["office@kjt.example.gov.cn"]
+reply_from = ["*@kjt.example.gov.cn"]
+
+[departments."省财政厅"]
+aliases = ["财政厅"]
+to = ["office@czt.example.gov.cn"]
+reply_from = ["*@czt.example.gov.cn"]
+"#;
+
+const COMMITMENTS: &str = r#"[letter]
+id = "jl-2025-ai"
+title = "关于推动我省通用人工智能产业发展的建议"
+replied_on = 2025-05-23
+due = 2030-12-31
+
+# 主办：科技厅
+[[commitment]]
+id = "jl-2025-ai-1"
+owner = "省科技厅"
+text = "持续组织实施人工智能领域科技攻关"
+
+[[commitment]]
+id = "jl-2025-ai-2"
+owner = "省财政厅"
+text = "安排专项资金支持算力平台"
+
+[[commitment]]
+id = "jl-2025-ai-3"
+owner = "省科技厅"
+text = "制定通用人工智能创新方案"
+
+[[commitment]]
+id = "jl-2025-ai-4"
+owner = "省科技厅"
+co_owners = ["省财政厅"]
+text = "建设省级算力平台"
+"#;
+
+/// A workspace whose log holds one real reminder per department (`run --once`, file
+/// transport), and the Message-ID of 省科技厅's.
+pub(crate) fn reminded() -> (Workspace, String) {
+    let workspace = Workspace::new();
+    workspace.write("followup.toml", MAIN);
+    workspace.write("commitments/jl-2025-ai.toml", COMMITMENTS);
+    let run = output(workspace.followup().args(["run", "--once"]));
+    assert!(run.status.success(), "{}", stderr(&run));
+    let history = output(
+        workspace
+            .followup()
+            .args(["history", "jl-2025-ai-1", "--json"]),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&history)).expect("JSON");
+    let reminder = rows[0]["message_id"]
+        .as_str()
+        .expect("a recorded reminder")
+        .to_string();
+    (workspace, reminder)
+}
+
+pub(crate) fn fixture(name: &str, reminder: &str) -> Vec<u8> {
+    let bytes = std::fs::read(fixtures().join("replies").join(name)).expect("the fixture exists");
+    // Fixtures are bytes (GBK, GB18030); the placeholder is ASCII.
+    let mut out = Vec::new();
+    let placeholder = b"{{REMINDER}}";
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index..].starts_with(placeholder) {
+            out.extend_from_slice(reminder.as_bytes());
+            index += placeholder.len();
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    out
+}
+
+pub(crate) fn receive(workspace: &Workspace, raw: &[u8]) -> Output {
+    let mut child = workspace
+        .followup()
+        .arg("receive")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(raw)
+        .expect("the message is written");
+    child.wait_with_output().expect("the binary ends")
+}
+
+fn reports(workspace: &Workspace, args: &[&str]) -> Vec<serde_json::Value> {
+    let result = output(workspace.followup().arg("reports").args(args).arg("--json"));
+    assert!(result.status.success(), "{}", stderr(&result));
+    serde_json::from_str::<serde_json::Value>(&stdout(&result))
+        .expect("reports --json prints JSON")
+        .as_array()
+        .expect("an array")
+        .clone()
+}
+
+/// (commitment, intent, state) of every report of the message with this Message-ID.
+fn outcome(rows: &[serde_json::Value], message_id: &str) -> Vec<Triple> {
+    rows.iter()
+        .filter(|row| row["message_id"] == message_id)
+        .map(|row| {
+            (
+                row["commitment"].as_str().unwrap_or("-").to_string(),
+                row["intent"].as_str().unwrap_or_default().to_string(),
+                row["state"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// (commitment, intent, state).
+type Triple = (String, String, String);
+
+fn triple(commitment: &str, intent: &str, state: &str) -> Triple {
+    (commitment.into(), intent.into(), state.into())
+}
+
+#[test]
+fn every_fixture_has_its_outcome_and_none_is_lost() {
+    let (workspace, reminder) = reminded();
+    let cases: &[(&str, &str, Vec<Triple>)] = &[
+        (
+            "outlook-zh-done.eml",
+            "<TYZPR06MB5129A1B2C3D4E5F6@TYZPR06MB5129.apcprd06.prod.outlook.com>",
+            vec![triple("jl-2025-ai-1", "done", "pending")],
+        ),
+        (
+            "foxmail-gbk-progress.eml",
+            "<tencent_9F3A1C2B4D5E6F708192A3B4C5D6E7F8A809@qq.com>",
+            vec![triple("jl-2025-ai-2", "progress", "accepted")],
+        ),
+        (
+            "coremail-gb18030-extension.eml",
+            "<6a1f2e3d.4c5b.18c2a1b2c3d.Coremail.zhangwei@kjt.example.gov.cn>",
+            vec![triple("jl-2025-ai-4", "extension", "pending")],
+        ),
+        (
+            "ios-mail-progress.eml",
+            "<8E0C4B7A-1F2D-4C3B-9A8E-7D6C5B4A3F21@kjt.example.gov.cn>",
+            vec![triple("jl-2025-ai-3", "progress", "accepted")],
+        ),
+        (
+            "auto-reply.eml",
+            "<auto.1733014805@kjt.example.gov.cn>",
+            vec![
+                triple("jl-2025-ai-1", "progress", "ignored"),
+                triple("jl-2025-ai-3", "progress", "ignored"),
+                triple("jl-2025-ai-4", "progress", "ignored"),
+            ],
+        ),
+        (
+            "forged-sender.eml",
+            "<forged.1@evil.example.com>",
+            vec![triple("jl-2025-ai-1", "done", "unverified")],
+        ),
+        (
+            "dmarc-fail.eml",
+            "<spoofed.2@mail.example.net>",
+            vec![triple("jl-2025-ai-1", "done", "unverified")],
+        ),
+        (
+            "comma-references.eml",
+            "<SG2PR01MB2345ABCDEF@SG2PR01MB2345.apcprd01.prod.exchangelabs.com>",
+            vec![triple("jl-2025-ai-4", "progress", "accepted")],
+        ),
+        (
+            "unmatched.eml",
+            "<question.9@kjt.example.gov.cn>",
+            vec![triple("-", "progress", "unmatched")],
+        ),
+        (
+            "malformed-mime.eml",
+            "<broken.10@kjt.example.gov.cn>",
+            vec![triple("jl-2025-ai-3", "progress", "accepted")],
+        ),
+        (
+            "delivery-report.eml",
+            "<20251201010100.ABC@mx.example.gov.cn>",
+            vec![triple("jl-2025-ai-1", "progress", "ignored")],
+        ),
+    ];
+    for (name, _, _) in cases {
+        let result = receive(&workspace, &fixture(name, &reminder));
+        assert_eq!(result.status.code(), Some(0), "{name}: {}", stderr(&result));
+        assert!(
+            stdout(&result).starts_with("recorded "),
+            "{name}: {}",
+            stdout(&result)
+        );
+    }
+    let rows = reports(&workspace, &[]);
+    for (name, message_id, expected) in cases {
+        assert_eq!(&outcome(&rows, message_id), expected, "{name}");
+    }
+    let listed: usize = cases.iter().map(|(_, _, expected)| expected.len()).sum();
+    assert_eq!(rows.len(), listed, "no report more or less than expected");
+
+    // What was read: the new text only, decoded from GBK/GB18030, attachments by name.
+    let find = |message_id: &str| {
+        rows.iter()
+            .find(|row| row["message_id"] == message_id)
+            .expect("the report")
+            .clone()
+    };
+    let outlook = find("<TYZPR06MB5129A1B2C3D4E5F6@TYZPR06MB5129.apcprd06.prod.outlook.com>");
+    assert_eq!(
+        outlook["text"],
+        "jl-2025-ai-1 已办结，报告见附件。\n\n省科技厅 李明"
+    );
+    assert_eq!(outlook["sender"], "office@kjt.example.gov.cn");
+    assert_eq!(outlook["attachments"][0]["name"], "办理情况报告.docx");
+    let stored = outlook["attachments"][0]["path"].as_str().expect("stored");
+    let bytes = std::fs::read(workspace.path().join(stored)).expect("the attachment is on disk");
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+    assert_eq!(outlook["attachments"][0]["size"], bytes.len());
+    let foxmail = find("<tencent_9F3A1C2B4D5E6F708192A3B4C5D6E7F8A809@qq.com>");
+    assert_eq!(
+        foxmail["text"],
+        "财政厅关于 jl-2025-ai-2 的进展：资金已下达第一批，第二批正在审核。\n\n王芳"
+    );
+    let coremail = find("<6a1f2e3d.4c5b.18c2a1b2c3d.Coremail.zhangwei@kjt.example.gov.cn>");
+    assert_eq!(coremail["requested_due"], "2026-03-31");
+    assert_eq!(coremail["attachments"][0]["name"], "延期申请.pdf");
+    assert!(
+        !coremail["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("写道")
+    );
+    let ios = find("<8E0C4B7A-1F2D-4C3B-9A8E-7D6C5B4A3F21@kjt.example.gov.cn>");
+    assert_eq!(
+        ios["text"],
+        "jl-2025-ai-3 目前正在推进，已完成方案起草，下周报送。\n\n发自我的iPhone"
+    );
+    let forged = find("<forged.1@evil.example.com>");
+    assert!(
+        forged["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("kjt-office@evil.example.com"),
+        "{forged}"
+    );
+    let dmarc = find("<spoofed.2@mail.example.net>");
+    assert!(
+        dmarc["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("dmarc=fail")
+    );
+
+    // The review queue: done claims and extension requests, unverified and unmatched.
+    let pending = reports(&workspace, &["--pending"]);
+    let mut states: Vec<(String, String)> = pending
+        .iter()
+        .map(|row| {
+            (
+                row["commitment"].as_str().unwrap_or("-").to_string(),
+                row["state"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            ("-".to_string(), "unmatched".to_string()),
+            ("jl-2025-ai-1".to_string(), "pending".to_string()),
+            ("jl-2025-ai-1".to_string(), "unverified".to_string()),
+            ("jl-2025-ai-1".to_string(), "unverified".to_string()),
+            ("jl-2025-ai-4".to_string(), "pending".to_string()),
+        ]
+    );
+
+    // The same message again is a duplicate: recorded once.
+    let again = receive(&workspace, &fixture("outlook-zh-done.eml", &reminder));
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stdout(&again).starts_with("duplicate: "),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(reports(&workspace, &[]).len(), listed);
+}
+
+#[test]
+fn not_a_mail_is_refused_and_an_unwritable_log_is_a_temporary_failure() {
+    let (workspace, _) = reminded();
+    let result = receive(&workspace, b"\x00\x01binary garbage");
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("refused"), "{}", stderr(&result));
+    let result = receive(&workspace, b"");
+    assert_eq!(result.status.code(), Some(1));
+
+    // The log cannot be opened (its path is a folder): 75, the mail server keeps the message.
+    let broken = Workspace::new();
+    broken.write("followup.toml", MAIN);
+    broken.write("commitments/jl-2025-ai.toml", COMMITMENTS);
+    std::fs::create_dir_all(broken.path().join("state/followup.sqlite3")).expect("a folder");
+    let raw = fixture("unmatched.eml", "<none@example>");
+    let result = receive(&broken, &raw);
+    assert_eq!(result.status.code(), Some(75), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("try again later"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn a_huge_attachment_is_listed_not_stored() {
+    let (workspace, reminder) = reminded();
+    // 2 MiB against `max_attachment_mib = 1`.
+    let payload = vec![b'x'; 2 * 1024 * 1024];
+    let encoded = {
+        use std::fmt::Write as _;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut text = String::new();
+        for (index, chunk) in payload.chunks(3).enumerate() {
+            let word = (u32::from(chunk[0]) << 16)
+                | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*chunk.get(2).unwrap_or(&0));
+            for shift in [18, 12, 6, 0].iter().take(chunk.len() + 1) {
+                text.push(char::from(alphabet[((word >> shift) & 63) as usize]));
+            }
+            for _ in chunk.len()..3 {
+                text.push('=');
+            }
+            if index % 19 == 18 {
+                let _ = write!(text, "\r\n");
+            }
+        }
+        text
+    };
+    let raw = format!(
+        "From: office@kjt.example.gov.cn\r\nTo: duban@example.gov.cn\r\nSubject: big\r\nMessage-ID: <huge.1@kjt.example.gov.cn>\r\nIn-Reply-To: {reminder}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\njl-2025-ai-3 已办结\r\n--b\r\nContent-Type: application/pdf; name=\"big.pdf\"\r\nContent-Disposition: attachment; filename=\"big.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--b--\r\n"
+    );
+    let result = receive(&workspace, raw.as_bytes());
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let rows = reports(&workspace, &["jl-2025-ai-3"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["state"], "pending");
+    let attachment = &rows[0]["attachments"][0];
+    assert_eq!(attachment["name"], "big.pdf");
+    assert_eq!(attachment["size"], 2 * 1024 * 1024);
+    assert!(attachment["path"].is_null());
+    assert!(
+        attachment["refused"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("max_attachment_mib")
+    );
+    let stored = workspace.path().join("state/attachments");
+    let files = walk(&stored);
+    assert!(files.iter().all(|size| *size < 1024 * 1024), "{files:?}");
+}
+
+fn walk(folder: &std::path::Path) -> Vec<u64> {
+    let mut sizes = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return sizes;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sizes.extend(walk(&path));
+        } else if let Ok(metadata) = entry.metadata() {
+            sizes.push(metadata.len());
+        }
+    }
+    sizes
+}
