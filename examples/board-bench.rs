@@ -22,6 +22,7 @@ fn main() -> anyhow::Result<()> {
     let config = loaded.config;
     let env = templates()?;
     let at = followup::clock::now();
+    let none = std::collections::HashSet::new();
     let first_department = config.departments[1].key.clone();
     let cases: Vec<(&str, Query)> = vec![
         ("first page, no filter", Query::default()),
@@ -73,7 +74,7 @@ fn main() -> anyhow::Result<()> {
         let mut size = 0;
         for _ in 0..RUNS {
             let started = Instant::now();
-            let html = board_html(&env, &config, &query, at, lang, anonymous_base(lang))?;
+            let html = board_html(&env, &config, &query, at, lang, anonymous_base(lang), &none)?;
             times.push(started.elapsed().as_secs_f64() * 1000.0);
             size = html.len();
         }

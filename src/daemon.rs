@@ -227,7 +227,15 @@ impl Daemon {
         });
         // The board, when configured, on this runtime; it stops with the same signal.
         let board = match &self.config.web {
-            Some(web) => Some(crate::web::start(web, self.published.clone(), stop.clone()).await?),
+            Some(web) => Some(
+                crate::web::start(
+                    web,
+                    self.published.clone(),
+                    Some(self.metrics.clone()),
+                    stop.clone(),
+                )
+                .await?,
+            ),
             None => None,
         };
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();

@@ -2,6 +2,7 @@
 //! and the per-department counts for the chart. Pure (configuration, query, `at` in; view
 //! models out), so the bench times exactly what a request does.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -80,21 +81,54 @@ fn date(value: &Option<String>) -> Option<NaiveDate> {
     blank(value).and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
 }
 
-/// The lights of every commitment at `at` (the displayed state comes from the views).
-pub fn lights(config: &Config, at: DateTime<Utc>) -> Vec<(State, Light)> {
+/// The displayed state: the views' (open or done), `reported` for an open commitment with
+/// a done claim awaiting review.
+pub fn state(commitment: &crate::model::Commitment, reported: &HashSet<String>) -> State {
+    match views::state(commitment) {
+        State::Open if reported.contains(&commitment.id) => State::Reported,
+        state => state,
+    }
+}
+
+/// The lights of every commitment at `at`.
+pub fn lights(
+    config: &Config,
+    at: DateTime<Utc>,
+    reported: &HashSet<String>,
+) -> Vec<(State, Light)> {
     config
         .commitments
         .iter()
         .map(|commitment| {
-            let state = views::state(commitment);
+            let state = state(commitment, reported);
             (state, views::light(config, commitment, state, at))
         })
         .collect()
 }
 
+/// The views' row with the displayed state and light of `state`.
+pub fn row<'a>(
+    config: &'a Config,
+    index: usize,
+    at: DateTime<Utc>,
+    next: Option<Rc<str>>,
+    reported: &HashSet<String>,
+) -> CommitmentRow<'a> {
+    let mut row = views::row(config, index, at, next);
+    let commitment = &config.commitments[index];
+    row.state = state(commitment, reported);
+    row.light = views::light(config, commitment, row.state, at);
+    row
+}
+
 /// The board for `query` at `at`.
-pub fn board<'a>(config: &'a Config, query: &Query, at: DateTime<Utc>) -> Board<'a> {
-    let lights = lights(config, at);
+pub fn board<'a>(
+    config: &'a Config,
+    query: &Query,
+    at: DateTime<Utc>,
+    reported: &HashSet<String>,
+) -> Board<'a> {
+    let lights = lights(config, at, reported);
     let department: Option<Option<DepartmentId>> =
         blank(&query.department).map(|name| config.find_department(name));
     let letter = blank(&query.letter);
@@ -178,7 +212,7 @@ pub fn board<'a>(config: &'a Config, query: &Query, at: DateTime<Utc>) -> Board<
             let next = crate::engine::next_moment(config, commitment, at)
                 .map(|next| Rc::from(crate::timefmt::local(config, next)));
             BoardRow {
-                row: views::row(config, index, at, next),
+                row: row(config, index, at, next, reported),
                 text: &commitment.text,
                 proposer: letter.proposer.as_deref(),
                 session: letter.session.as_deref(),

@@ -99,6 +99,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("chart", "各单位办理情况", "By department"),
     ("timeline", "办理记录", "Timeline"),
     ("reminder", "提醒", "Reminder"),
+    ("report", "办理报告", "Report"),
     ("recipients", "收件人", "Recipients"),
     ("message_id", "邮件编号", "Message-ID"),
     ("time", "时间", "Time"),

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod board;
 
 mod audit;
+mod extra;
 mod i18n;
 mod listener;
 mod pages;
@@ -49,6 +50,10 @@ pub struct Shared {
     pub public: bool,
     pub templates: minijinja::Environment<'static>,
     pub logins: Semaphore,
+    /// Behind the departments' feed tokens (`state_dir/board-secret`).
+    pub secret: String,
+    /// What `/metrics` shows (the daemon's snapshot).
+    pub metrics: Option<crate::metrics::Shared>,
 }
 
 /// A running board.
@@ -72,13 +77,17 @@ impl Server {
 pub async fn start(
     web: &Web,
     config: Arc<watch::Sender<Arc<Config>>>,
+    metrics: Option<crate::metrics::Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<Server> {
     let tcp = tokio::net::TcpListener::bind(web.listen)
         .await
         .with_context(|| format!("listening on `{}` for the board ([web] listen)", web.listen))?;
     let address = tcp.local_addr().context("reading the board's address")?;
+    let secret = extra::feed_secret(&config.borrow().state_dir)?;
     let shared = Arc::new(Shared {
+        secret,
+        metrics,
         config,
         auth: auth::Auth::new(web),
         public: web.public,
@@ -119,6 +128,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/static/board.css", get(stylesheet))
+        .route("/export.xlsx", get(extra::xlsx))
+        .route("/ics/{key}/{file}", get(extra::feed))
+        .route("/metrics", get(extra::metrics))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(bounded))

@@ -20,7 +20,7 @@ use super::{Shared, audit};
 use crate::edit;
 use crate::ledger::Ledger;
 use crate::model::Config;
-use crate::views::{self, Light};
+use crate::views::Light;
 use crate::{clock, timefmt};
 
 type Shared_ = State<Arc<Shared>>;
@@ -154,8 +154,18 @@ fn gate(shared: &Shared, viewer: &Viewer, uri: &Uri) -> Option<Response> {
     Some(Redirect::to(&format!("/login?next={}", segment(&back))).into_response())
 }
 
+/// `gate` for a handler that has not made a `Viewer`.
+pub(super) fn gate_request(
+    shared: &Shared,
+    headers: &HeaderMap,
+    peer: Peer,
+    uri: &Uri,
+) -> Option<Response> {
+    gate(shared, &viewer(shared, headers, peer, uri), uri)
+}
+
 /// Runs `work` on a blocking thread (a page of 10,000 commitments, SQLite, argon2).
-async fn blocking<F>(work: F) -> Response
+pub(super) async fn blocking<F>(work: F) -> Response
 where
     F: FnOnce() -> Response + Send + 'static,
 {
@@ -178,14 +188,17 @@ pub async fn board(
     blocking(move || {
         let config = shared.config.borrow().clone();
         let base = base(&shared, &viewer);
-        match board_html(
+        let reported = super::extra::reported(&config);
+        let html = board_html(
             &shared.templates,
             &config,
             &query,
             clock::now(),
             viewer.lang,
             base,
-        ) {
+            &reported,
+        );
+        match html {
             Ok(html) => html_response(StatusCode::OK, html),
             Err(error) => {
                 tracing::error!("rendering the board: {error:#}");
@@ -213,8 +226,9 @@ pub fn board_html(
     at: DateTime<Utc>,
     lang: Lang,
     base: Value,
+    reported: &std::collections::HashSet<String>,
 ) -> Result<String, minijinja::Error> {
-    let page = board_page(config, query, at, lang);
+    let page = board_page(config, query, at, lang, reported);
     let context = context! {
         board => page.board,
         chart => Value::from_safe_string(page.chart),
@@ -223,6 +237,7 @@ pub fn board_html(
         all_letters => page.letters,
         prev_url => page.prev_url,
         next_url => page.next_url,
+        export => true,
         ..base
     };
     templates.get_template("board.html")?.render(context)
@@ -255,8 +270,9 @@ pub fn board_page<'a>(
     query: &BoardQuery,
     at: DateTime<Utc>,
     lang: Lang,
+    reported: &std::collections::HashSet<String>,
 ) -> BoardPage<'a> {
-    let board = board::board(config, query, at);
+    let board = board::board(config, query, at, reported);
     let chart = chart(&board.departments, lang);
     let page_url = |page: usize| {
         let mut url = format!("/?lang={}&page={page}", lang.code());
@@ -453,6 +469,58 @@ fn action_events(
         .collect()
 }
 
+fn reply_events(
+    config: &Config,
+    words: &std::collections::BTreeMap<&str, &str>,
+    reports: Vec<crate::replies::store::Report>,
+    decisions: Vec<crate::replies::store::Event>,
+    with_commitment: bool,
+) -> Vec<Event> {
+    let mut events: Vec<Event> = reports
+        .into_iter()
+        .map(|report| {
+            let mut detail = report.text.chars().take(200).collect::<String>();
+            if let Some(due) = report.requested_due {
+                let _ = write!(detail, " → {due}");
+            }
+            Event {
+                at: report.received,
+                time: timefmt::local(config, report.received),
+                kind: "report",
+                event: format!(
+                    "{} · {} · {}",
+                    words["report"],
+                    report.intent.as_str(),
+                    report.state.as_str()
+                ),
+                who: report.sender,
+                detail,
+                commitment: if with_commitment {
+                    report.commitment
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+    events.extend(decisions.into_iter().map(|event| {
+        let mut detail = event.note.unwrap_or_default();
+        if let (Some(old), Some(new)) = (&event.old_due, &event.new_due) {
+            let _ = write!(detail, " {old} → {new}");
+        }
+        Event {
+            at: event.at,
+            time: timefmt::local(config, event.at),
+            kind: "decision",
+            event: event.kind,
+            who: event.who,
+            detail,
+            commitment: with_commitment.then_some(event.commitment),
+        }
+    }));
+    events
+}
+
 fn read_log(config: &Config, commitment: Option<&str>) -> Vec<crate::ledger::HistoryRow> {
     match Ledger::open_read_only(&config.state_dir) {
         Ok(Some(ledger)) => ledger.history(commitment).unwrap_or_else(|error| {
@@ -494,8 +562,11 @@ pub async fn commitment(
             .map_or(now, |last| last.max(now));
         let next = crate::engine::next_moment(&config, commitment, after)
             .map(|next| std::rc::Rc::from(timefmt::local(&config, next)));
-        let row = views::row(&config, index, now, next);
+        let reported = super::extra::reported(&config);
+        let row = board::row(&config, index, now, next, &reported);
         let mut timeline = delivery_events(&config, &words, history, false);
+        let (reports, decisions) = super::extra::replies(&config, Some(&id));
+        timeline.extend(reply_events(&config, &words, reports, decisions, false));
         let actions = audit::list(&config.state_dir, Some(&[id.as_str()]), 500).unwrap_or_default();
         timeline.extend(action_events(&config, &words, actions, false));
         timeline.sort_by_key(|event| std::cmp::Reverse(event.at));
@@ -543,9 +614,10 @@ pub async fn department(
                 commitment.owner == id || commitment.co_owners.contains(&id)
             })
             .collect();
+        let reported = super::extra::reported(&config);
         let rows: Vec<_> = owned
             .drain(..)
-            .map(|index| views::row(&config, index, now, None))
+            .map(|index| board::row(&config, index, now, None, &reported))
             .collect();
         let mut rows: Vec<_> = rows
             .into_iter()
@@ -570,12 +642,25 @@ pub async fn department(
         let mut timeline = delivery_events(&config, &words, history, true);
         let actions = audit::list(&config.state_dir, Some(&ids), 500).unwrap_or_default();
         timeline.extend(action_events(&config, &words, actions, true));
+        let (reports, decisions) = super::extra::replies(&config, None);
+        let reports = reports
+            .into_iter()
+            .filter(|report| report.commitment.as_deref().is_some_and(|id| ids.contains(&id)))
+            .collect();
+        let decisions = decisions
+            .into_iter()
+            .filter(|event| ids.contains(&event.commitment.as_str()))
+            .collect();
+        timeline.extend(reply_events(&config, &words, reports, decisions, true));
+        let feed = (viewer.user.is_some() || shared.public)
+            .then(|| super::extra::feed_path(&shared.secret, &department.key));
         timeline.sort_by_key(|event| std::cmp::Reverse(event.at));
         let context = context! {
             department => context! { key => department.key.clone(), name => department.name.clone() },
             rows => rows.into_iter().map(|(.., row)| row).collect::<Vec<_>>(),
             lights => lights,
             timeline => timeline,
+            feed => feed,
             ..base(&shared, &viewer)
         };
         render(&shared, "department.html", StatusCode::OK, context)

@@ -155,7 +155,8 @@ fn request(
         .expect("the request is sent");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("the answer is read");
-    let raw = String::from_utf8(raw).expect("the answer is UTF-8");
+    // The .xlsx download is binary: only its first bytes are looked at.
+    let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
     let mut lines = head.lines();
     let status = lines
@@ -338,6 +339,46 @@ fn no_page_is_reachable_without_the_login_and_pages_are_served_after_it() {
     assert!(department.body.contains("/c/c1?") && !department.body.contains("/c/c3?"));
     assert_eq!(get(&address, "/c/nope", Some(&cookie)).status, 404);
     assert_eq!(get(&address, "/d/nope", Some(&cookie)).status, 404);
+
+    // The 台账 download, the department's calendar feed (its token is the credential) and
+    // the metrics for a scraper on this machine.
+    assert_eq!(get(&address, "/export.xlsx", None).status, 303);
+    let xlsx = get(&address, "/export.xlsx", Some(&cookie));
+    assert_eq!(xlsx.status, 200);
+    assert!(
+        xlsx.header("content-type")
+            .is_some_and(|kind| kind.contains("spreadsheetml"))
+    );
+    assert!(xlsx.body.starts_with("PK"), "an .xlsx is a zip");
+    assert!(
+        board.body.contains("href=\"/export.xlsx\""),
+        "the board offers the download"
+    );
+    // minijinja escapes `/` in attributes as `&#x2f;` (browsers decode it).
+    let feed = department
+        .body
+        .replace("&#x2f;", "/")
+        .split("href=\"/ics/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/ics/{rest}"))
+        .expect("the department page links its calendar feed");
+    let calendar = get(&address, &feed, None);
+    assert_eq!(calendar.status, 200, "{feed}");
+    assert!(calendar.body.contains("BEGIN:VCALENDAR") && calendar.body.contains("BEGIN:VTODO"));
+    let forged = feed.replace(".ics", "0.ics");
+    assert_eq!(
+        get(&address, &forged, None).status,
+        404,
+        "a wrong token is refused"
+    );
+    let metrics = get(&address, "/metrics", None);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("followup_commitments"),
+        "{}",
+        metrics.body
+    );
 
     let oversized = "x".repeat(64 * 1024);
     let big = request(
