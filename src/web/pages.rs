@@ -234,7 +234,6 @@ pub fn board_html(
         chart => Value::from_safe_string(page.chart),
         query => query,
         all_departments => page.departments,
-        all_letters => page.letters,
         prev_url => page.prev_url,
         next_url => page.next_url,
         export => true,
@@ -259,7 +258,6 @@ pub struct BoardPage<'a> {
     pub board: board::Board<'a>,
     pub chart: String,
     pub departments: Vec<&'a str>,
-    pub letters: Vec<Value>,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
 }
@@ -305,11 +303,6 @@ pub fn board_page<'a>(
                 .key
                 .as_str()
             })
-            .collect(),
-        letters: config
-            .letters
-            .iter()
-            .map(|letter| context! { id => letter.id.clone() })
             .collect(),
         board,
         chart,
