@@ -523,3 +523,71 @@ fn the_board_on_a_network_address_needs_a_way_to_log_in() {
         stderr(&result)
     );
 }
+
+#[test]
+fn the_board_pages_fifty_rows_failing_first_and_keeps_the_filters_in_its_links() {
+    let workspace = workspace("public = true");
+    let mut text = String::from(
+        "[letter]\nid = \"big\"\ntitle = \"关于加快推进全省重点产业高质量发展的建议\"\n",
+    );
+    for index in 0..120 {
+        // Every third is overdue, the rest due far ahead.
+        let due = if index % 3 == 0 {
+            "2020-01-31"
+        } else {
+            "2099-12-31"
+        };
+        text.push_str(&format!(
+            "\n[[commitment]]\nid = \"b{index:03}\"\nowner = \"省科技厅\"\ntext = \"第{index}项承诺\"\ndue = {due}\n"
+        ));
+    }
+    workspace.write("commitments/letter.toml", &text);
+    let config = followup::config::load(&workspace.path().join("followup.toml"))
+        .expect("the configuration loads")
+        .config;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
+        .expect("a time")
+        .with_timezone(&chrono::Utc);
+    let none = std::collections::HashSet::new();
+    let query = |page: usize, light: Option<&str>| followup::web::board::Query {
+        page: Some(page),
+        light: light.map(str::to_string),
+        ..Default::default()
+    };
+    let pages: Vec<_> = (1..=4)
+        .map(|page| followup::web::board::board(&config, &query(page, None), at, &none))
+        .collect();
+    assert_eq!(pages[0].total, 120);
+    assert_eq!(pages[0].pages, 3);
+    let sizes: Vec<usize> = pages.iter().map(|page| page.rows.len()).collect();
+    assert_eq!(
+        sizes,
+        [50, 50, 20, 20],
+        "a page past the end shows the last one"
+    );
+    let first: Vec<&str> = pages[0]
+        .rows
+        .iter()
+        .map(|row| row.row.light.as_str())
+        .collect();
+    assert!(first[..40].iter().all(|light| *light == "red"), "{first:?}");
+    assert!(
+        first[40..].iter().all(|light| *light == "green"),
+        "{first:?}"
+    );
+    let red = followup::web::board::board(&config, &query(1, Some("red")), at, &none);
+    assert_eq!(red.total, 40);
+    let reported: std::collections::HashSet<String> = ["b001".to_string()].into();
+    let claimed = followup::web::board::board(&config, &query(1, Some("blue")), at, &reported);
+    assert_eq!(claimed.total, 1, "a done claim awaiting review is blue");
+
+    // The running board links the next page with the filters kept.
+    let (_daemon, address) = start(&workspace);
+    let page = get(&address, "/?light=green&q=%E9%A1%B9", None);
+    assert_eq!(page.status, 200, "public: no login needed to view");
+    let page = page.body.replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(
+        page.contains("/?lang=zh&page=2&q=%E9%A1%B9&light=green"),
+        "{page}"
+    );
+}
