@@ -470,13 +470,18 @@ fn preview(
             .previous_message_id(&config.department(reminder.department).key, reminder.moment)?,
         None => None,
     };
+    let feedback = match Ledger::open_read_only(&config.state_dir)? {
+        Some(mut ledger) => crate::replies::view::feedback(&config, ledger.connection())?,
+        None => mail::Feedback::default(),
+    };
     let templates = mail::Templates::load(config.templates.as_deref())?;
-    let composed = mail::compose(
+    let composed = mail::compose_with(
         &config,
         &templates,
         &reminder,
         previous.as_deref(),
         now.max(reminder.moment),
+        &feedback,
     )?;
     print!("{}", views::preview(&composed, &config.mail.from));
     Ok(ExitCode::SUCCESS)

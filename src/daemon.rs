@@ -398,7 +398,52 @@ impl Daemon {
         let pending = self
             .ledger
             .pending(if all_pending { None } else { Some(now) })?;
-        self.deliver(pending, now, stop).await
+        let outcome = self.deliver(pending, now, stop).await?;
+        self.send_notices(now).await?;
+        Ok(outcome)
+    }
+
+    /// Sends the receipts and reviewer notices recorded with answers by email
+    /// (`replies::store`), one at a time, each marked as soon as the server answered: a
+    /// notice is recorded before it is sent and never sent twice (a crash between the
+    /// answer and the mark may repeat one, with the same Message-ID).
+    async fn send_notices(&mut self, now: DateTime<Utc>) -> Result<()> {
+        use crate::replies::store;
+        let notices = store::pending_notices(self.ledger.connection(), now)?;
+        for notice in notices {
+            let (state, error, retry) = match mail::compose_notice(&self.config, &notice, now) {
+                Err(error) => ("failed", Some(format!("composing failed: {error:#}")), None),
+                Ok(message) => match self.transport.send(&message).await {
+                    Ok(_) => ("sent", None, None),
+                    Err(Failure::Permanent(error)) => ("failed", Some(error), None),
+                    Err(failure) => (
+                        "pending",
+                        Some(failure.message().to_string()),
+                        Some(clock::now() + backoff(notice.attempts + 1)),
+                    ),
+                },
+            };
+            tracing::info!(
+                notice = %notice.message_id,
+                kind = %notice.kind,
+                state,
+                error = error.as_deref().unwrap_or(""),
+                "answer notice"
+            );
+            store::mark_notice(
+                self.ledger.connection(),
+                notice.id,
+                state,
+                error.as_deref(),
+                retry,
+                clock::now(),
+            )?;
+            if retry.is_some() {
+                // The server is not taking mail now; the rest wait for the next pass.
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn email(&self, reminder: &Reminder) -> Email {
@@ -460,6 +505,12 @@ impl Daemon {
             Kind::Smtp => 4,
             Kind::File | Kind::Stdout => 1,
         };
+        // The departments' latest answers, shown in the reminders (read once per pass).
+        let feedback = Arc::new(if pending.is_empty() {
+            mail::Feedback::default()
+        } else {
+            crate::replies::view::feedback(&self.config, self.ledger.connection())?
+        });
         let mut queue = pending.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, Pending> = HashMap::new();
@@ -500,8 +551,16 @@ impl Daemon {
                     self.templates.clone(),
                     self.transport.clone(),
                 );
+                let feedback = feedback.clone();
                 let handle = tasks.spawn(async move {
-                    match mail::compose(&config, &templates, &reminder, previous.as_deref(), now) {
+                    match mail::compose_with(
+                        &config,
+                        &templates,
+                        &reminder,
+                        previous.as_deref(),
+                        now,
+                        &feedback,
+                    ) {
                         Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
                         Err(error) => {
                             Attempt::NotComposed(format!("composing the email failed: {error:#}"))

@@ -462,7 +462,28 @@ impl Ledger {
             });
             entry.last_moment = Some(timestamp(last));
         }
-        Ok(LogView { seen })
+        let reported = self
+            .has_reports()?
+            .then(|| crate::replies::store::waiting_done_claims(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Ok(LogView { seen, reported })
+    }
+
+    /// Whether the log has the replies' tables (a read-only view of a log from before
+    /// schema 2 has not been migrated).
+    fn has_reports(&self) -> Result<bool> {
+        let count: i64 = self
+            .connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'reports'",
+                [],
+                |row| row.get(0),
+            )
+            .with_context(|| format!("reading `{}`", self.path.display()))?;
+        Ok(count > 0)
     }
 
     /// Records, in one transaction, commitments seen for the first time and the emails about

@@ -77,6 +77,8 @@ struct ListRow<'a> {
     days_left: Option<i64>,
     overdue: bool,
     status: Status,
+    /// `open`, `done`, or `reported` (a done claim by email awaits review; status stays open).
+    state: &'static str,
     done_on: Option<String>,
     next_reminder: Option<Rc<str>>,
 }
@@ -113,6 +115,14 @@ pub fn list(
                 .get(&commitment.id)
                 .and_then(|seen| seen.last_moment)
                 .map_or(at, |last| last.max(at));
+            let claimed = log
+                .reported
+                .get(&commitment.id)
+                .filter(|_| commitment.status == Status::Open);
+            // A reported commitment's next reminder is the reviewer's, once the review is late.
+            let after = claimed.map_or(after, |claimed| {
+                after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
+            });
             ListRow {
                 id: &commitment.id,
                 letter: &letter.id,
@@ -128,6 +138,11 @@ pub fn list(
                 days_left: engine::days_left(config, commitment, at),
                 overdue: engine::is_overdue(config, commitment, at),
                 status: commitment.status,
+                state: match (commitment.status, claimed) {
+                    (Status::Done, _) => "done",
+                    (Status::Open, Some(_)) => "reported",
+                    (Status::Open, None) => "open",
+                },
                 done_on: commitment.done_on.map(|date| date.to_string()),
                 next_reminder: schedules.next_moment(config, index, after).map(|next| {
                     formatted
@@ -159,7 +174,7 @@ pub fn list(
         };
         let status = match &row.done_on {
             Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
-            _ => row.status.as_str().to_string(),
+            _ => row.state.to_string(),
         };
         table.row(vec![
             row.id.to_string(),
@@ -331,6 +346,13 @@ pub fn describe_why(why: &Why) -> String {
 fn write_why(text: &mut String, why: &Why) {
     match why {
         Why::FirstNotice => text.push_str("first notice"),
+        Why::Review { claimed } => {
+            let _ = write!(
+                text,
+                "to the reviewer: a done claim of {} waits longer than schedule.review_within",
+                claimed.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
         Why::Cadence {
             cadence,
             source,

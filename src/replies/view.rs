@@ -61,6 +61,46 @@ pub fn reports(config: &Config, rows: &[Report], json: bool) -> String {
     out
 }
 
+/// What a reminder and `list` show of a commitment's latest answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Feedback {
+    /// `12月3日 已完成方案起草`.
+    pub line: String,
+    pub state: super::ReportState,
+    pub intent: super::Intent,
+    /// The office's note, when it sent the claim back after this answer.
+    pub returned: Option<String>,
+}
+
+/// The latest answer per commitment id, from the log (empty before schema 2).
+pub fn feedback(
+    config: &Config,
+    connection: &rusqlite::Connection,
+) -> anyhow::Result<std::collections::HashMap<String, Feedback>> {
+    let exists: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'reports'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(anyhow::Error::from)?;
+    if exists == 0 {
+        return Ok(Default::default());
+    }
+    Ok(super::store::latest_feedback(connection)?
+        .into_iter()
+        .map(|(id, report, returned)| {
+            let feedback = Feedback {
+                line: feedback_line(config, &report),
+                state: report.state,
+                intent: report.intent,
+                returned,
+            };
+            (id, feedback)
+        })
+        .collect())
+}
+
 /// `12月3日 …` / `Dec 3 …`: the latest feedback in one line, for reminders and views.
 pub fn feedback_line(config: &Config, report: &Report) -> String {
     let local = report.received.with_timezone(&config.timezone);

@@ -246,11 +246,11 @@ fn reminders_arrive_per_department_until_stopped() {
         .map(|message| parse(message).subject().unwrap_or_default().to_string())
         .collect();
     assert!(
-        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实 [督办 c1 c2]".to_string()),
         "{subjects:?}"
     );
     assert!(
-        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实 [督办 c3]".to_string()),
         "{subjects:?}"
     );
 

@@ -76,6 +76,7 @@ fn seen_at(config: &Config, first_seen: DateTime<Utc>) -> LogView {
                 )
             })
             .collect(),
+        ..LogView::default()
     }
 }
 
