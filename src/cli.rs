@@ -330,6 +330,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Vec::new(),
             };
             print!("{}", views::history(&config, &rows, json));
+            if !json {
+                print!(
+                    "{}",
+                    crate::replies::commands::history_section(&config, id.as_deref())?
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::SendTest { to } => {

@@ -215,3 +215,16 @@ pub fn confirmed(config: &Config, ids: &[String], now: DateTime<Utc>) -> Result<
     }
     Ok(())
 }
+
+/// The answers and decisions `history` shows below the deliveries (text only).
+pub fn history_section(config: &Config, id: Option<&str>) -> Result<String> {
+    let Some(mut ledger) = Ledger::open_read_only(&config.state_dir)? else {
+        return Ok(String::new());
+    };
+    if !has_reports(&mut ledger)? {
+        return Ok(String::new());
+    }
+    let reports = store::reports(ledger.connection(), id, false)?;
+    let events = store::events(ledger.connection(), id)?;
+    Ok(super::view::history(config, &reports, &events))
+}

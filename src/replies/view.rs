@@ -122,3 +122,44 @@ pub fn feedback_line(config: &Config, report: &Report) -> String {
         crate::model::Language::En => format!("{} {excerpt}", local.format("%b %-d")),
     }
 }
+
+/// What `history` adds below the deliveries: the answers and the office's decisions.
+pub fn history(config: &Config, reports: &[Report], events: &[super::store::Event]) -> String {
+    let mut out = String::new();
+    if reports.is_empty() && events.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\nanswers by email:");
+    for report in reports {
+        let requested = report
+            .requested_due
+            .map_or_else(String::new, |date| format!(" to {date}"));
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}{}  {}  from {}  {}",
+            crate::views::local(config, report.received),
+            report.commitment.as_deref().unwrap_or("-"),
+            report.intent.as_str(),
+            requested,
+            report.state.as_str(),
+            report.sender,
+            report.message_id
+        );
+    }
+    for event in events {
+        let detail = match (&event.note, &event.old_due, &event.new_due) {
+            (Some(note), _, _) => format!("note: {note}"),
+            (None, old, Some(new)) => format!("due {} → {new}", old.as_deref().unwrap_or("none")),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {} by {}  {detail}",
+            crate::views::local(config, event.at),
+            event.commitment,
+            event.kind,
+            event.who
+        );
+    }
+    out
+}

@@ -414,3 +414,254 @@ fn walk(folder: &std::path::Path) -> Vec<u64> {
     }
     sizes
 }
+
+/// Every `.eml` in the file transport's outbox, parsed: (subject, to, in-reply-to).
+fn outbox(workspace: &Workspace) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(workspace.path().join("state/outbox")) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let bytes = std::fs::read(entry.path()).expect("an outbox file");
+        let message = mail_parser::MessageParser::default()
+            .parse(&bytes)
+            .expect("the outbox holds emails");
+        let to = message
+            .to()
+            .and_then(|to| to.first())
+            .and_then(|addr| addr.address())
+            .unwrap_or_default()
+            .to_string();
+        let in_reply_to = message
+            .in_reply_to()
+            .as_text()
+            .map(|id| format!("<{id}>"))
+            .unwrap_or_default();
+        found.push((
+            message.subject().unwrap_or_default().to_string(),
+            to,
+            in_reply_to,
+        ));
+    }
+    found.sort();
+    found
+}
+
+fn json(workspace: &Workspace, args: &[&str]) -> serde_json::Value {
+    let result = output(workspace.followup().args(args));
+    assert!(result.status.success(), "{args:?}: {}", stderr(&result));
+    serde_json::from_str(&stdout(&result)).expect("JSON")
+}
+
+fn state_of(workspace: &Workspace, id: &str) -> String {
+    let rows = json(workspace, &["list", "--status", "all", "--json"]);
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["id"] == id)
+        .and_then(|row| row["state"].as_str())
+        .expect("the commitment is listed")
+        .to_string()
+}
+
+#[test]
+fn the_review_loop_end_to_end() {
+    let (workspace, reminder) = reminded();
+    let reminders_sent = outbox(&workspace).len();
+    assert_eq!(reminders_sent, 2, "one reminder per department");
+    assert_eq!(state_of(&workspace, "jl-2025-ai-1"), "open");
+
+    // The owner answers the reminder: a done claim with its report attached.
+    let result = receive(&workspace, &fixture("outlook-zh-done.eml", &reminder));
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert_eq!(state_of(&workspace, "jl-2025-ai-1"), "reported");
+    let table = stdout(&output(workspace.followup().args(["list"])));
+    assert!(table.contains("reported"), "{table}");
+
+    // No reminder to the department while it waits; after two working days, the reviewer's.
+    let plan = json(&workspace, &["plan", "--days", "10", "--json"]);
+    let emails = plan.as_array().expect("emails");
+    let about_1: Vec<&serde_json::Value> = emails
+        .iter()
+        .filter(|email| {
+            email["commitments"]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|id| id == "jl-2025-ai-1"))
+        })
+        .collect();
+    assert!(
+        !about_1.is_empty(),
+        "the reviewer is reminded once the review is late"
+    );
+    for email in &about_1 {
+        assert_eq!(
+            email["to"],
+            serde_json::json!(["reviewer@example.gov.cn"]),
+            "{email}"
+        );
+        assert_eq!(email["why"][0]["kind"], "review");
+    }
+    assert!(
+        emails
+            .iter()
+            .any(|email| email["to"] == serde_json::json!(["office@kjt.example.gov.cn"])),
+        "the department is still reminded of its other commitments"
+    );
+
+    // The daemon sends the receipt (threaded to the answer) and the reviewer's notice, once.
+    let run = output(workspace.followup().args(["run", "--once"]));
+    assert!(run.status.success(), "{}", stderr(&run));
+    let sent = outbox(&workspace);
+    let outlook_id = "<TYZPR06MB5129A1B2C3D4E5F6@TYZPR06MB5129.apcprd06.prod.outlook.com>";
+    let receipts: Vec<_> = sent
+        .iter()
+        .filter(|(subject, _, _)| subject.starts_with("已收到"))
+        .collect();
+    assert_eq!(receipts.len(), 1, "{sent:?}");
+    assert_eq!(receipts[0].1, "office@kjt.example.gov.cn");
+    assert_eq!(receipts[0].2, outlook_id);
+    let notices: Vec<_> = sent
+        .iter()
+        .filter(|(subject, _, _)| subject.starts_with("【待审核】"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{sent:?}");
+    assert_eq!(notices[0].1, "reviewer@example.gov.cn");
+    let again = output(workspace.followup().args(["run", "--once"]));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(outbox(&workspace), sent, "nothing is sent twice");
+
+    // `done` confirms: the report's text becomes the note; the claim is accepted.
+    let done = output(workspace.followup().args(["done", "jl-2025-ai-1"]));
+    assert!(done.status.success(), "{}", stderr(&done));
+    let file = workspace.read("commitments/jl-2025-ai.toml");
+    assert!(file.contains("status = \"done\""), "{file}");
+    assert!(
+        file.contains("note = \"\"\"\njl-2025-ai-1 已办结，报告见附件。\n\n省科技厅 李明\"\"\""),
+        "{file}"
+    );
+    assert!(file.contains("# 主办：科技厅"), "every other byte stays");
+    assert_eq!(state_of(&workspace, "jl-2025-ai-1"), "done");
+    let rows = reports(&workspace, &["jl-2025-ai-1"]);
+    assert_eq!(rows[0]["state"], "accepted");
+
+    // `reject` sends a claim back: reminders resume and quote the note.
+    let claim = format!(
+        "From: office@kjt.example.gov.cn\r\nTo: duban@example.gov.cn\r\nSubject: Re\r\nMessage-ID: <claim.3@kjt.example.gov.cn>\r\nIn-Reply-To: {reminder}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\njl-2025-ai-3 已完成。\r\n"
+    );
+    let result = receive(&workspace, claim.as_bytes());
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert_eq!(state_of(&workspace, "jl-2025-ai-3"), "reported");
+    let reject =
+        output(
+            workspace
+                .followup()
+                .args(["reject", "jl-2025-ai-3", "--note", "请补充验收材料"]),
+        );
+    assert!(reject.status.success(), "{}", stderr(&reject));
+    assert_eq!(state_of(&workspace, "jl-2025-ai-3"), "open");
+    assert_eq!(
+        reports(&workspace, &["jl-2025-ai-3"])[0]["state"],
+        "rejected"
+    );
+    let preview = output(workspace.followup().args(["preview", "jl-2025-ai-3"]));
+    let text = stdout(&preview);
+    assert!(text.contains("退回意见：请补充验收材料"), "{text}");
+    assert!(text.contains("最近反馈："), "{text}");
+    assert!(text.contains("To: office@kjt.example.gov.cn"), "{text}");
+
+    // `extend` approves an extension: the TOML due changes, the old date stays in history.
+    let result = receive(
+        &workspace,
+        &fixture("coremail-gb18030-extension.eml", &reminder),
+    );
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let extend =
+        output(
+            workspace
+                .followup()
+                .args(["extend", "jl-2025-ai-4", "--to", "2026-03-31"]),
+        );
+    assert!(extend.status.success(), "{}", stderr(&extend));
+    let file = workspace.read("commitments/jl-2025-ai.toml");
+    assert!(file.contains("due = 2026-03-31"), "{file}");
+    assert_eq!(
+        reports(&workspace, &["jl-2025-ai-4"])[0]["state"],
+        "accepted"
+    );
+    let history = stdout(&output(
+        workspace.followup().args(["history", "jl-2025-ai-4"]),
+    ));
+    assert!(history.contains("due 2030-12-31 → 2026-03-31"), "{history}");
+    assert!(
+        history.contains("extension to 2026-03-31  accepted"),
+        "{history}"
+    );
+}
+
+/// `receive` killed at any point while the log is busy records nothing; the rerun records
+/// the message once, and a third delivery is a duplicate.
+#[test]
+fn killed_mid_way_then_rerun_records_once() {
+    let (workspace, reminder) = reminded();
+    let raw = fixture("outlook-zh-done.eml", &reminder);
+
+    // Killed while reading its input: half a message never reaches the log.
+    let mut child = workspace
+        .followup()
+        .arg("receive")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(&raw[..raw.len() / 2])
+        .expect("half the message");
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    drop(stdin);
+
+    // Killed while the log is held by another writer: wherever it was, it could not commit.
+    let database = workspace.path().join("state/followup.sqlite3");
+    let holder = rusqlite::Connection::open(&database).expect("the log opens");
+    holder
+        .execute_batch("BEGIN EXCLUSIVE;")
+        .expect("an exclusive transaction");
+    let mut child = workspace
+        .followup()
+        .arg("receive")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&raw)
+        .expect("the message");
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    holder.execute_batch("ROLLBACK;").expect("released");
+    drop(holder);
+    assert!(reports(&workspace, &[]).is_empty());
+
+    let first = receive(&workspace, &raw);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stdout(&first).starts_with("recorded "),
+        "{}",
+        stdout(&first)
+    );
+    let second = receive(&workspace, &raw);
+    assert!(
+        stdout(&second).starts_with("duplicate: "),
+        "{}",
+        stdout(&second)
+    );
+    let rows = reports(&workspace, &[]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["state"], "pending");
+}
