@@ -318,7 +318,8 @@ pub fn plan(
 }
 
 /// When a done claim that arrived at `claimed` has waited `schedule.review_within` working
-/// days: the start of that working day in the configured zone.
+/// days: the end of the last of those working days (counted from the day after the claim),
+/// in the configured zone.
 pub fn review_late(config: &Config, claimed: DateTime<Utc>) -> DateTime<Utc> {
     let mut date = claimed.with_timezone(&config.timezone).date_naive();
     let mut counted = 0;
@@ -332,7 +333,7 @@ pub fn review_late(config: &Config, claimed: DateTime<Utc>) -> DateTime<Utc> {
             counted += 1;
         }
     }
-    day_start(config.timezone, date)
+    day_start(config.timezone, date.succ_opt().unwrap_or(date))
 }
 
 /// Whether a reminder item goes to the reviewer.

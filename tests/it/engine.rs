@@ -703,3 +703,54 @@ fn fires_on_agrees_with_croner_on_every_day_of_eight_years() {
         );
     }
 }
+
+#[test]
+fn a_done_claim_silences_the_department_then_the_late_review_goes_to_the_reviewer() {
+    let schedule = "[schedule]\nremind = \"0 9 * * *\"\nreview_within = 2\n[replies]\nreviewer = [\"reviewer@example.gov.cn\"]\n";
+    let config = setup("Asia/Shanghai", schedule, THREE);
+    let mut log = seen_at(&config, at(&config, "2025-03-05 08:00"));
+    // c1's done claim arrived on Wednesday afternoon: Thursday and Friday are the two
+    // working days of review; from Saturday (moved to Monday) c1's reminder is the reviewer's.
+    log.reported
+        .insert("c1".into(), at(&config, "2025-03-05 15:00"));
+    check_plan_with(
+        &config,
+        &log,
+        "2025-03-05 10:00",
+        "2025-03-10 10:00",
+        expect![[r#"
+            2025-03-05 09:00 Wed +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default), catch-up for moments missed while stopped
+            2025-03-05 09:00 Wed +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default), catch-up for moments missed while stopped
+            2025-03-06 09:00 Thu +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-06 09:00 Thu +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            2025-03-07 09:00 Fri +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-07 09:00 Fri +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            2025-03-10 09:00 Mon +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-10 09:00 Mon +08:00  省科技厅
+                to: reviewer@example.gov.cn
+                c1  to the reviewer: a done claim of 2025-03-05 07:00 UTC waits longer than schedule.review_within
+            2025-03-10 09:00 Mon +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            9 emails
+        "#]],
+    );
+}
