@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::config::{self, Loaded};
 use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
+use crate::views::StatusFilter;
 use crate::{clock, daemon, edit, import, logging, mail, manual, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
@@ -217,13 +218,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatusFilter {
-    Open,
-    Done,
-    All,
 }
 
 pub fn main() -> ExitCode {

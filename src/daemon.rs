@@ -19,7 +19,7 @@ use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
-use crate::{clock, views};
+use crate::{clock, timefmt};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -238,7 +238,7 @@ impl Daemon {
                 "pass took {:.1?}; idle for {:.1?}, next wake {}",
                 started.elapsed(),
                 sleep,
-                views::local(&self.config, wake)
+                timefmt::local(&self.config, wake)
             );
             tokio::select! {
                 () = timer.sleep(sleep) => {}
@@ -279,7 +279,7 @@ impl Daemon {
             .engine
             .next_wake()
             .filter(|at| *at > DateTime::<Utc>::MIN_UTC)
-            .map_or_else(|| "none".to_string(), |at| views::local(&self.config, at));
+            .map_or_else(|| "none".to_string(), |at| timefmt::local(&self.config, at));
         let line = format!("{open} open, {overdue} overdue; next reminder {next}");
         match &self.reload_error {
             Some(error) => format!("{line}; {error}"),
@@ -631,7 +631,7 @@ impl Daemon {
                 tracing::warn!(
                     not_attempted = untried.len(),
                     "the rest waits until {}",
-                    views::local(&self.config, *at)
+                    timefmt::local(&self.config, *at)
                 );
             }
         }
@@ -708,7 +708,7 @@ impl Daemon {
             Err(failure) => failure,
         };
         outcome.failed += 1;
-        let when = views::local(&self.config, retry_at);
+        let when = timefmt::local(&self.config, retry_at);
         // Every failure but a permanent one is retried after the backoff; an unreachable
         // server, an unknown outcome and refused credentials also halt the pass.
         let halts = !matches!(failure, Failure::Transient(_));

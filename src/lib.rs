@@ -18,5 +18,6 @@ pub mod manual;
 pub mod model;
 pub mod replies;
 pub mod smtp;
+pub mod timefmt;
 pub mod transport;
 pub mod views;

@@ -1,17 +1,18 @@
-//! What `check`, `list` and `plan` print: text tables for people and JSON for scripts.
+//! What `check`, `list` and `plan` print: text tables for people and JSON for scripts, and
+//! the view models (`CommitmentRow`, `State`, `Light`) that the board draws from too.
 //! Pure: takes the configuration, the engine's answers and `now`; never writes anything.
+//! Depends on the model and the engine only: `cli` and `web` depend on it, never the reverse.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::cli::StatusFilter;
 use crate::engine::{self, LogView, Reminder, Schedules, Why};
-use crate::model::{Config, DepartmentId, Status};
+use crate::model::{Commitment, Config, DepartmentId, Status};
 
 /// The one-line summary of a valid configuration.
 pub fn summary(config: &Config, now: DateTime<Utc>) -> String {
@@ -57,6 +58,14 @@ pub fn calendar_warning(config: &Config, now: DateTime<Utc>) -> Option<String> {
     })
 }
 
+/// Which commitments a view shows by status (`list --status`, the board's status filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFilter {
+    Open,
+    Done,
+    All,
+}
+
 /// Which commitments `list` shows.
 #[derive(Debug, Clone)]
 pub struct ListFilter {
@@ -65,35 +74,123 @@ pub struct ListFilter {
     pub overdue: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct ListRow<'a> {
-    id: &'a str,
-    letter: &'a str,
-    title: &'a str,
-    topic: Option<&'a str>,
-    owner: &'a str,
-    co_owners: Vec<&'a str>,
-    due: Option<String>,
-    days_left: Option<i64>,
-    overdue: bool,
-    status: Status,
-    /// `open`, `done`, or `reported` (a done claim by email awaits review; status stays open).
-    state: &'static str,
-    done_on: Option<String>,
-    next_reminder: Option<Rc<str>>,
+/// A commitment's displayed state. The TOML `status` stays `open` or `done`; `Reported`
+/// (a done claim awaiting review) is derived from the replies once they are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Open,
+    Reported,
+    Done,
 }
 
-pub fn list(
-    config: &Config,
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Reported => "reported",
+            State::Done => "done",
+        }
+    }
+}
+
+/// The traffic light of a commitment, in the order the board shows them (failing first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Light {
+    /// Overdue: open after its due date has ended.
+    Red,
+    /// Open and inside a stage that begins before the due date ends (e.g. 临近截止 at -14d).
+    Yellow,
+    /// A done claim awaiting review (`State::Reported`).
+    Blue,
+    /// Open, on track.
+    Green,
+    /// Done.
+    Grey,
+}
+
+impl Light {
+    pub const ALL: [Light; 5] = [
+        Light::Red,
+        Light::Yellow,
+        Light::Blue,
+        Light::Green,
+        Light::Grey,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::Red => "red",
+            Light::Yellow => "yellow",
+            Light::Blue => "blue",
+            Light::Green => "green",
+            Light::Grey => "grey",
+        }
+    }
+}
+
+/// The light of a commitment in `state` at `at`.
+pub fn light(config: &Config, commitment: &Commitment, state: State, at: DateTime<Utc>) -> Light {
+    match state {
+        State::Done => Light::Grey,
+        State::Reported => Light::Blue,
+        State::Open if engine::is_overdue(config, commitment, at) => Light::Red,
+        State::Open => {
+            let approaching = engine::stage_at(config, commitment, at)
+                .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0);
+            if approaching {
+                Light::Yellow
+            } else {
+                Light::Green
+            }
+        }
+    }
+}
+
+/// The displayed state of a commitment (see `State`): `Reported` while a done claim by
+/// email waits for review (`LogView::reported`).
+pub fn state(commitment: &Commitment, log: &LogView) -> State {
+    match commitment.status {
+        Status::Open if log.reported.contains_key(&commitment.id) => State::Reported,
+        Status::Open => State::Open,
+        Status::Done => State::Done,
+    }
+}
+
+/// One commitment as every face shows it: the `list` table, `list --json` and the board.
+#[derive(Debug, Serialize)]
+pub struct CommitmentRow<'a> {
+    /// The index into `Config::commitments`.
+    #[serde(skip)]
+    pub index: usize,
+    pub id: &'a str,
+    pub letter: &'a str,
+    pub title: &'a str,
+    pub topic: Option<&'a str>,
+    pub owner: &'a str,
+    pub co_owners: Vec<&'a str>,
+    pub due: Option<String>,
+    pub days_left: Option<i64>,
+    pub overdue: bool,
+    pub status: Status,
+    pub state: State,
+    pub light: Light,
+    pub done_on: Option<String>,
+    pub next_reminder: Option<Rc<str>>,
+}
+
+/// The rows `filter` selects, in configuration order.
+pub fn rows<'a>(
+    config: &'a Config,
     log: &LogView,
     filter: &ListFilter,
     at: DateTime<Utc>,
-    json: bool,
-) -> String {
+) -> Vec<CommitmentRow<'a>> {
     let mut schedules = Schedules::new(config);
     // Commitments share a few distinct next moments: each is formatted once.
     let mut formatted: HashMap<DateTime<Utc>, Rc<str>> = HashMap::new();
-    let rows: Vec<ListRow> = config
+    config
         .commitments
         .iter()
         .enumerate()
@@ -115,15 +212,16 @@ pub fn list(
                 .get(&commitment.id)
                 .and_then(|seen| seen.last_moment)
                 .map_or(at, |last| last.max(at));
-            let claimed = log
-                .reported
-                .get(&commitment.id)
-                .filter(|_| commitment.status == Status::Open);
+            let state = state(commitment, log);
             // A reported commitment's next reminder is the reviewer's, once the review is late.
-            let after = claimed.map_or(after, |claimed| {
-                after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
-            });
-            ListRow {
+            let after = match log.reported.get(&commitment.id) {
+                Some(claimed) if state == State::Reported => {
+                    after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
+                }
+                _ => after,
+            };
+            CommitmentRow {
+                index,
                 id: &commitment.id,
                 letter: &letter.id,
                 title: &letter.title,
@@ -138,11 +236,8 @@ pub fn list(
                 days_left: engine::days_left(config, commitment, at),
                 overdue: engine::is_overdue(config, commitment, at),
                 status: commitment.status,
-                state: match (commitment.status, claimed) {
-                    (Status::Done, _) => "done",
-                    (Status::Open, Some(_)) => "reported",
-                    (Status::Open, None) => "open",
-                },
+                state,
+                light: light(config, commitment, state, at),
                 done_on: commitment.done_on.map(|date| date.to_string()),
                 next_reminder: schedules.next_moment(config, index, after).map(|next| {
                     formatted
@@ -152,7 +247,17 @@ pub fn list(
                 }),
             }
         })
-        .collect();
+        .collect()
+}
+
+pub fn list(
+    config: &Config,
+    log: &LogView,
+    filter: &ListFilter,
+    at: DateTime<Utc>,
+    json: bool,
+) -> String {
+    let rows = rows(config, log, filter, at);
     if json {
         return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
     }
@@ -174,7 +279,7 @@ pub fn list(
         };
         let status = match &row.done_on {
             Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
-            _ => row.state.to_string(),
+            _ => row.state.as_str().to_string(),
         };
         table.row(vec![
             row.id.to_string(),
@@ -380,15 +485,9 @@ fn write_why(text: &mut String, why: &Why) {
     }
 }
 
-/// A time in the configured zone, to the minute or second as needed.
-pub fn local(config: &Config, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&config.timezone);
-    if local.second() == 0 {
-        local.format("%Y-%m-%d %H:%M %a %:z").to_string()
-    } else {
-        local.format("%Y-%m-%d %H:%M:%S %a %:z").to_string()
-    }
-}
+/// The time formatter lives in `timefmt` (the daemon uses it too); kept here under its old
+/// name for callers of the views.
+pub use crate::timefmt::local;
 
 /// A plain text table that lines up CJK text by display width.
 struct Table {

@@ -66,6 +66,64 @@ fn list_json_filters_by_owner_and_overdue() {
 }
 
 #[test]
+fn list_json_gives_each_commitment_its_state_and_light() {
+    let workspace = example();
+    let lights = |at: &str| -> Vec<(String, String, String)> {
+        let result = output(
+            workspace
+                .followup()
+                .args(["list", "--json", "--status", "all", "--at", at]),
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        let rows: serde_json::Value = serde_json::from_str(&stdout(&result)).expect("JSON");
+        rows.as_array()
+            .expect("an array")
+            .iter()
+            .map(|row| {
+                (
+                    row["id"].as_str().unwrap_or_default().to_string(),
+                    row["state"].as_str().unwrap_or_default().to_string(),
+                    row["light"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let light_of = |rows: &[(String, String, String)], id: &str| {
+        rows.iter()
+            .find(|(row, _, _)| row == id)
+            .map(|(_, state, light)| format!("{state} {light}"))
+    };
+    // jl-2025-ai-3 is due 2026-11-30; the others on 2026-12-31; stages at -14d and 0d.
+    let before = lights("2026-11-01");
+    assert_eq!(
+        light_of(&before, "jl-2025-ai-3").as_deref(),
+        Some("open green")
+    );
+    let approaching = lights("2026-11-20");
+    assert_eq!(
+        light_of(&approaching, "jl-2025-ai-3").as_deref(),
+        Some("open yellow")
+    );
+    assert_eq!(
+        light_of(&approaching, "jl-2025-ai-1").as_deref(),
+        Some("open green")
+    );
+    let overdue = lights("2026-12-02");
+    assert_eq!(
+        light_of(&overdue, "jl-2025-ai-3").as_deref(),
+        Some("open red")
+    );
+
+    let done = output(workspace.followup().args(["done", "jl-2025-ai-1"]));
+    assert!(done.status.success(), "{}", stderr(&done));
+    let after = lights("2026-12-02");
+    assert_eq!(
+        light_of(&after, "jl-2025-ai-1").as_deref(),
+        Some("done grey")
+    );
+}
+
+#[test]
 fn list_table_lines_up_chinese_text() {
     let workspace = example();
     let result = output(
