@@ -285,7 +285,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (None, _) => None,
             };
             let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
-            crate::replies::commands::confirmed(&config, &ids, now)?;
+            if let Err(error) = crate::replies::commands::confirmed(&config, &ids, now) {
+                // The files say done, which is what stops the reminders; the log only
+                // misses who confirmed the claim.
+                eprintln!(
+                    "warning: marked done, but the delivery log could not record the confirmation: {error:#}"
+                );
+            }
             for item in edited {
                 let state = if item.changed {
                     "marked done"

@@ -201,6 +201,27 @@ pub fn message_id(config: &Config, reminder: &Reminder) -> String {
     )
 }
 
+/// With `replies.plus_address`, a reminder about one commitment asks for replies to
+/// `local+ID@domain`, so even a reply stripped of its threading headers names its commitment
+/// (`replies::matching`). Ids that cannot stand in an address leave the Reply-To as it is.
+fn plus_addressed(config: &Config, reminder: &Reminder, reply_to: Mailbox) -> Mailbox {
+    let [item] = reminder.items.as_slice() else {
+        return reply_to;
+    };
+    if !config.replies.plus_address {
+        return reply_to;
+    }
+    let id = &config.commitments[item.commitment].id;
+    let safe = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let address = format!("{}+{id}@{}", reply_to.email.user(), reply_to.email.domain());
+    match (safe, address.parse()) {
+        (true, Ok(email)) => Mailbox::new(reply_to.name.clone(), email),
+        _ => reply_to,
+    }
+}
+
 /// The latest answers by email per commitment id, as the reminders show them.
 pub type Feedback = std::collections::HashMap<String, crate::replies::view::Feedback>;
 
@@ -238,7 +259,8 @@ pub fn compose_with(
         .reply_to
         .as_deref()
         .map(|value| mailbox(value, "mail.reply_to"))
-        .transpose()?;
+        .transpose()?
+        .map(|reply_to| plus_addressed(config, reminder, reply_to));
     let department = &config.department(reminder.department).key;
     let to: Vec<String> = reminder.to.iter().map(|value| header_text(value)).collect();
     let cc: Vec<String> = reminder.cc.iter().map(|value| header_text(value)).collect();

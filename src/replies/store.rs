@@ -144,8 +144,12 @@ pub struct Report {
     pub commitment: Option<String>,
     pub sender: String,
     pub subject: String,
+    /// When it was recorded.
+    #[serde(rename = "time")]
     pub received: DateTime<Utc>,
     pub intent: Intent,
+    /// The date an extension request asks for.
+    #[serde(rename = "requested_date")]
     pub requested_due: Option<NaiveDate>,
     pub text: String,
     pub attachments: Vec<Stored>,

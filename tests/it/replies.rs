@@ -219,6 +219,11 @@ fn every_fixture_has_its_outcome_and_none_is_lost() {
             vec![triple("jl-2025-ai-3", "progress", "accepted")],
         ),
         (
+            "outlook-html-only-done.eml",
+            "<SEZPR06MB6958C0FFEE@SEZPR06MB6958.apcprd06.prod.outlook.com>",
+            vec![triple("jl-2025-ai-2", "done", "pending")],
+        ),
+        (
             "delivery-report.eml",
             "<20251201010100.ABC@mx.example.gov.cn>",
             vec![triple("jl-2025-ai-1", "progress", "ignored")],
@@ -264,7 +269,7 @@ fn every_fixture_has_its_outcome_and_none_is_lost() {
         "财政厅关于 jl-2025-ai-2 的进展：资金已下达第一批，第二批正在审核。\n\n王芳"
     );
     let coremail = find("<6a1f2e3d.4c5b.18c2a1b2c3d.Coremail.zhangwei@kjt.example.gov.cn>");
-    assert_eq!(coremail["requested_due"], "2026-03-31");
+    assert_eq!(coremail["requested_date"], "2026-03-31");
     assert_eq!(coremail["attachments"][0]["name"], "延期申请.pdf");
     assert!(
         !coremail["text"]
@@ -276,6 +281,11 @@ fn every_fixture_has_its_outcome_and_none_is_lost() {
     assert_eq!(
         ios["text"],
         "jl-2025-ai-3 目前正在推进，已完成方案起草，下周报送。\n\n发自我的iPhone"
+    );
+    let html = find("<SEZPR06MB6958C0FFEE@SEZPR06MB6958.apcprd06.prod.outlook.com>");
+    assert_eq!(
+        html["text"],
+        "已落实。\n算力平台一期已于11月底投入运行，详见附件报告。\n财政厅 赵敏"
     );
     let forged = find("<forged.1@evil.example.com>");
     assert!(
@@ -312,6 +322,7 @@ fn every_fixture_has_its_outcome_and_none_is_lost() {
             ("jl-2025-ai-1".to_string(), "pending".to_string()),
             ("jl-2025-ai-1".to_string(), "unverified".to_string()),
             ("jl-2025-ai-1".to_string(), "unverified".to_string()),
+            ("jl-2025-ai-2".to_string(), "pending".to_string()),
             ("jl-2025-ai-4".to_string(), "pending".to_string()),
         ]
     );
@@ -664,4 +675,52 @@ fn killed_mid_way_then_rerun_records_once() {
     let rows = reports(&workspace, &[]);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["state"], "pending");
+}
+
+/// With `replies.plus_address`, a one-commitment reminder asks for replies to
+/// `duban+ID@…`, and a reply to that address with no threading headers and no id matches.
+#[test]
+fn plus_address_matches_only_when_enabled() {
+    let reply = "From: office@czt.example.gov.cn\r\nTo: duban+jl-2025-ai-2@example.gov.cn\r\nSubject: =?utf-8?B?5Zue5aSN?=\r\nMessage-ID: <plus.1@czt.example.gov.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n进展顺利。\r\n";
+    let (plain, _) = reminded();
+    assert_eq!(receive(&plain, reply.as_bytes()).status.code(), Some(0));
+    assert_eq!(
+        reports(&plain, &[])[0]["state"],
+        "unmatched",
+        "off by default"
+    );
+
+    let workspace = Workspace::new();
+    workspace.write(
+        "followup.toml",
+        &MAIN.replace(
+            "max_attachment_mib = 1",
+            "max_attachment_mib = 1\nplus_address = true",
+        ),
+    );
+    workspace.write("commitments/jl-2025-ai.toml", COMMITMENTS);
+    let run = output(workspace.followup().args(["run", "--once"]));
+    assert!(run.status.success(), "{}", stderr(&run));
+    let reply_tos: Vec<String> = std::fs::read_dir(workspace.path().join("state/outbox"))
+        .expect("an outbox")
+        .flatten()
+        .filter_map(|entry| {
+            let bytes = std::fs::read(entry.path()).ok()?;
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
+            Some(message.reply_to()?.first()?.address()?.to_string())
+        })
+        .collect();
+    assert!(
+        reply_tos.contains(&"duban+jl-2025-ai-2@example.gov.cn".to_string()),
+        "{reply_tos:?}"
+    );
+    assert!(
+        reply_tos.contains(&"duban@example.gov.cn".to_string()),
+        "a digest keeps the plain address: {reply_tos:?}"
+    );
+    assert_eq!(receive(&workspace, reply.as_bytes()).status.code(), Some(0));
+    let rows = reports(&workspace, &[]);
+    assert_eq!(rows[0]["commitment"], "jl-2025-ai-2");
+    assert_eq!(rows[0]["matched_by"], "plus-address");
+    assert_eq!(rows[0]["state"], "accepted");
 }
