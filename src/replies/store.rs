@@ -293,7 +293,11 @@ pub fn record(
     notices: &[NewNotice],
 ) -> Result<Option<Vec<i64>>> {
     let context = || "recording the answer in the delivery log";
-    let transaction = connection.transaction().with_context(context)?;
+    // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy
+    // timeout) instead of failing the read-then-write upgrade.
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
     let existing: Option<i64> = transaction
         .query_row(
             "SELECT id FROM messages WHERE message_id = ?1",
@@ -474,7 +478,11 @@ pub fn decide(
     state: ReportState,
 ) -> Result<Vec<i64>> {
     let context = || "recording the decision in the delivery log";
-    let transaction = connection.transaction().with_context(context)?;
+    // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy
+    // timeout) instead of failing the read-then-write upgrade.
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
     let mut changed = Vec::new();
     {
         let mut select = transaction

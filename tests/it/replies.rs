@@ -724,3 +724,43 @@ fn plus_address_matches_only_when_enabled() {
     assert_eq!(rows[0]["matched_by"], "plus-address");
     assert_eq!(rows[0]["state"], "accepted");
 }
+
+/// Four deliveries of one message at once (a mail server retrying while the first still
+/// runs): each exits 0, exactly one records it.
+#[test]
+fn concurrent_deliveries_record_once() {
+    let (workspace, reminder) = reminded();
+    let raw = fixture("coremail-gb18030-extension.eml", &reminder);
+    let children: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            let mut child = workspace
+                .followup()
+                .arg("receive")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary starts");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(&raw)
+                .expect("the message");
+            child
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|child| child.wait_with_output().expect("the binary ends"))
+        .collect();
+    for result in &outputs {
+        assert_eq!(result.status.code(), Some(0), "{}", stderr(result));
+    }
+    let recorded = outputs
+        .iter()
+        .filter(|result| stdout(result).starts_with("recorded "))
+        .count();
+    assert_eq!(recorded, 1);
+    assert_eq!(reports(&workspace, &[]).len(), 1);
+}
