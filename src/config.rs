@@ -846,12 +846,37 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
             Some(_) => {}
         }
         let cc = ctx.addresses(department, &path, "cc");
-        let reply_from = ctx
+        let mut reply_from = Vec::new();
+        for (index, pattern) in ctx
             .strings(department, &path, "reply_from")
             .unwrap_or_default()
             .into_iter()
-            .map(|pattern| pattern.into_inner().trim().to_lowercase())
-            .collect();
+            .enumerate()
+        {
+            let text = pattern.get_ref().trim().to_lowercase();
+            let domain = text
+                .strip_prefix("*@*.")
+                .or_else(|| text.strip_prefix("*@"))
+                .or_else(|| text.strip_prefix("*."))
+                .or_else(|| text.rsplit_once('@').map(|(_, domain)| domain));
+            let valid = domain.is_some_and(|domain| {
+                !domain.is_empty()
+                    && domain.contains('.')
+                    && !domain.contains(['*', '@', ' ', '\r', '\n'])
+            });
+            if valid {
+                reply_from.push(text);
+            } else {
+                ctx.error(
+                    pattern.span(),
+                    &format!("{path}.reply_from[{}]", index + 1),
+                    format!(
+                        "`{}` is not an address or pattern (expected `*@czt.example.gov.cn`, `*.example.gov.cn` or an address)",
+                        pattern.get_ref().escape_debug()
+                    ),
+                );
+            }
+        }
         departments.push(Department {
             key: key_text,
             name,
