@@ -426,8 +426,8 @@ fn walk(folder: &std::path::Path) -> Vec<u64> {
     sizes
 }
 
-/// Every `.eml` in the file transport's outbox, parsed: (subject, to, in-reply-to).
-fn outbox(workspace: &Workspace) -> Vec<(String, String, String)> {
+/// Every `.eml` in the file transport's outbox, parsed: (subject, to, in-reply-to, text).
+fn outbox(workspace: &Workspace) -> Vec<(String, String, String, String)> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(workspace.path().join("state/outbox")) else {
         return found;
@@ -452,6 +452,7 @@ fn outbox(workspace: &Workspace) -> Vec<(String, String, String)> {
             message.subject().unwrap_or_default().to_string(),
             to,
             in_reply_to,
+            message.body_text(0).unwrap_or_default().into_owned(),
         ));
     }
     found.sort();
@@ -526,17 +527,39 @@ fn the_review_loop_end_to_end() {
     let outlook_id = "<TYZPR06MB5129A1B2C3D4E5F6@TYZPR06MB5129.apcprd06.prod.outlook.com>";
     let receipts: Vec<_> = sent
         .iter()
-        .filter(|(subject, _, _)| subject.starts_with("已收到"))
+        .filter(|(subject, ..)| subject.starts_with("已收到"))
         .collect();
     assert_eq!(receipts.len(), 1, "{sent:?}");
     assert_eq!(receipts[0].1, "office@kjt.example.gov.cn");
     assert_eq!(receipts[0].2, outlook_id);
     let notices: Vec<_> = sent
         .iter()
-        .filter(|(subject, _, _)| subject.starts_with("【待审核】"))
+        .filter(|(subject, ..)| subject.starts_with("【待审核】"))
         .collect();
     assert_eq!(notices.len(), 1, "{sent:?}");
     assert_eq!(notices[0].1, "reviewer@example.gov.cn");
+    assert!(
+        notices[0].3.contains("jl-2025-ai-1 已办结，报告见附件。"),
+        "{}",
+        notices[0].3
+    );
+    assert!(
+        notices[0].3.contains("办理情况报告.docx"),
+        "{}",
+        notices[0].3
+    );
+    assert!(
+        notices[0].3.contains("followup done jl-2025-ai-1"),
+        "{}",
+        notices[0].3
+    );
+    assert!(
+        receipts[0]
+            .3
+            .contains("已收到关于 jl-2025-ai-1 的办结报告，待审核"),
+        "{}",
+        receipts[0].3
+    );
     let again = output(workspace.followup().args(["run", "--once"]));
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(outbox(&workspace), sent, "nothing is sent twice");
