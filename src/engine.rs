@@ -47,6 +47,19 @@ pub struct LogView {
     /// the department gets no reminders for them, and once `schedule.review_within` working
     /// days have passed their reminders go to the reviewer.
     pub reported: HashMap<String, DateTime<Utc>>,
+    /// Per commitment, its department's latest answer by email, for the views (the engine
+    /// ignores it).
+    pub answers: HashMap<String, Answer>,
+}
+
+/// A department's latest answer by email about one commitment, as views show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub at: DateTime<Utc>,
+    /// The new text of the answer.
+    pub text: String,
+    /// The office's note, when it sent the claim back after this answer.
+    pub returned: Option<String>,
 }
 
 /// Where a reminder's cadence came from.

@@ -462,14 +462,32 @@ impl Ledger {
             });
             entry.last_moment = Some(timestamp(last));
         }
-        let reported = self
-            .has_reports()?
+        let has_reports = self.has_reports()?;
+        let reported = has_reports
             .then(|| crate::replies::store::waiting_done_claims(&self.connection))
             .transpose()?
             .unwrap_or_default()
             .into_iter()
             .collect();
-        Ok(LogView { seen, reported })
+        let answers = has_reports
+            .then(|| crate::replies::store::latest_feedback(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(commitment, report, returned)| {
+                let answer = crate::engine::Answer {
+                    at: report.received,
+                    text: report.text,
+                    returned,
+                };
+                (commitment, answer)
+            })
+            .collect();
+        Ok(LogView {
+            seen,
+            reported,
+            answers,
+        })
     }
 
     /// Whether the log has the replies' tables (a read-only view of a log from before

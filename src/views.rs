@@ -178,6 +178,8 @@ pub struct CommitmentRow<'a> {
     pub light: Light,
     pub done_on: Option<String>,
     pub next_reminder: Option<Rc<str>>,
+    /// The department's latest answer by email (`12月3日 已完成方案起草`), if any.
+    pub latest_answer: Option<String>,
 }
 
 /// The rows `filter` selects, in configuration order.
@@ -245,6 +247,9 @@ pub fn rows<'a>(
                         .or_insert_with(|| local(config, next).into())
                         .clone()
                 }),
+                latest_answer: log.answers.get(&commitment.id).map(|answer| {
+                    crate::replies::view::answer_line(config, answer.at, &answer.text)
+                }),
             }
         })
         .collect()
@@ -261,7 +266,20 @@ pub fn list(
     if json {
         return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
     }
-    let mut table = Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"]);
+    // The answers column only once some department has answered by email.
+    let answers = rows.iter().any(|row| row.latest_answer.is_some());
+    let mut table = if answers {
+        Table::new(&[
+            "ID",
+            "OWNER",
+            "DUE",
+            "STATUS",
+            "NEXT REMINDER",
+            "LATEST ANSWER",
+        ])
+    } else {
+        Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"])
+    };
     for row in &rows {
         let mut owner = row.owner.to_string();
         if !row.co_owners.is_empty() {
@@ -281,13 +299,17 @@ pub fn list(
             Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
             _ => row.state.as_str().to_string(),
         };
-        table.row(vec![
+        let mut cells = vec![
             row.id.to_string(),
             owner,
             due,
             status,
             row.next_reminder.as_deref().unwrap_or("-").to_string(),
-        ]);
+        ];
+        if answers {
+            cells.push(row.latest_answer.clone().unwrap_or_else(|| "-".into()));
+        }
+        table.row(cells);
     }
     let mut out = table.render();
     let _ = writeln!(

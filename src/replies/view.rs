@@ -103,9 +103,13 @@ pub fn feedback(
 
 /// `12月3日 …` / `Dec 3 …`: the latest feedback in one line, for reminders and views.
 pub fn feedback_line(config: &Config, report: &Report) -> String {
-    let local = report.received.with_timezone(&config.timezone);
-    let first = report
-        .text
+    answer_line(config, report.received, &report.text)
+}
+
+/// `12月3日 ` + the first line of `text` (at most 60 characters).
+pub fn answer_line(config: &Config, at: chrono::DateTime<chrono::Utc>, text: &str) -> String {
+    let local = at.with_timezone(&config.timezone);
+    let first = text
         .lines()
         .map(str::trim)
         .find(|line| !line.is_empty())

@@ -489,6 +489,21 @@ fn the_review_loop_end_to_end() {
     assert_eq!(state_of(&workspace, "jl-2025-ai-1"), "reported");
     let table = stdout(&output(workspace.followup().args(["list"])));
     assert!(table.contains("reported"), "{table}");
+    assert!(table.contains("LATEST ANSWER"), "{table}");
+    let rows = json(&workspace, &["list", "--json"]);
+    let row = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["id"] == "jl-2025-ai-1")
+        .expect("listed")
+        .clone();
+    assert_eq!(row["light"], "blue");
+    let answer = row["latest_answer"].as_str().expect("the latest answer");
+    assert!(
+        answer.contains("日 jl-2025-ai-1 已办结，报告见附件。"),
+        "{answer}"
+    );
 
     // No reminder to the department while it waits; after two working days, the reviewer's.
     let plan = json(&workspace, &["plan", "--days", "10", "--json"]);
