@@ -185,6 +185,16 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Take report N from the review queue as the department's (an unverified sender
+        /// the office checked, or an unmatched answer with `--for ID`).
+        #[arg(long, value_name = "N", conflicts_with = "dismiss")]
+        accept: Option<i64>,
+        /// With `--accept`: the commitment the answer is about.
+        #[arg(long = "for", value_name = "ID", requires = "accept")]
+        for_id: Option<String>,
+        /// Set report N in the review queue aside (state `ignored`).
+        #[arg(long, value_name = "N")]
+        dismiss: Option<i64>,
     },
     /// Send a done claim back (退回): the claim is rejected, reminders resume and the next
     /// one quotes the note.
@@ -346,14 +356,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check => check(&cli.config, now),
         Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
-        Command::Reports { pending, id, json } => {
+        Command::Reports {
+            pending,
+            id,
+            json,
+            accept,
+            for_id,
+            dismiss,
+        } => {
             let Some(loaded) = load(&cli.config) else {
                 return Ok(ExitCode::from(1));
             };
-            if let Some(id) = &id {
+            for id in id.iter().chain(&for_id) {
                 commitment(&loaded.config, id)?;
             }
-            crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+            match (accept, dismiss) {
+                (Some(report), _) => crate::replies::commands::accept_report(
+                    &loaded.config,
+                    report,
+                    for_id.as_deref(),
+                    now,
+                ),
+                (None, Some(report)) => {
+                    crate::replies::commands::dismiss_report(&loaded.config, report, now)
+                }
+                (None, None) => {
+                    crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+                }
+            }
         }
         Command::Reject { id, note } => {
             let Some(loaded) = load(&cli.config) else {

@@ -228,3 +228,76 @@ pub fn history_section(config: &Config, id: Option<&str>) -> Result<String> {
     let events = store::events(ledger.connection(), id)?;
     Ok(super::view::history(config, &reports, &events))
 }
+
+/// `followup reports --accept N [--for ID]`: an unverified or unmatched answer is taken as
+/// the department's after all (the office checked it): a done claim or extension request
+/// waits for review like any other, a progress report is accepted. No receipt is sent (the
+/// sender was not verified).
+pub fn accept_report(
+    config: &Config,
+    id: i64,
+    commitment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode> {
+    let mut ledger = Ledger::open_shared(&config.state_dir)?;
+    let Some(report) = store::report(ledger.connection(), id)? else {
+        anyhow::bail!("no report #{id} (see `followup reports --pending`)");
+    };
+    let Some(target) = commitment.map(str::to_string).or(report.commitment.clone()) else {
+        anyhow::bail!("report #{id} is about no commitment: name one with `--for ID`");
+    };
+    let state = match report.intent {
+        Intent::Progress => ReportState::Accepted,
+        Intent::Done | Intent::Extension => ReportState::Pending,
+    };
+    let event = Event {
+        commitment: target.clone(),
+        report: Some(id),
+        kind: "accept".into(),
+        who: who(),
+        at: now,
+        note: Some(format!("report #{id} taken as the department's")),
+        old_due: None,
+        new_due: None,
+    };
+    if store::settle(ledger.connection(), id, Some(&target), state, &event)? {
+        println!(
+            "#{id}: {target} {} ({})",
+            report.intent.as_str(),
+            state.as_str()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        anyhow::bail!(
+            "report #{id} is not in the review queue (it is {})",
+            report.state.as_str()
+        )
+    }
+}
+
+/// `followup reports --dismiss N`: an answer in the review queue is set aside (`ignored`).
+pub fn dismiss_report(config: &Config, id: i64, now: DateTime<Utc>) -> Result<ExitCode> {
+    let mut ledger = Ledger::open_shared(&config.state_dir)?;
+    let Some(report) = store::report(ledger.connection(), id)? else {
+        anyhow::bail!("no report #{id} (see `followup reports --pending`)");
+    };
+    let event = Event {
+        commitment: report.commitment.clone().unwrap_or_default(),
+        report: Some(id),
+        kind: "dismiss".into(),
+        who: who(),
+        at: now,
+        note: None,
+        old_due: None,
+        new_due: None,
+    };
+    if store::settle(ledger.connection(), id, None, ReportState::Ignored, &event)? {
+        println!("#{id}: dismissed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        anyhow::bail!(
+            "report #{id} is not in the review queue (it is {})",
+            report.state.as_str()
+        )
+    }
+}

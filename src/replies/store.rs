@@ -635,3 +635,48 @@ pub fn latest_feedback(connection: &Connection) -> Result<Vec<(String, Report, O
         })
         .collect())
 }
+
+/// One report by id.
+pub fn report(connection: &Connection, id: i64) -> Result<Option<Report>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r JOIN messages m ON m.id = r.message WHERE r.id = ?1"
+    );
+    connection
+        .query_row(&sql, params![id], report_row)
+        .optional()
+        .context("reading reports")
+}
+
+/// The office settles a report from the review queue: it gets `state` (and `commitment`
+/// when one is named) and the decision is recorded, in one transaction. Changes nothing
+/// and returns false when the report is no longer in the queue.
+pub fn settle(
+    connection: &mut Connection,
+    id: i64,
+    commitment: Option<&str>,
+    state: ReportState,
+    event: &Event,
+) -> Result<bool> {
+    let context = || "recording the decision in the delivery log";
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
+    let changed = transaction
+        .execute(
+            "UPDATE reports SET state = ?2, commitment = COALESCE(?3, commitment), updated = ?4
+             WHERE id = ?1 AND state IN ('pending', 'unverified', 'unmatched')",
+            params![id, state.as_str(), commitment, event.at.timestamp()],
+        )
+        .with_context(context)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    transaction
+        .execute(
+            "INSERT INTO report_events (report, commitment, kind, who, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, event.commitment, event.kind, event.who, event.at.timestamp(), event.note],
+        )
+        .with_context(context)?;
+    transaction.commit().with_context(context)?;
+    Ok(true)
+}

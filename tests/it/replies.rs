@@ -327,6 +327,47 @@ fn every_fixture_has_its_outcome_and_none_is_lost() {
         ]
     );
 
+    // The office settles the queue: an unmatched answer needs a commitment named.
+    let unmatched = find("<question.9@kjt.example.gov.cn>")["id"].to_string();
+    let result = output(
+        workspace
+            .followup()
+            .args(["reports", "--accept", &unmatched]),
+    );
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("--for ID"), "{}", stderr(&result));
+    let result = output(workspace.followup().args([
+        "reports",
+        "--accept",
+        &unmatched,
+        "--for",
+        "jl-2025-ai-3",
+    ]));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let dmarc_id = dmarc["id"].to_string();
+    let result = output(
+        workspace
+            .followup()
+            .args(["reports", "--dismiss", &dmarc_id]),
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let result = output(
+        workspace
+            .followup()
+            .args(["reports", "--dismiss", &dmarc_id]),
+    );
+    assert_eq!(result.status.code(), Some(1), "only once");
+    let rows = reports(&workspace, &[]);
+    assert_eq!(
+        outcome(&rows, "<question.9@kjt.example.gov.cn>"),
+        [triple("jl-2025-ai-3", "progress", "accepted")]
+    );
+    assert_eq!(
+        outcome(&rows, "<spoofed.2@mail.example.net>"),
+        [triple("jl-2025-ai-1", "done", "ignored")]
+    );
+    assert_eq!(reports(&workspace, &["--pending"]).len(), 4);
+
     // The same message again is a duplicate: recorded once.
     let again = receive(&workspace, &fixture("outlook-zh-done.eml", &reminder));
     assert_eq!(again.status.code(), Some(0));
