@@ -14,7 +14,7 @@ use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
 use crate::views::StatusFilter;
-use crate::{clock, daemon, edit, import, logging, mail, manual, transport, views};
+use crate::{clock, daemon, edit, export, import, logging, mail, manual, report, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -164,6 +164,42 @@ pub enum Command {
         /// Print (or write) the draft as JSON instead of TOML.
         #[arg(long)]
         json: bool,
+    },
+    /// Export the 督办台账: one row per commitment (letter, proposer, number, owner,
+    /// co-owners, text, due, status, days overdue, reminders sent, last reminder, last
+    /// report), as an Excel workbook with a second sheet of sums per department, or as CSV
+    /// (UTF-8 with a byte-order mark, so Excel opens it right).
+    #[command(group = clap::ArgGroup::new("format").required(true))]
+    Export {
+        /// Write an .xlsx workbook to FILE.
+        #[arg(long, value_name = "FILE", group = "format")]
+        xlsx: Option<PathBuf>,
+        /// Write CSV to FILE.
+        #[arg(long, value_name = "FILE", group = "format")]
+        csv: Option<PathBuf>,
+        /// The state at this time instead of now (RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Print the 通报 (bulletin) now, or send it with the 台账 attached.
+    ///
+    /// Per-department counts, what became overdue and what was completed since the last
+    /// bulletin (or `--since`), units ranked by overdue items, claims awaiting review. The
+    /// daemon sends it on its own at `[report] remind`; this prints (or sends) one at once.
+    Report {
+        /// The start of the period (a date or RFC 3339); default: the last bulletin sent,
+        /// else one period of `report.remind` (else a week) back.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Send it to `report.to` (else `mail.admin`) with the .xlsx attached.
+        #[arg(long, conflicts_with = "json")]
+        send: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Report at this time instead of now (RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
     },
     /// Record one answer by email, read on standard input (for a Postfix `pipe` transport,
     /// procmail or a Sieve `pipe`).
@@ -332,7 +368,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let config = loaded.config;
-            if let Some(id) = &id {
+            // `@report`: the bulletins' rows.
+            if let Some(id) = id.as_deref().filter(|id| *id != report::LEDGER_ID) {
                 commitment(&config, id)?;
             }
             let rows = match Ledger::open_read_only(&config.state_dir)? {
@@ -355,6 +392,75 @@ fn run(cli: Cli) -> Result<ExitCode> {
             send_test(&loaded.config, &to, now)
         }
         Command::Check => check(&cli.config, now),
+        Command::Export { xlsx, csv, at } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = loaded.config;
+            let at = parse_time(&config, at.as_deref(), now)?;
+            let inputs = export_inputs(&config)?;
+            let (path, bytes) = match (xlsx, csv) {
+                (Some(path), _) => (path, export::xlsx(&config, &inputs, at)?),
+                (None, Some(path)) => (path, export::csv(&config, &inputs, at).into_bytes()),
+                (None, None) => bail!("give `--xlsx FILE` or `--csv FILE`"),
+            };
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("writing `{}`", path.display()))?;
+            println!(
+                "{}: {} commitments, {} bytes",
+                path.display(),
+                config.commitments.len(),
+                bytes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            since,
+            send,
+            json,
+            at,
+        } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = loaded.config;
+            let at = parse_time(&config, at.as_deref(), now)?;
+            let inputs = export_inputs(&config)?;
+            let since = match since {
+                Some(text) => parse_time(&config, Some(&text), now)?,
+                None => inputs
+                    .reminders
+                    .get(report::LEDGER_ID)
+                    .map(|stats| stats.last)
+                    .filter(|last| *last < at)
+                    .unwrap_or_else(|| report::default_since(&config, at)),
+            };
+            let bulletin = report::bulletin(&config, &inputs, since, at);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&bulletin).expect("a bulletin always serializes")
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let templates = mail::Templates::load(config.templates.as_deref())?;
+            if !send {
+                print!("{}", report::text(&config, &templates, &bulletin)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let xlsx = export::xlsx(&config, &inputs, at)?;
+            // Sent by hand: its own Message-ID (the moment is now), not one of the daemon's.
+            let composed = report::compose(
+                &config,
+                &templates,
+                &bulletin,
+                xlsx,
+                &report::message_id(&config, now),
+                None,
+                now,
+            )?;
+            send_now(&config, &composed.message)
+        }
         Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
         Command::Reports {
             pending,
@@ -465,6 +571,14 @@ fn print_bytes(bytes: &[u8]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the 台账 reads from the delivery log (nothing before the daemon first ran).
+fn export_inputs(config: &Config) -> Result<export::Inputs> {
+    match Ledger::open_read_only(&config.state_dir)? {
+        Some(mut ledger) => export::read_inputs(&mut ledger),
+        None => Ok(export::Inputs::default()),
+    }
+}
+
 /// The delivery log as the engine sees it, or an empty one before the daemon first ran.
 fn log_view(config: &Config) -> Result<LogView> {
     match Ledger::open_read_only(&config.state_dir)? {
@@ -530,6 +644,12 @@ enum Target {
 
 fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> {
     let message = mail::compose_test(config, to, now)?;
+    send_now(config, &message)
+}
+
+/// Sends one message through the configured transport and prints the server's answer
+/// (`send-test`, `report --send`).
+fn send_now(config: &Config, message: &lettre::Message) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -537,7 +657,7 @@ fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> 
     // The SMTP pool lives and dies inside the runtime. Every step is bounded by mail.timeout.
     let result = runtime.block_on(async {
         let transport = transport::Transport::from_config(config)?;
-        let result = transport.send(&message).await;
+        let result = transport.send(message).await;
         transport.close().await;
         anyhow::Ok(result)
     })?;

@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Replies, Schedule, Stage,
-    Status, Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Replies, Report,
+    Schedule, Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -526,6 +526,8 @@ pub struct MainDraft {
     commitment_patterns: Vec<Spanned<String>>,
     mail: Mail,
     schedule: Option<ScheduleDraft>,
+    /// `[report]`: the bulletin's cadence and recipients.
+    report: Option<Report>,
     calendar: Calendar,
     replies: Replies,
     departments: Vec<Department>,
@@ -558,6 +560,7 @@ const MAIN_KEYS: &[&str] = &[
     "calendar",
     "departments",
     "limits",
+    "report",
     "replies",
 ];
 const REPLIES_KEYS: &[&str] = &[
@@ -567,6 +570,7 @@ const REPLIES_KEYS: &[&str] = &[
     "max_message_mib",
     "max_attachment_mib",
 ];
+const REPORT_KEYS: &[&str] = &["remind", "to"];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
     "from",
@@ -686,6 +690,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
     let mail = parse_mail(&mut ctx, root);
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
+    let report = parse_report(&mut ctx, root, &mail);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
     let replies = parse_replies(&mut ctx, root);
 
@@ -697,6 +702,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
         replies,
         departments,
@@ -705,6 +711,33 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         max_file_bytes,
         max_files,
     }
+}
+
+/// `[report]`: when the bulletin (通报) goes out and to whom (`to`, else `mail.admin`).
+fn parse_report(ctx: &mut Ctx, root: &DeTable, mail: &Mail) -> Option<Report> {
+    let (table, span) = ctx.table(root, "", "report")?;
+    ctx.check_keys(table, "report", REPORT_KEYS);
+    let to = ctx.addresses(table, "report", "to");
+    let remind = match ctx.string(table, "report", "remind") {
+        Some(text) => ctx.cadence(&text, "report.remind")?,
+        None => {
+            ctx.error(
+                span.clone(),
+                "report.remind",
+                "missing key `remind` (when the bulletin goes out, e.g. `0 9 * * FRI`)",
+            );
+            return None;
+        }
+    };
+    if to.is_empty() && mail.admin.is_empty() && table.get("to").is_none() {
+        ctx.error(
+            span,
+            "report.to",
+            "the bulletin has no recipients: set `report.to` or `mail.admin`",
+        );
+        return None;
+    }
+    Some(Report { remind, to })
 }
 
 /// `[limits]`: how large one configuration file and how many commitments files may be.
@@ -1217,6 +1250,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         commitment_patterns,
         mail,
         schedule,
+        report,
         calendar,
         replies,
         departments,
@@ -1324,6 +1358,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             language,
             mail,
             schedule,
+            report,
             calendar,
             replies,
             departments,
@@ -1415,6 +1450,13 @@ fn parse_commitments_file(
                     id.span(),
                     &format!("{path}.id"),
                     "an id must be non-empty and contain no comma or line break",
+                );
+            } else if id.get_ref().starts_with('@') {
+                // `@report` names the bulletin in the delivery log.
+                ctx.error(
+                    id.span(),
+                    &format!("{path}.id"),
+                    "an id must not start with `@` (reserved for followup's own rows in the delivery log)",
                 );
             }
             ctx.unique_id(

@@ -19,7 +19,7 @@ use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
-use crate::{clock, timefmt};
+use crate::{clock, export, metrics, report, timefmt};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -105,6 +105,16 @@ fn never_stop() -> watch::Receiver<bool> {
     watch::channel(false).1
 }
 
+/// Where bulletin moments count from, per the log: the later of when `[report]` was first
+/// seen and the latest bulletin recorded; `None` without `[report]` or before it was seen.
+fn report_after(config: &Config, log: &engine::LogView) -> Option<DateTime<Utc>> {
+    config.report.as_ref()?;
+    log.seen.get(report::LEDGER_ID).map(|seen| {
+        seen.last_moment
+            .map_or(seen.first_seen, |last| last.max(seen.first_seen))
+    })
+}
+
 struct Daemon {
     config_path: PathBuf,
     config: Arc<Config>,
@@ -123,6 +133,11 @@ struct Daemon {
     credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
+    /// The latest bulletin moment recorded (or when `[report]` was first seen): the next
+    /// bulletin is the latest `report.remind` firing after it. `None` without `[report]`.
+    report_after: Option<DateTime<Utc>>,
+    /// What `/metrics` shows, updated after every pass.
+    pub metrics: metrics::Shared,
 }
 
 /// What one pass did.
@@ -162,6 +177,7 @@ impl Daemon {
         let engine = Engine::new(config.clone(), &log);
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
+        let report_after = report_after(&config, &log);
         tracing::info!(
             config = %config_path.display(),
             state_dir = %config.state_dir.display(),
@@ -180,6 +196,8 @@ impl Daemon {
             engine_ahead_of_log: false,
             credentials_alerted: false,
             reload_error: None,
+            report_after,
+            metrics: metrics::shared(),
         })
     }
 
@@ -213,7 +231,8 @@ impl Daemon {
             }
             let now = clock::now();
             let started = std::time::Instant::now();
-            let healthy = match self.pass(now, false, &stop).await {
+            let outcome = self.pass(now, false, &stop).await;
+            let healthy = match &outcome {
                 Ok(_) => true,
                 Err(error) => {
                     tracing::error!("{error:#}");
@@ -221,6 +240,7 @@ impl Daemon {
                 }
             };
             let now = clock::now();
+            self.keep_metrics(outcome.ok().as_ref(), now);
             self.notifier.status(&self.status(now));
             if healthy {
                 self.notifier.watchdog();
@@ -265,7 +285,10 @@ impl Daemon {
 
     fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let retry = self.ledger.next_retry().ok().flatten();
-        [self.engine.next_wake(), retry]
+        let bulletin = self
+            .report_after
+            .and_then(|after| report::next_moment(&self.config, after));
+        [self.engine.next_wake(), retry, bulletin]
             .into_iter()
             .flatten()
             .min()
@@ -335,12 +358,16 @@ impl Daemon {
         }
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
-        let open: Vec<&str> = config
+        let mut open: Vec<&str> = config
             .commitments
             .iter()
             .filter(|commitment| commitment.status == Status::Open)
             .map(|commitment| commitment.id.as_str())
             .collect();
+        // A queued bulletin stays queued while `[report]` is configured.
+        if config.report.is_some() {
+            open.push(report::LEDGER_ID);
+        }
         let dropped = self.ledger.drop_pending_except(&open, clock::now())?;
         if dropped > 0 {
             tracing::info!(
@@ -359,6 +386,7 @@ impl Daemon {
         }
         let log = self.ledger.log_view()?;
         self.engine = Engine::new(config.clone(), &log);
+        self.report_after = report_after(&config, &log);
         self.config = config;
         self.transport = transport;
         self.templates = templates;
@@ -380,19 +408,37 @@ impl Daemon {
             self.engine_ahead_of_log = false;
         }
         let tick = self.engine.tick(now);
-        let first_seen: Vec<(String, DateTime<Utc>)> = tick
+        let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
             .iter()
             .map(|index| (self.config.commitments[*index].id.clone(), now))
             .collect();
-        let emails: Vec<Email> = tick
+        let mut emails: Vec<Email> = tick
             .reminders
             .iter()
             .map(|reminder| self.email(reminder))
             .collect();
+        // The bulletin: `[report]` seen for the first time starts counting now (no catch-up
+        // for the time before); after that, the latest moment since the last one is due.
+        let report_before = self.report_after;
+        if self.config.report.is_some() {
+            match self.report_after {
+                None => {
+                    first_seen.push((report::LEDGER_ID.to_string(), now));
+                    self.report_after = Some(now);
+                }
+                Some(after) => {
+                    if let Some(moment) = report::due_moment(&self.config, after, now) {
+                        emails.push(self.bulletin_email(moment));
+                        self.report_after = Some(moment);
+                    }
+                }
+            }
+        }
         // Written before any SMTP transaction: nothing is sent that the log could not record.
         if let Err(error) = self.ledger.record(&first_seen, &emails, now) {
             self.engine_ahead_of_log = true;
+            self.report_after = report_before;
             return Err(error);
         }
         let pending = self
@@ -467,6 +513,85 @@ impl Daemon {
         }
     }
 
+    /// The bulletin's row for `moment`, to `report.to` (else `mail.admin`).
+    fn bulletin_email(&self, moment: DateTime<Utc>) -> Email {
+        Email {
+            message_id: report::message_id(&self.config, moment),
+            department: report::LEDGER_ID.to_string(),
+            moment,
+            commitments: vec![report::LEDGER_ID.to_string()],
+            why: vec!["\"bulletin\"".to_string()],
+            to: report::recipients(&self.config),
+            cc: Vec::new(),
+        }
+    }
+
+    /// The task that composes and sends a recorded bulletin: the period runs from the last
+    /// bulletin the server accepted (else one period back) to its moment; the 台账 is
+    /// built in the task, off the loop's thread.
+    fn bulletin_task(
+        &mut self,
+        item: &Pending,
+        now: DateTime<Utc>,
+    ) -> Result<impl std::future::Future<Output = Attempt> + Send + 'static> {
+        let moment = item.email.moment;
+        let inputs = export::read_inputs(&mut self.ledger)?;
+        let since = inputs
+            .reminders
+            .get(report::LEDGER_ID)
+            .map(|stats| stats.last)
+            .filter(|last| *last < moment)
+            .unwrap_or_else(|| report::default_since(&self.config, moment));
+        let previous = self.ledger.previous_message_id(report::LEDGER_ID, moment)?;
+        let (config, templates, transport) = (
+            self.config.clone(),
+            self.templates.clone(),
+            self.transport.clone(),
+        );
+        let message_id = item.email.message_id.clone();
+        Ok(async move {
+            // The 台账 and the counts as they stand when it is sent (a late retry reports
+            // the current state), the period as scheduled.
+            let composed = export::xlsx(&config, &inputs, now).and_then(|xlsx| {
+                let bulletin = report::bulletin(&config, &inputs, since, now.max(moment));
+                report::compose(
+                    &config,
+                    &templates,
+                    &bulletin,
+                    xlsx,
+                    &message_id,
+                    previous.as_deref(),
+                    now,
+                )
+            });
+            match composed {
+                Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
+                Err(error) => {
+                    Attempt::NotComposed(format!("composing the bulletin failed: {error:#}"))
+                }
+            }
+        })
+    }
+
+    /// Updates what `/metrics` shows after a pass (`outcome` is `None` when it failed).
+    fn keep_metrics(&self, outcome: Option<&Outcome>, now: DateTime<Utc>) {
+        let waiting = self.ledger.waiting_emails().ok();
+        let next_wake = self.next_wake(now);
+        let Ok(mut snapshot) = self.metrics.lock() else {
+            return;
+        };
+        snapshot.config = Some(self.config.clone());
+        if let Some(outcome) = outcome {
+            snapshot.sent += outcome.sent as u64;
+            snapshot.failed += outcome.failed as u64;
+            snapshot.last_success = Some(now);
+        }
+        if let Some(waiting) = waiting {
+            snapshot.waiting_retry = waiting;
+        }
+        snapshot.next_wake = Some(next_wake);
+    }
+
     /// Rebuilds a recorded email's reminder from the current configuration; `None` when none
     /// of its commitments is still open.
     fn reminder(&self, pending: &Pending) -> Option<Reminder> {
@@ -536,6 +661,11 @@ impl Daemon {
             }
             while grace.is_none() && halted.is_none() && tasks.len() < limit {
                 let Some(item) = queue.next() else { break };
+                if item.email.department == report::LEDGER_ID {
+                    let handle = tasks.spawn(self.bulletin_task(&item, now)?);
+                    in_flight.insert(handle.id(), item);
+                    continue;
+                }
                 let Some(reminder) = self.reminder(&item) else {
                     marks.push(Mark::Dropped {
                         message_id: item.email.message_id.clone(),

@@ -150,6 +150,15 @@ pub struct HistoryRow {
     pub updated: DateTime<Utc>,
 }
 
+/// What the delivery log says about one commitment's reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReminderStats {
+    /// Emails about it the server accepted.
+    pub sent: u32,
+    /// The moment of the latest of them.
+    pub last: DateTime<Utc>,
+}
+
 pub struct Ledger {
     connection: Connection,
     /// Held for the daemon's lifetime; the OS releases it if the process dies.
@@ -765,6 +774,50 @@ impl Ledger {
             })
             .context("reading the delivery log")?;
         rows.collect::<Result<Vec<_>, _>>()
+            .context("reading the delivery log")
+    }
+
+    /// Per commitment: how many reminders the server accepted and the latest accepted
+    /// moment (for the 台账 and the board). Rows of the bulletin (`report::LEDGER_ID`) are
+    /// included under their own id.
+    pub fn reminder_stats(&self) -> Result<HashMap<String, ReminderStats>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT commitment, COUNT(*), MAX(moment) FROM deliveries WHERE state = 'sent' GROUP BY commitment",
+            )
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, u32>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .context("reading the delivery log")?;
+        let mut stats = HashMap::new();
+        for row in rows {
+            let (commitment, sent, last) = row.context("reading the delivery log")?;
+            stats.insert(
+                commitment,
+                ReminderStats {
+                    sent,
+                    last: timestamp(last),
+                },
+            );
+        }
+        Ok(stats)
+    }
+
+    /// Emails (distinct Message-IDs) waiting in the log to be sent or retried.
+    pub fn waiting_emails(&self) -> Result<u64> {
+        self.connection
+            .query_row(
+                "SELECT COUNT(DISTINCT message_id) FROM deliveries WHERE state = 'pending'",
+                [],
+                |row| row.get(0),
+            )
             .context("reading the delivery log")
     }
 

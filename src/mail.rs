@@ -40,6 +40,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("failure.en.txt", include_str!("templates/failure.en.txt")),
     ("test.zh.txt", include_str!("templates/test.zh.txt")),
     ("test.en.txt", include_str!("templates/test.en.txt")),
+    ("report.zh.txt", include_str!("templates/report.zh.txt")),
+    ("report.en.txt", include_str!("templates/report.en.txt")),
+    ("report.zh.html", include_str!("templates/report.zh.html")),
+    ("report.en.html", include_str!("templates/report.en.html")),
 ];
 
 /// The templates a templates folder may replace.
@@ -118,7 +122,7 @@ impl Templates {
         Ok(templates)
     }
 
-    fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
+    pub(crate) fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
         self.env
             .get_template(name)
             .and_then(|template| template.render(context))
@@ -317,11 +321,39 @@ pub fn compose_with(
                 .header(ContentType::TEXT_HTML)
                 .body(html.clone()),
         );
-    let message = builder
+    // A first notice carries the deadlines as an .ics (VTODO with DUE and an alarm), so the
+    // department's calendar holds them.
+    let first: Vec<&crate::model::Commitment> = reminder
+        .items
+        .iter()
+        .filter(|item| item.why == Why::FirstNotice)
+        .map(|item| &config.commitments[item.commitment])
+        .filter(|commitment| commitment.due.is_some())
+        .collect();
+    let builder = builder
         .header(AutoSubmitted)
-        .header(FollowupCommitments(ids.join(", ")))
-        .multipart(body)
-        .with_context(|| format!("building the reminder email to `{department}`"))?;
+        .header(FollowupCommitments(ids.join(", ")));
+    let message = match crate::ics::todos(config, &first, reminder.moment) {
+        Some(calendar) => {
+            let name = match config.language {
+                Language::Zh => "督办事项.ics",
+                Language::En => "commitments.ics",
+            };
+            let attachment = lettre::message::Attachment::new(name.to_string()).body(
+                calendar.clone().into_bytes(),
+                ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .expect("the calendar content type parses"),
+            );
+            builder.multipart(
+                MultiPart::mixed()
+                    .boundary(boundary(&message_id, &[&text, &html, &calendar]))
+                    .multipart(body)
+                    .singlepart(attachment),
+            )
+        }
+        None => builder.multipart(body),
+    }
+    .with_context(|| format!("building the reminder email to `{department}`"))?;
     Ok(Composed {
         message,
         message_id,
@@ -727,7 +759,7 @@ fn failures_context(failures: &[Failure]) -> Vec<FailureContext<'_>> {
         .collect()
 }
 
-fn language_code(language: Language) -> &'static str {
+pub(crate) fn language_code(language: Language) -> &'static str {
     match language {
         Language::Zh => "zh",
         Language::En => "en",
@@ -735,7 +767,7 @@ fn language_code(language: Language) -> &'static str {
 }
 
 /// The display name of the office's mailbox, else its address.
-fn office_name(from: &Mailbox) -> String {
+pub(crate) fn office_name(from: &Mailbox) -> String {
     match &from.name {
         Some(name) if !name.trim().is_empty() => name.clone(),
         _ => from.email.to_string(),
@@ -766,7 +798,7 @@ fn one_line(value: &str) -> String {
 }
 
 /// Parses one mailbox (`addr` or `Name <addr>`); `what` names the setting in the error.
-fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
+pub(crate) fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
     let clean = header_text(value);
     clean.trim().parse::<Mailbox>().map_err(|error| {
         anyhow!(
@@ -778,7 +810,7 @@ fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
 
 /// The right-hand side of generated Message-IDs: the domain of `mail.from` when it is plain
 /// ASCII (a Message-ID cannot carry encoded words), else `localhost`.
-fn id_domain(config: &Config) -> String {
+pub(crate) fn id_domain(config: &Config) -> String {
     let domain = mailbox(&config.mail.from, "mail.from")
         .map(|from| from.email.domain().to_owned())
         .unwrap_or_default();
@@ -795,7 +827,7 @@ fn id_domain(config: &Config) -> String {
 
 /// A MIME boundary derived from the message, so the same reminder is the same bytes. `=_`
 /// cannot occur in quoted-printable or base64 text; for 7-bit bodies the parts are checked.
-fn boundary(message_id: &str, parts: &[&str]) -> String {
+pub(crate) fn boundary(message_id: &str, parts: &[&str]) -> String {
     let mut salt = 0u32;
     loop {
         let mut hash = Fnv1a::new();
@@ -814,13 +846,13 @@ fn boundary(message_id: &str, parts: &[&str]) -> String {
 
 /// FNV-1a, 64 bits: small, fixed by its specification, so ids stay stable across Rust
 /// versions (std's `DefaultHasher` promises no such thing).
-struct Fnv1a(u64);
+pub(crate) struct Fnv1a(u64);
 
 impl Fnv1a {
     const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 
-    fn new() -> Fnv1a {
+    pub(crate) fn new() -> Fnv1a {
         Fnv1a(Self::OFFSET_BASIS)
     }
 
@@ -832,19 +864,19 @@ impl Fnv1a {
     }
 
     /// Writes `bytes` and a 0 separator, so `("ab", "c")` and `("a", "bc")` differ.
-    fn field(&mut self, bytes: &[u8]) {
+    pub(crate) fn field(&mut self, bytes: &[u8]) {
         self.write(bytes);
         self.write(&[0]);
     }
 
-    fn finish(&self) -> u64 {
+    pub(crate) fn finish(&self) -> u64 {
         self.0
     }
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): tells auto-responders not to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct AutoSubmitted;
+pub(crate) struct AutoSubmitted;
 
 impl Header for AutoSubmitted {
     fn name() -> HeaderName {

@@ -30,6 +30,8 @@ pub struct Config {
     pub language: Language,
     pub mail: Mail,
     pub schedule: Schedule,
+    /// `[report]`: the periodic bulletin (通报) to the office, if configured.
+    pub report: Option<Report>,
     pub calendar: Calendar,
     /// `[replies]`: how answers by email are read and who reviews them.
     pub replies: Replies,
@@ -161,6 +163,14 @@ pub fn first_firing_day(cron: &croner::Cron, from: NaiveDate, days: u64) -> Opti
     from.iter_days()
         .take(usize::try_from(days).unwrap_or(usize::MAX))
         .find(|date| fires_on(cron, *date))
+}
+
+/// `[report]`: when the bulletin goes out and to whom.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub remind: CadenceId,
+    /// Addresses; empty means `mail.admin`.
+    pub to: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

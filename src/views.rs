@@ -148,13 +148,21 @@ pub fn light(config: &Config, commitment: &Commitment, state: State, at: DateTim
     }
 }
 
-/// The displayed state of a commitment (see `State`): `Reported` while a done claim by
-/// email waits for review (`LogView::reported`).
-pub fn state(commitment: &Commitment, log: &LogView) -> State {
+/// The displayed state of a commitment from its file alone (see `State`): never
+/// `Reported`, which needs the log (`state_in`).
+pub fn state(commitment: &Commitment) -> State {
     match commitment.status {
-        Status::Open if log.reported.contains_key(&commitment.id) => State::Reported,
         Status::Open => State::Open,
         Status::Done => State::Done,
+    }
+}
+
+/// The displayed state of a commitment with the log: `Reported` while a done claim by
+/// email waits for review (`LogView::reported`).
+pub fn state_in(commitment: &Commitment, log: &LogView) -> State {
+    match state(commitment) {
+        State::Open if log.reported.contains_key(&commitment.id) => State::Reported,
+        state => state,
     }
 }
 
@@ -214,7 +222,7 @@ pub fn rows<'a>(
                 .get(&commitment.id)
                 .and_then(|seen| seen.last_moment)
                 .map_or(at, |last| last.max(at));
-            let state = state(commitment, log);
+            let state = state_in(commitment, log);
             // A reported commitment's next reminder is the reviewer's, once the review is late.
             let after = match log.reported.get(&commitment.id) {
                 Some(claimed) if state == State::Reported => {

@@ -12,6 +12,7 @@ mod mail;
 mod notify;
 mod properties;
 mod replies;
+mod report;
 mod smtp_client;
 mod smtp_server;
 mod support;

@@ -74,7 +74,7 @@ text = "建设省级算力平台"
 
 /// A workspace whose log holds one real reminder per department (`run --once`, file
 /// transport), and the Message-ID of 省科技厅's.
-fn reminded() -> (Workspace, String) {
+pub(crate) fn reminded() -> (Workspace, String) {
     let workspace = Workspace::new();
     workspace.write("followup.toml", MAIN);
     workspace.write("commitments/jl-2025-ai.toml", COMMITMENTS);
@@ -93,7 +93,7 @@ fn reminded() -> (Workspace, String) {
     (workspace, reminder)
 }
 
-fn fixture(name: &str, reminder: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str, reminder: &str) -> Vec<u8> {
     let bytes = std::fs::read(fixtures().join("replies").join(name)).expect("the fixture exists");
     // Fixtures are bytes (GBK, GB18030); the placeholder is ASCII.
     let mut out = Vec::new();
@@ -111,7 +111,7 @@ fn fixture(name: &str, reminder: &str) -> Vec<u8> {
     out
 }
 
-fn receive(workspace: &Workspace, raw: &[u8]) -> Output {
+pub(crate) fn receive(workspace: &Workspace, raw: &[u8]) -> Output {
     let mut child = workspace
         .followup()
         .arg("receive")
