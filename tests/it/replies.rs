@@ -843,3 +843,56 @@ fn concurrent_deliveries_record_once() {
     assert_eq!(recorded, 1);
     assert_eq!(reports(&workspace, &[]).len(), 1);
 }
+
+mod damaged {
+    //! Damaged and hostile input never panics the reading stages: every fixture with bytes
+    //! flipped, cut short or spliced, through parse, quote, auto, intent (all pure).
+
+    use proptest::prelude::*;
+
+    use crate::support::fixtures;
+    use followup::replies::{auto, intent, parse, quote};
+
+    fn all_fixtures() -> Vec<Vec<u8>> {
+        let mut names: Vec<_> = std::fs::read_dir(fixtures().join("replies"))
+            .expect("the fixtures folder")
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|path| std::fs::read(path).expect("a fixture"))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn reading_never_panics(
+            which in 0usize..64,
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+            cut in any::<usize>(),
+            splice in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let fixtures = all_fixtures();
+            let mut bytes = fixtures[which % fixtures.len()].clone();
+            for (at, byte) in flips {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            let cut = cut % (bytes.len() + 1);
+            bytes.truncate(cut.max(bytes.len() / 2));
+            let at = cut % (bytes.len() + 1);
+            bytes.splice(at..at, splice);
+            if let Ok(incoming) = parse::parse(&bytes) {
+                let text = quote::strip(&incoming.text);
+                let _ = auto::automatic(&incoming);
+                let today = chrono::NaiveDate::from_ymd_opt(2025, 12, 3).expect("a date");
+                let _ = intent::classify(&text, &incoming.subject, today);
+                let _ = intent::find_date(&incoming.text, today);
+            }
+        }
+    }
+}
