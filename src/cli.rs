@@ -554,7 +554,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let until = from + chrono::Duration::days(i64::from(days));
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
-            print!("{}", views::plan(&config, &reminders, json));
+            print!("{}", views::plan_with(&config, &log, &reminders, json));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -345,11 +345,24 @@ struct PlanWhy<'a> {
     #[serde(flatten)]
     why: &'a Why,
     text: String,
+    /// The department's latest answer by email about it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_answer: Option<String>,
 }
 
 pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
+    plan_with(config, &LogView::default(), reminders, json)
+}
+
+/// `plan`, with each commitment's latest answer by email from the log.
+pub fn plan_with(config: &Config, log: &LogView, reminders: &[Reminder], json: bool) -> String {
+    let answer = |index: usize| {
+        log.answers
+            .get(&config.commitments[index].id)
+            .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text))
+    };
     if !json {
-        return plan_text(config, reminders);
+        return plan_text(config, reminders, &answer);
     }
     let emails: Vec<PlanEmail> = reminders
         .iter()
@@ -366,6 +379,7 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
                     commitment: &config.commitments[item.commitment].id,
                     why: &item.why,
                     text: describe_why(&item.why),
+                    latest_answer: answer(item.commitment),
                 })
                 .collect(),
         })
@@ -375,7 +389,11 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
 
 /// The text form of `plan`, written straight into one buffer: a plan at 100,000
 /// commitments lists about a million items, so no row is built first.
-fn plan_text(config: &Config, reminders: &[Reminder]) -> String {
+fn plan_text(
+    config: &Config,
+    reminders: &[Reminder],
+    answer: &dyn Fn(usize) -> Option<String>,
+) -> String {
     let items: usize = reminders.iter().map(|reminder| reminder.items.len()).sum();
     let mut out = String::with_capacity(items * 64 + reminders.len() * 128);
     for reminder in reminders {
@@ -390,6 +408,10 @@ fn plan_text(config: &Config, reminders: &[Reminder]) -> String {
             out.push_str(&config.commitments[item.commitment].id);
             out.push_str("  ");
             write_why(&mut out, &item.why);
+            if let Some(answer) = answer(item.commitment) {
+                out.push_str("; latest answer ");
+                out.push_str(&answer);
+            }
             out.push('\n');
         }
     }

@@ -568,6 +568,10 @@ fn the_review_loop_end_to_end() {
             "{email}"
         );
         assert_eq!(email["why"][0]["kind"], "review");
+        let answer = email["why"][0]["latest_answer"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(answer.contains("jl-2025-ai-1 已办结"), "{email}");
     }
     assert!(
         emails
