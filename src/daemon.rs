@@ -407,6 +407,13 @@ impl Daemon {
             self.engine = Engine::new(self.config.clone(), &log);
             self.engine_ahead_of_log = false;
         }
+        // Answers recorded meanwhile (`receive`, the IMAP intake) and the office's decisions
+        // (`reject`, `done`): the engine learns which done claims wait now, before it decides.
+        let claims: HashMap<String, DateTime<Utc>> =
+            crate::replies::store::waiting_done_claims(self.ledger.connection())?
+                .into_iter()
+                .collect();
+        self.engine.set_reported(&claims);
         let tick = self.engine.tick(now);
         let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen

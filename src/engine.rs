@@ -138,7 +138,7 @@ pub struct Engine {
     schedules: Schedules,
     counts: Counts,
     /// Per commitment with a waiting done claim: (when it arrived, when its review is late).
-    reviews: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
+    reviews: FastMap<usize, (DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl Engine {
@@ -164,19 +164,7 @@ impl Engine {
             queue: BTreeSet::new(),
             schedules: Schedules::with_sharing(&config, sharing),
             counts: Counts::new(&config),
-            reviews: if log.reported.is_empty() {
-                Vec::new()
-            } else {
-                config
-                    .commitments
-                    .iter()
-                    .map(|commitment| {
-                        log.reported
-                            .get(&commitment.id)
-                            .map(|claimed| (*claimed, review_late(&config, *claimed)))
-                    })
-                    .collect()
-            },
+            reviews: reviews(&config, &log.reported),
             config,
         };
         for index in 0..engine.config.commitments.len() {
@@ -184,6 +172,12 @@ impl Engine {
         }
         engine.schedules.forget();
         engine
+    }
+
+    /// The waiting done claims changed in the log (an answer was recorded, or the office
+    /// decided): replaces them without rebuilding the schedule queue. O(k log n) for k claims.
+    pub fn set_reported(&mut self, reported: &HashMap<String, DateTime<Utc>>) {
+        self.reviews = reviews(&self.config, reported);
     }
 
     /// Open and overdue counts at `at`, without a pass over the commitments.
@@ -284,7 +278,7 @@ impl Engine {
         }
         if !self.reviews.is_empty() {
             // A waiting done claim: nothing to the department; to the reviewer once late.
-            due.retain_mut(|item| match self.reviews[item.commitment] {
+            due.retain_mut(|item| match self.reviews.get(&item.commitment).copied() {
                 None => true,
                 Some((_, late)) if item.moment < late => false,
                 Some((claimed, _)) => {
@@ -347,6 +341,20 @@ pub fn review_late(config: &Config, claimed: DateTime<Utc>) -> DateTime<Utc> {
         }
     }
     day_start(config.timezone, date.succ_opt().unwrap_or(date))
+}
+
+/// Per commitment index with a waiting done claim: (when it arrived, when its review is late).
+fn reviews(
+    config: &Config,
+    reported: &HashMap<String, DateTime<Utc>>,
+) -> FastMap<usize, (DateTime<Utc>, DateTime<Utc>)> {
+    reported
+        .iter()
+        .filter_map(|(id, claimed)| {
+            let index = config.find_commitment(id)?;
+            Some((index, (*claimed, review_late(config, *claimed))))
+        })
+        .collect()
 }
 
 /// Whether a reminder item goes to the reviewer.

@@ -754,3 +754,30 @@ fn a_done_claim_silences_the_department_then_the_late_review_goes_to_the_reviewe
         "#]],
     );
 }
+
+/// A running daemon learns of a done claim between wakes (`Engine::set_reported`), without
+/// a rebuild: the claimed commitment drops out of the department's email at once, and comes
+/// back when the claim is sent back.
+#[test]
+fn claims_recorded_while_running_apply_at_the_next_wake() {
+    let schedule = "[schedule]\nremind = \"0 9 * * *\"\nskip_holidays = false\n";
+    let config = setup("Asia/Shanghai", schedule, THREE);
+    let log = seen_at(&config, at(&config, "2025-03-03 08:00"));
+    let mut engine = Engine::new(config.clone(), &log);
+    let ids = |tick: &engine::Tick| -> Vec<String> {
+        tick.reminders
+            .iter()
+            .flat_map(|reminder| reminder.commitment_ids(&config))
+            .map(str::to_string)
+            .collect()
+    };
+    let first = engine.tick(at(&config, "2025-03-03 09:00"));
+    assert_eq!(ids(&first), ["c1", "c2", "c3"]);
+    let claims = [("c1".to_string(), at(&config, "2025-03-03 15:00"))].into();
+    engine.set_reported(&claims);
+    let second = engine.tick(at(&config, "2025-03-04 09:00"));
+    assert_eq!(ids(&second), ["c2", "c3"]);
+    engine.set_reported(&Default::default());
+    let third = engine.tick(at(&config, "2025-03-05 09:00"));
+    assert_eq!(ids(&third), ["c1", "c2", "c3"]);
+}
