@@ -900,3 +900,62 @@ mod damaged {
         }
     }
 }
+
+/// A running daemon (every-second cadence, the in-process SMTP server): a done claim
+/// recorded by `receive` while it runs stops the department's reminders for that commitment
+/// from its next pass, which also sends the threaded receipt and the reviewer's notice.
+#[test]
+fn a_running_daemon_stops_reminding_once_a_claim_is_received() {
+    use crate::daemon::{EVERY_SECOND, Running, THREE, WAIT, ids, parse, workspace};
+    use crate::smtp_server::{Options, SmtpServer};
+
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    server.wait_for(4, WAIT);
+
+    let claim = "From: kjt@example.gov.cn\r\nTo: duban@example.gov.cn\r\nSubject: =?utf-8?B?5Zue5aSN?= [督办 c1]\r\nMessage-ID: <claim.c1@example.gov.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nc1 已办结。\r\n";
+    let result = receive(&workspace, claim.as_bytes());
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+
+    // The receipt arrives within a pass or two; a bounded count, not a clock, ends the wait.
+    let subject = |message: &crate::smtp_server::Received| {
+        parse(message).subject().unwrap_or_default().to_string()
+    };
+    let mut receipt = None;
+    for count in server.received().len() + 1..server.received().len() + 200 {
+        let received = server.wait_for(count, WAIT);
+        if let Some(index) = received
+            .iter()
+            .position(|message| subject(message).starts_with("已收到"))
+        {
+            receipt = Some(index);
+            break;
+        }
+    }
+    let receipt = receipt.expect("the receipt was sent");
+    let received = server.wait_for(receipt + 1 + 8, WAIT);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{}", log.join("\n"));
+
+    assert_eq!(received[receipt].rcpt_to, ["kjt@example.gov.cn"]);
+    let notices: Vec<_> = received
+        .iter()
+        .filter(|message| subject(message).starts_with("【待审核】"))
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        notices[0].rcpt_to,
+        ["ops@example.gov.cn"],
+        "mail.admin reviews by default"
+    );
+    let later: Vec<String> = received[receipt + 1..]
+        .iter()
+        .map(ids)
+        .filter(|ids| !ids.is_empty())
+        .collect();
+    assert!(later.iter().all(|ids| !ids.contains("c1")), "{later:?}");
+    assert!(later.iter().any(|ids| ids == "c2"), "{later:?}");
+    assert!(later.iter().any(|ids| ids == "c3"), "{later:?}");
+}
