@@ -471,7 +471,7 @@ impl Ledger {
             });
             entry.last_moment = Some(timestamp(last));
         }
-        let has_reports = self.has_reports()?;
+        let has_reports = crate::replies::store::has_reports(&self.connection)?;
         let reported = has_reports
             .then(|| crate::replies::store::waiting_done_claims(&self.connection))
             .transpose()?
@@ -497,20 +497,6 @@ impl Ledger {
             reported,
             answers,
         })
-    }
-
-    /// Whether the log has the replies' tables (a read-only view of a log from before
-    /// schema 2 has not been migrated).
-    fn has_reports(&self) -> Result<bool> {
-        let count: i64 = self
-            .connection
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'reports'",
-                [],
-                |row| row.get(0),
-            )
-            .with_context(|| format!("reading `{}`", self.path.display()))?;
-        Ok(count > 0)
     }
 
     /// Records, in one transaction, commitments seen for the first time and the emails about

@@ -87,6 +87,19 @@ pub fn migrate(transaction: &Transaction) -> rusqlite::Result<()> {
     )
 }
 
+/// Whether the log has these tables: a log from before schema 2, opened read-only by a
+/// view (views do not migrate), has none.
+pub fn has_reports(connection: &Connection) -> Result<bool> {
+    let count: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reports'",
+            [],
+            |row| row.get(0),
+        )
+        .context("reading the delivery log")?;
+    Ok(count > 0)
+}
+
 /// A report's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -77,14 +77,7 @@ pub fn feedback(
     config: &Config,
     connection: &rusqlite::Connection,
 ) -> anyhow::Result<std::collections::HashMap<String, Feedback>> {
-    let exists: i64 = connection
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'reports'",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(anyhow::Error::from)?;
-    if exists == 0 {
+    if !super::store::has_reports(connection)? {
         return Ok(Default::default());
     }
     Ok(super::store::latest_feedback(connection)?
