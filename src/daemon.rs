@@ -138,6 +138,77 @@ struct Daemon {
     report_after: Option<DateTime<Utc>>,
     /// What `/metrics` shows, updated after every pass.
     pub metrics: metrics::Shared,
+    /// IMAP intake (`[inbox]`), restarted on every reload so it reads the new settings and
+    /// password; tells the loop (a pass follows) when it recorded replies.
+    intake: Intake,
+}
+
+/// The IMAP intake task and what it needs to be restarted.
+#[derive(Default)]
+struct Intake {
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<watch::Receiver<bool>>,
+    handled: Option<mpsc::UnboundedSender<usize>>,
+}
+
+impl Intake {
+    /// (Re)starts the task for `config.inbox`, or only stops it when there is none.
+    fn restart(&mut self, config: &Arc<Config>) {
+        if let Some(task) = self.task.take() {
+            // Safe at any point: a message is flagged only after it is recorded, and the
+            // position only after it is flagged (see `inbox`).
+            task.abort();
+        }
+        let (Some(inbox), Some(stop), Some(handled)) = (
+            config.inbox.clone(),
+            self.stop.clone(),
+            self.handled.clone(),
+        ) else {
+            return;
+        };
+        let ledger = match Ledger::open_shared(&config.state_dir) {
+            Ok(ledger) => ledger,
+            Err(error) => {
+                tracing::error!("not reading replies: {error:#}");
+                return;
+            }
+        };
+        let for_handler = config.clone();
+        let handler: crate::inbox::Handler =
+            Box::new(move |ledger, raw, at| record_reply(&for_handler, ledger, raw, at));
+        self.task = Some(tokio::spawn(crate::inbox::run(
+            inbox,
+            ledger,
+            handler,
+            stop,
+            move |count| {
+                let _ = handled.send(count);
+            },
+        )));
+    }
+}
+
+/// Hands one fetched reply to the replies core; logs what became of it. An error (the log
+/// cannot record it now) leaves the message in the mailbox for the next cycle.
+fn record_reply(
+    config: &Config,
+    ledger: &mut Ledger,
+    raw: &[u8],
+    at: &crate::inbox::MessageAt,
+) -> Result<()> {
+    let origin = crate::replies::Origin::Imap {
+        mailbox: at.mailbox.clone(),
+        uidvalidity: at.uidvalidity,
+        uid: at.uid,
+    };
+    let accepted = crate::replies::accept(config, ledger, raw, &origin, clock::now())?;
+    tracing::info!(
+        mailbox = at.mailbox,
+        uid = at.uid,
+        "reply: {}",
+        accepted.describe()
+    );
+    Ok(())
 }
 
 /// What one pass did.
@@ -196,6 +267,7 @@ impl Daemon {
             engine_ahead_of_log: false,
             credentials_alerted: false,
             reload_error: None,
+            intake: Intake::default(),
             report_after,
             metrics: metrics::shared(),
         })
@@ -222,6 +294,10 @@ impl Daemon {
         });
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
+        let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
+        self.intake.stop = Some(stop.clone());
+        self.intake.handled = Some(handled_sender);
+        self.intake.restart(&self.config);
         self.notifier.ready(&self.status(clock::now()));
         let timer = IdleTimer::new();
 
@@ -273,10 +349,28 @@ impl Daemon {
                     tracing::info!("a configuration file changed: reloading");
                     self.reload(&change_sender, &mut watcher);
                 }
+                Some(count) = handled.recv() => {
+                    // Answers change what is due (a done claim silences the department):
+                    // the engine is rebuilt from the log, then the next pass runs at once.
+                    tracing::debug!(count, "replies recorded: planning again from the log");
+                    match self.ledger.log_view() {
+                        Ok(log) => self.engine = Engine::new(self.config.clone(), &log),
+                        Err(error) => tracing::error!("{error:#}"),
+                    }
+                }
                 _ = stopped.changed() => break,
             }
         }
         tracing::info!("stopping");
+        if let Some(task) = self.intake.task.take() {
+            // It heard the stop too; any step it is in is bounded, but do not wait for it.
+            if tokio::time::timeout(STOP_GRACE, &mut *Box::pin(task))
+                .await
+                .is_err()
+            {
+                tracing::debug!("intake did not stop within the grace period");
+            }
+        }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
         // only when that is short, so cap it.
         let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
@@ -390,6 +484,7 @@ impl Daemon {
         self.config = config;
         self.transport = transport;
         self.templates = templates;
+        self.intake.restart(&self.config);
         Ok(())
     }
 

@@ -105,7 +105,7 @@ impl Running {
     }
 
     /// Starts with a `RUST_LOG` filter.
-    fn start_logging(workspace: &Workspace, filter: &str) -> Running {
+    pub(crate) fn start_logging(workspace: &Workspace, filter: &str) -> Running {
         let mut command = workspace.followup();
         command.arg("run").env("RUST_LOG", filter);
         Running::spawn(command)
@@ -153,7 +153,7 @@ impl Running {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
