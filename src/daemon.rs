@@ -142,6 +142,77 @@ struct Daemon {
     report_after: Option<DateTime<Utc>>,
     /// What `/metrics` shows, updated after every pass.
     pub metrics: metrics::Shared,
+    /// IMAP intake (`[inbox]`), restarted on every reload so it reads the new settings and
+    /// password; tells the loop (a pass follows) when it recorded replies.
+    intake: Intake,
+}
+
+/// The IMAP intake task and what it needs to be restarted.
+#[derive(Default)]
+struct Intake {
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<watch::Receiver<bool>>,
+    handled: Option<mpsc::UnboundedSender<usize>>,
+}
+
+impl Intake {
+    /// (Re)starts the task for `config.inbox`, or only stops it when there is none.
+    fn restart(&mut self, config: &Arc<Config>) {
+        if let Some(task) = self.task.take() {
+            // Safe at any point: a message is flagged only after it is recorded, and the
+            // position only after it is flagged (see `inbox`).
+            task.abort();
+        }
+        let (Some(inbox), Some(stop), Some(handled)) = (
+            config.inbox.clone(),
+            self.stop.clone(),
+            self.handled.clone(),
+        ) else {
+            return;
+        };
+        let ledger = match Ledger::open_shared(&config.state_dir) {
+            Ok(ledger) => ledger,
+            Err(error) => {
+                tracing::error!("not reading replies: {error:#}");
+                return;
+            }
+        };
+        let for_handler = config.clone();
+        let handler: crate::inbox::Handler =
+            Box::new(move |ledger, raw, at| record_reply(&for_handler, ledger, raw, at));
+        self.task = Some(tokio::spawn(crate::inbox::run(
+            inbox,
+            ledger,
+            handler,
+            stop,
+            move |count| {
+                let _ = handled.send(count);
+            },
+        )));
+    }
+}
+
+/// Hands one fetched reply to the replies core; logs what became of it. An error (the log
+/// cannot record it now) leaves the message in the mailbox for the next cycle.
+fn record_reply(
+    config: &Config,
+    ledger: &mut Ledger,
+    raw: &[u8],
+    at: &crate::inbox::MessageAt,
+) -> Result<()> {
+    let origin = crate::replies::Origin::Imap {
+        mailbox: at.mailbox.clone(),
+        uidvalidity: at.uidvalidity,
+        uid: at.uid,
+    };
+    let accepted = crate::replies::accept(config, ledger, raw, &origin, clock::now())?;
+    tracing::info!(
+        mailbox = at.mailbox,
+        uid = at.uid,
+        "reply: {}",
+        accepted.describe()
+    );
+    Ok(())
 }
 
 /// What one pass did.
@@ -200,6 +271,7 @@ impl Daemon {
             engine_ahead_of_log: false,
             credentials_alerted: false,
             reload_error: None,
+            intake: Intake::default(),
             published: Arc::new(watch::channel(config).0),
             report_after,
             metrics: metrics::shared(),
@@ -240,6 +312,10 @@ impl Daemon {
         };
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
+        let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
+        self.intake.stop = Some(stop.clone());
+        self.intake.handled = Some(handled_sender);
+        self.intake.restart(&self.config);
         self.notifier.ready(&self.status(clock::now()));
         let timer = IdleTimer::new();
 
@@ -291,10 +367,28 @@ impl Daemon {
                     tracing::info!("a configuration file changed: reloading");
                     self.reload(&change_sender, &mut watcher);
                 }
+                Some(count) = handled.recv() => {
+                    // Answers change what is due (a done claim silences the department):
+                    // the engine is rebuilt from the log, then the next pass runs at once.
+                    tracing::debug!(count, "replies recorded: planning again from the log");
+                    match self.ledger.log_view() {
+                        Ok(log) => self.engine = Engine::new(self.config.clone(), &log),
+                        Err(error) => tracing::error!("{error:#}"),
+                    }
+                }
                 _ = stopped.changed() => break,
             }
         }
         tracing::info!("stopping");
+        if let Some(task) = self.intake.task.take() {
+            // It heard the stop too; any step it is in is bounded, but do not wait for it.
+            if tokio::time::timeout(STOP_GRACE, &mut *Box::pin(task))
+                .await
+                .is_err()
+            {
+                tracing::debug!("intake did not stop within the grace period");
+            }
+        }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
         // only when that is short, so cap it. The board finishes its answers meanwhile.
         let board = async {
@@ -420,6 +514,7 @@ impl Daemon {
         self.config = config;
         self.transport = transport;
         self.templates = templates;
+        self.intake.restart(&self.config);
         Ok(())
     }
 
@@ -437,6 +532,13 @@ impl Daemon {
             self.engine = Engine::new(self.config.clone(), &log);
             self.engine_ahead_of_log = false;
         }
+        // Answers recorded meanwhile (`receive`, the IMAP intake) and the office's decisions
+        // (`reject`, `done`): the engine learns which done claims wait now, before it decides.
+        let claims: HashMap<String, DateTime<Utc>> =
+            crate::replies::store::waiting_done_claims(self.ledger.connection())?
+                .into_iter()
+                .collect();
+        self.engine.set_reported(&claims);
         let tick = self.engine.tick(now);
         let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
@@ -474,7 +576,52 @@ impl Daemon {
         let pending = self
             .ledger
             .pending(if all_pending { None } else { Some(now) })?;
-        self.deliver(pending, now, stop).await
+        let outcome = self.deliver(pending, now, stop).await?;
+        self.send_notices(now).await?;
+        Ok(outcome)
+    }
+
+    /// Sends the receipts and reviewer notices recorded with answers by email
+    /// (`replies::store`), one at a time, each marked as soon as the server answered: a
+    /// notice is recorded before it is sent and never sent twice (a crash between the
+    /// answer and the mark may repeat one, with the same Message-ID).
+    async fn send_notices(&mut self, now: DateTime<Utc>) -> Result<()> {
+        use crate::replies::store;
+        let notices = store::pending_notices(self.ledger.connection(), now)?;
+        for notice in notices {
+            let (state, error, retry) = match mail::compose_notice(&self.config, &notice, now) {
+                Err(error) => ("failed", Some(format!("composing failed: {error:#}")), None),
+                Ok(message) => match self.transport.send(&message).await {
+                    Ok(_) => ("sent", None, None),
+                    Err(Failure::Permanent(error)) => ("failed", Some(error), None),
+                    Err(failure) => (
+                        "pending",
+                        Some(failure.message().to_string()),
+                        Some(clock::now() + backoff(notice.attempts + 1)),
+                    ),
+                },
+            };
+            tracing::info!(
+                notice = %notice.message_id,
+                kind = %notice.kind,
+                state,
+                error = error.as_deref().unwrap_or(""),
+                "answer notice"
+            );
+            store::mark_notice(
+                self.ledger.connection(),
+                notice.id,
+                state,
+                error.as_deref(),
+                retry,
+                clock::now(),
+            )?;
+            if retry.is_some() {
+                // The server is not taking mail now; the rest wait for the next pass.
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn email(&self, reminder: &Reminder) -> Email {
@@ -615,6 +762,12 @@ impl Daemon {
             Kind::Smtp => 4,
             Kind::File | Kind::Stdout => 1,
         };
+        // The departments' latest answers, shown in the reminders (read once per pass).
+        let feedback = Arc::new(if pending.is_empty() {
+            mail::Feedback::default()
+        } else {
+            crate::replies::view::feedback(&self.config, self.ledger.connection())?
+        });
         let mut queue = pending.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, Pending> = HashMap::new();
@@ -660,8 +813,16 @@ impl Daemon {
                     self.templates.clone(),
                     self.transport.clone(),
                 );
+                let feedback = feedback.clone();
                 let handle = tasks.spawn(async move {
-                    match mail::compose(&config, &templates, &reminder, previous.as_deref(), now) {
+                    match mail::compose_with(
+                        &config,
+                        &templates,
+                        &reminder,
+                        previous.as_deref(),
+                        now,
+                        &feedback,
+                    ) {
                         Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
                         Err(error) => {
                             Attempt::NotComposed(format!("composing the email failed: {error:#}"))

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod export;
 pub mod ics;
 pub mod import;
+pub mod inbox;
 pub mod ledger;
 pub mod logging;
 pub mod mail;
