@@ -69,20 +69,20 @@ pub fn feed_path(secret: &str, department: &str) -> String {
     )
 }
 
-/// Commitment ids with a done claim awaiting review (state `reported`).
+/// Commitment ids with a done claim awaiting review (state `reported`), by the same query
+/// as the log view that `list` and the engine use (`replies::store::waiting_done_claims`).
 pub fn reported(config: &Config) -> HashSet<String> {
     let read = || -> Result<HashSet<String>> {
         let Some(mut ledger) = Ledger::open_read_only(&config.state_dir)? else {
             return Ok(HashSet::new());
         };
         let connection = ledger.connection();
-        if !has_table(connection, "reports")? {
+        if !crate::replies::store::has_reports(connection)? {
             return Ok(HashSet::new());
         }
-        Ok(crate::replies::store::reports(connection, None, true)?
+        Ok(crate::replies::store::waiting_done_claims(connection)?
             .into_iter()
-            .filter(|report| report.intent.as_str() == "done" && report.state.as_str() == "pending")
-            .filter_map(|report| report.commitment)
+            .map(|(commitment, _)| commitment)
             .collect())
     };
     read().unwrap_or_else(|error| {
