@@ -591,3 +591,37 @@ fn the_board_pages_fifty_rows_failing_first_and_keeps_the_filters_in_its_links()
         "{page}"
     );
 }
+
+#[test]
+fn a_done_claim_by_email_shows_blue_with_its_report_on_the_timeline() {
+    let (workspace, reminder) = crate::replies::reminded();
+    let received = crate::replies::receive(
+        &workspace,
+        &crate::replies::fixture("outlook-zh-done.eml", &reminder),
+    );
+    assert_eq!(received.status.code(), Some(0), "{}", stderr(&received));
+    let main = workspace.read("followup.toml");
+    workspace.write(
+        "followup.toml",
+        &format!("{main}\n[web]\nlisten = \"127.0.0.1:0\"\npublic = true\n"),
+    );
+    let (_daemon, address) = start(&workspace);
+
+    let blue = get(&address, "/?light=blue", None);
+    assert_eq!(blue.status, 200);
+    assert!(blue.body.contains("/c/jl-2025-ai-1?"), "{}", blue.body);
+    assert!(!blue.body.contains("/c/jl-2025-ai-2?"), "{}", blue.body);
+    let page = get(&address, "/c/jl-2025-ai-1", None);
+    assert!(
+        page.body.contains("<h1><span class=\"light blue\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("已报办结待审"), "{}", page.body);
+    assert!(
+        page.body.contains("办理报告 · done · pending"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("已办结，报告见附件"), "{}", page.body);
+}
