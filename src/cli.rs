@@ -221,6 +221,16 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Take report N from the review queue as the department's (an unverified sender
+        /// the office checked, or an unmatched answer with `--for ID`).
+        #[arg(long, value_name = "N", conflicts_with = "dismiss")]
+        accept: Option<i64>,
+        /// With `--accept`: the commitment the answer is about.
+        #[arg(long = "for", value_name = "ID", requires = "accept")]
+        for_id: Option<String>,
+        /// Set report N in the review queue aside (state `ignored`).
+        #[arg(long, value_name = "N")]
+        dismiss: Option<i64>,
     },
     /// Send a done claim back (退回): the claim is rejected, reminders resume and the next
     /// one quotes the note.
@@ -245,6 +255,14 @@ pub enum Command {
     /// Read it with `followup man | man -l -`; the Debian package installs it as
     /// followup(1).
     Man,
+    /// Print a users-file line for the board (`[web] users_file`).
+    ///
+    /// Reads the password from the first line of stdin and prints `NAME:$argon2id$…`;
+    /// append it to the users file: `followup web-passwd wang >> /etc/followup/web-users`.
+    WebPasswd {
+        /// The user name shown on the board and recorded with each action.
+        name: String,
+    },
     /// Print a shell completion script to standard output.
     ///
     /// For bash: `followup completions bash > /etc/bash_completion.d/followup`; the Debian
@@ -321,7 +339,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (None, _) => None,
             };
             let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
-            crate::replies::commands::confirmed(&config, &ids, now)?;
+            if let Err(error) = crate::replies::commands::confirmed(&config, &ids, now) {
+                // The files say done, which is what stops the reminders; the log only
+                // misses who confirmed the claim.
+                eprintln!(
+                    "warning: marked done, but the delivery log could not record the confirmation: {error:#}"
+                );
+            }
             for item in edited {
                 let state = if item.changed {
                     "marked done"
@@ -361,6 +385,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Vec::new(),
             };
             print!("{}", views::history(&config, &rows, json));
+            if !json {
+                print!(
+                    "{}",
+                    crate::replies::commands::history_section(&config, id.as_deref())?
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::SendTest { to } => {
@@ -440,14 +470,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             send_now(&config, &composed.message)
         }
         Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
-        Command::Reports { pending, id, json } => {
+        Command::Reports {
+            pending,
+            id,
+            json,
+            accept,
+            for_id,
+            dismiss,
+        } => {
             let Some(loaded) = load(&cli.config) else {
                 return Ok(ExitCode::from(1));
             };
-            if let Some(id) = &id {
+            for id in id.iter().chain(&for_id) {
                 commitment(&loaded.config, id)?;
             }
-            crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+            match (accept, dismiss) {
+                (Some(report), _) => crate::replies::commands::accept_report(
+                    &loaded.config,
+                    report,
+                    for_id.as_deref(),
+                    now,
+                ),
+                (None, Some(report)) => {
+                    crate::replies::commands::dismiss_report(&loaded.config, report, now)
+                }
+                (None, None) => {
+                    crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+                }
+            }
         }
         Command::Reject { id, note } => {
             let Some(loaded) = load(&cli.config) else {
@@ -467,6 +517,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Man => print_bytes(&manual::man_page()),
         Command::Completions { shell } => print_bytes(&manual::completions(shell)),
+        Command::WebPasswd { name } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            println!("{}", crate::web::auth::hash_line(&name, password)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             letter,
             output,
@@ -512,7 +571,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let until = from + chrono::Duration::days(i64::from(days));
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
-            print!("{}", views::plan(&config, &reminders, json));
+            print!("{}", views::plan_with(&config, &log, &reminders, json));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -578,13 +637,18 @@ fn preview(
             .previous_message_id(&config.department(reminder.department).key, reminder.moment)?,
         None => None,
     };
+    let feedback = match Ledger::open_read_only(&config.state_dir)? {
+        Some(mut ledger) => crate::replies::view::feedback(&config, ledger.connection())?,
+        None => mail::Feedback::default(),
+    };
     let templates = mail::Templates::load(config.templates.as_deref())?;
-    let composed = mail::compose(
+    let composed = mail::compose_with(
         &config,
         &templates,
         &reminder,
         previous.as_deref(),
         now.max(reminder.moment),
+        &feedback,
     )?;
     print!("{}", views::preview(&composed, &config.mail.from));
     Ok(ExitCode::SUCCESS)

@@ -32,6 +32,8 @@ const LAST_RETRY: i64 = 3_600;
 const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How often a pass waiting on sends pings the watchdog when systemd set none.
 const PING_WITHOUT_WATCHDOG: Duration = Duration::from_secs(3_600);
+/// How long the board may take to finish its answers after a stop.
+const BOARD_GRACE: Duration = Duration::from_secs(1);
 /// Several file events in a burst (an editor's save) make one reload.
 const SETTLE: Duration = Duration::from_millis(200);
 
@@ -144,6 +146,8 @@ struct Daemon {
     credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
+    /// The configuration as the board sees it: replaced at every applied reload.
+    published: Arc<watch::Sender<Arc<Config>>>,
     /// The latest bulletin moment recorded (or when `[report]` was first seen): the next
     /// bulletin is the latest `report.remind` firing after it. `None` without `[report]`.
     report_after: Option<DateTime<Utc>>,
@@ -268,7 +272,7 @@ impl Daemon {
         );
         Ok(Daemon {
             config_path,
-            config,
+            config: config.clone(),
             engine,
             ledger,
             writer,
@@ -279,6 +283,7 @@ impl Daemon {
             credentials_alerted: false,
             reload_error: None,
             intake: Intake::default(),
+            published: Arc::new(watch::channel(config).0),
             report_after,
             metrics: metrics::shared(),
         })
@@ -303,6 +308,19 @@ impl Daemon {
             Notifier::stopping_now();
             let _ = stop_sender.send(true);
         });
+        // The board, when configured, on this runtime; it stops with the same signal.
+        let board = match &self.config.web {
+            Some(web) => Some(
+                crate::web::start(
+                    web,
+                    self.published.clone(),
+                    Some(self.metrics.clone()),
+                    stop.clone(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
         let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
@@ -383,8 +401,16 @@ impl Daemon {
             }
         }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
-        // only when that is short, so cap it.
-        let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
+        // only when that is short, so cap it. The board finishes its answers meanwhile.
+        let board = async {
+            if let Some(board) = board {
+                board.stopped(BOARD_GRACE).await;
+            }
+        };
+        let _ = tokio::join!(
+            board,
+            tokio::time::timeout(STOP_GRACE, self.transport.close())
+        );
         Ok(())
     }
 
@@ -491,6 +517,10 @@ impl Daemon {
         }
         let log = self.ledger.log_view()?;
         self.engine = Engine::new(config.clone(), &log);
+        if config.web != self.config.web {
+            tracing::warn!("[web] changed: the board keeps its address and logins until a restart");
+        }
+        self.published.send_replace(config.clone());
         self.report_after = report_after(&config, &log);
         self.config = config;
         self.transport = transport;
@@ -513,6 +543,13 @@ impl Daemon {
             self.engine = Engine::new(self.config.clone(), &log);
             self.engine_ahead_of_log = false;
         }
+        // Answers recorded meanwhile (`receive`, the IMAP intake) and the office's decisions
+        // (`reject`, `done`): the engine learns which done claims wait now, before it decides.
+        let claims: HashMap<String, DateTime<Utc>> =
+            crate::replies::store::waiting_done_claims(self.ledger.connection())?
+                .into_iter()
+                .collect();
+        self.engine.set_reported(&claims);
         let tick = self.engine.tick(now);
         let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
@@ -550,7 +587,52 @@ impl Daemon {
         let pending = self
             .ledger
             .pending(if all_pending { None } else { Some(now) })?;
-        self.deliver(pending, now, stop).await
+        let outcome = self.deliver(pending, now, stop).await?;
+        self.send_notices(now).await?;
+        Ok(outcome)
+    }
+
+    /// Sends the receipts and reviewer notices recorded with answers by email
+    /// (`replies::store`), one at a time, each marked as soon as the server answered: a
+    /// notice is recorded before it is sent and never sent twice (a crash between the
+    /// answer and the mark may repeat one, with the same Message-ID).
+    async fn send_notices(&mut self, now: DateTime<Utc>) -> Result<()> {
+        use crate::replies::store;
+        let notices = store::pending_notices(self.ledger.connection(), now)?;
+        for notice in notices {
+            let (state, error, retry) = match mail::compose_notice(&self.config, &notice, now) {
+                Err(error) => ("failed", Some(format!("composing failed: {error:#}")), None),
+                Ok(message) => match self.transport.send(&message).await {
+                    Ok(_) => ("sent", None, None),
+                    Err(Failure::Permanent(error)) => ("failed", Some(error), None),
+                    Err(failure) => (
+                        "pending",
+                        Some(failure.message().to_string()),
+                        Some(clock::now() + backoff(notice.attempts + 1)),
+                    ),
+                },
+            };
+            tracing::info!(
+                notice = %notice.message_id,
+                kind = %notice.kind,
+                state,
+                error = error.as_deref().unwrap_or(""),
+                "answer notice"
+            );
+            store::mark_notice(
+                self.ledger.connection(),
+                notice.id,
+                state,
+                error.as_deref(),
+                retry,
+                clock::now(),
+            )?;
+            if retry.is_some() {
+                // The server is not taking mail now; the rest wait for the next pass.
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn email(&self, reminder: &Reminder) -> Email {
@@ -691,6 +773,12 @@ impl Daemon {
             Kind::Smtp => 4,
             Kind::File | Kind::Stdout => 1,
         };
+        // The departments' latest answers, shown in the reminders (read once per pass).
+        let feedback = Arc::new(if pending.is_empty() {
+            mail::Feedback::default()
+        } else {
+            crate::replies::view::feedback(&self.config, self.ledger.connection())?
+        });
         let mut queue = pending.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, Pending> = HashMap::new();
@@ -736,8 +824,16 @@ impl Daemon {
                     self.templates.clone(),
                     self.transport.clone(),
                 );
+                let feedback = feedback.clone();
                 let handle = tasks.spawn(async move {
-                    match mail::compose(&config, &templates, &reminder, previous.as_deref(), now) {
+                    match mail::compose_with(
+                        &config,
+                        &templates,
+                        &reminder,
+                        previous.as_deref(),
+                        now,
+                        &feedback,
+                    ) {
                         Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
                         Err(error) => {
                             Attempt::NotComposed(format!("composing the email failed: {error:#}"))

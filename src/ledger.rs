@@ -16,7 +16,8 @@ use crate::engine::{LogView, Seen};
 
 /// The schema this build writes; older databases are migrated on open.
 const SCHEMA_VERSION: i64 = 2;
-const DATABASE: &str = "followup.sqlite3";
+/// The delivery log's file name under `state_dir` (the board keeps its actions table there too).
+pub const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
 
 /// The prefix of `last_error` for emails held because the server refused the credentials;
@@ -476,7 +477,32 @@ impl Ledger {
             });
             entry.last_moment = Some(timestamp(last));
         }
-        Ok(LogView { seen })
+        let has_reports = crate::replies::store::has_reports(&self.connection)?;
+        let reported = has_reports
+            .then(|| crate::replies::store::waiting_done_claims(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let answers = has_reports
+            .then(|| crate::replies::store::latest_feedback(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(commitment, report, returned)| {
+                let answer = crate::engine::Answer {
+                    at: report.received,
+                    text: report.text,
+                    returned,
+                };
+                (commitment, answer)
+            })
+            .collect();
+        Ok(LogView {
+            seen,
+            reported,
+            answers,
+        })
     }
 
     /// Records, in one transaction, commitments seen for the first time and the emails about

@@ -205,6 +205,30 @@ pub fn message_id(config: &Config, reminder: &Reminder) -> String {
     )
 }
 
+/// With `replies.plus_address`, a reminder about one commitment asks for replies to
+/// `local+ID@domain`, so even a reply stripped of its threading headers names its commitment
+/// (`replies::matching`). Ids that cannot stand in an address leave the Reply-To as it is.
+fn plus_addressed(config: &Config, reminder: &Reminder, reply_to: Mailbox) -> Mailbox {
+    let [item] = reminder.items.as_slice() else {
+        return reply_to;
+    };
+    if !config.replies.plus_address {
+        return reply_to;
+    }
+    let id = &config.commitments[item.commitment].id;
+    let safe = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let address = format!("{}+{id}@{}", reply_to.email.user(), reply_to.email.domain());
+    match (safe, address.parse()) {
+        (true, Ok(email)) => Mailbox::new(reply_to.name.clone(), email),
+        _ => reply_to,
+    }
+}
+
+/// The latest answers by email per commitment id, as the reminders show them.
+pub type Feedback = std::collections::HashMap<String, crate::replies::view::Feedback>;
+
 /// The reminder email. `previous` is the Message-ID of the department's previous reminder
 /// (for In-Reply-To/References, so a department sees one thread); `date` is the Date header.
 pub fn compose(
@@ -214,13 +238,33 @@ pub fn compose(
     previous: Option<&str>,
     date: DateTime<Utc>,
 ) -> anyhow::Result<Composed> {
+    compose_with(
+        config,
+        templates,
+        reminder,
+        previous,
+        date,
+        &Feedback::default(),
+    )
+}
+
+/// [`compose`], with the departments' latest answers shown per commitment.
+pub fn compose_with(
+    config: &Config,
+    templates: &Templates,
+    reminder: &Reminder,
+    previous: Option<&str>,
+    date: DateTime<Utc>,
+    feedback: &Feedback,
+) -> anyhow::Result<Composed> {
     let from = mailbox(&config.mail.from, "mail.from")?;
     let reply_to = config
         .mail
         .reply_to
         .as_deref()
         .map(|value| mailbox(value, "mail.reply_to"))
-        .transpose()?;
+        .transpose()?
+        .map(|reply_to| plus_addressed(config, reminder, reply_to));
     let department = &config.department(reminder.department).key;
     let to: Vec<String> = reminder.to.iter().map(|value| header_text(value)).collect();
     let cc: Vec<String> = reminder.cc.iter().map(|value| header_text(value)).collect();
@@ -234,7 +278,7 @@ pub fn compose(
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let language = language_code(config.language);
-    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref());
+    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref(), feedback);
     let subject = one_line(&templates.render(&format!("subject.{language}.txt"), &context)?);
     context.subject = subject.clone();
     let text = templates.render(&format!("reminder.{language}.txt"), &context)?;
@@ -444,6 +488,37 @@ fn plain_message(
         )?)
 }
 
+/// A receipt to a department or a notice to the reviewer about an answer by email
+/// (`replies::notice`), threaded to the answer when `in_reply_to` is given.
+pub fn compose_notice(
+    config: &Config,
+    notice: &crate::replies::store::Notice,
+    date: DateTime<Utc>,
+) -> anyhow::Result<Message> {
+    let from = mailbox(&config.mail.from, "mail.from")?;
+    let mut builder = Message::builder().from(from);
+    if let Some(reply_to) = &config.mail.reply_to {
+        builder = builder.reply_to(mailbox(reply_to, "mail.reply_to")?);
+    }
+    for recipient in &notice.to {
+        builder = builder.to(mailbox(&header_text(recipient), "the notice's recipient")?);
+    }
+    if let Some(answer) = &notice.in_reply_to {
+        let answer = one_line(answer);
+        builder = builder.in_reply_to(answer.clone()).references(answer);
+    }
+    Ok(builder
+        .subject(one_line(&notice.subject))
+        .date(SystemTime::from(date))
+        .message_id(Some(one_line(&notice.message_id)))
+        .header(AutoSubmitted)
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(notice.body.clone()),
+        )?)
+}
+
 /// A short test message for `followup send-test --to ADDR`.
 pub fn compose_test(config: &Config, to: &str, date: DateTime<Utc>) -> anyhow::Result<Message> {
     let from = mailbox(&config.mail.from, "mail.from")?;
@@ -517,6 +592,12 @@ struct ItemContext {
     /// How many days overdue; 0 when not overdue.
     overdue_days: i64,
     first_notice: bool,
+    /// The department's latest answer by email (`12月3日 已完成方案起草…`), if any.
+    feedback: Option<String>,
+    /// The office's note when it sent a done claim back (`followup reject`).
+    returned: Option<String>,
+    /// A done claim has waited past `schedule.review_within`: this copy is the reviewer's.
+    review: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -535,6 +616,7 @@ fn reminder_context(
     reminder: &Reminder,
     from: &Mailbox,
     reply_to: Option<&Mailbox>,
+    feedback: &Feedback,
 ) -> ReminderContext {
     let department = config.department(reminder.department);
     let mut items: Vec<ItemContext> = reminder
@@ -567,6 +649,11 @@ fn reminder_context(
                     0
                 },
                 first_notice: item.why == Why::FirstNotice,
+                feedback: feedback.get(&commitment.id).map(|found| found.line.clone()),
+                returned: feedback
+                    .get(&commitment.id)
+                    .and_then(|found| found.returned.clone()),
+                review: matches!(item.why, Why::Review { .. }),
             }
         })
         .collect();
@@ -620,6 +707,9 @@ fn sample_context() -> ReminderContext {
             overdue: true,
             overdue_days: 2,
             first_notice: false,
+            feedback: Some("12月3日 已完成方案起草".into()),
+            returned: Some("请补充验收材料".into()),
+            review: true,
         },
         ItemContext {
             id: "jl-2025-ai-2".into(),
@@ -631,6 +721,9 @@ fn sample_context() -> ReminderContext {
             overdue: false,
             overdue_days: 0,
             first_notice: true,
+            feedback: None,
+            returned: None,
+            review: false,
         },
     ];
     ReminderContext {

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use crate::smtp_server::{Answer, Fault, Options, Received, SmtpServer, Stage};
 use crate::support::{Workspace, output, stderr, stdout};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A configuration sending to `server` over plain SMTP on loopback.
-fn workspace(server: &SmtpServer, schedule: &str, commitments: &str) -> Workspace {
+pub(crate) fn workspace(server: &SmtpServer, schedule: &str, commitments: &str) -> Workspace {
     let workspace = Workspace::new();
     workspace.write(
         "followup.toml",
@@ -52,10 +52,10 @@ to = ["czt@example.gov.cn"]
     workspace
 }
 
-const EVERY_SECOND: &str =
+pub(crate) const EVERY_SECOND: &str =
     "[schedule]\nremind = \"*/1 * * * * *\"\nskip_holidays = false\ndigest = true\n";
 
-const THREE: &str = r#"
+pub(crate) const THREE: &str = r#"
 # The first commitment
 [[commitment]]
 id = "c1"
@@ -81,7 +81,7 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    fn start(workspace: &Workspace) -> Running {
+    pub(crate) fn start(workspace: &Workspace) -> Running {
         Running::start_logging(workspace, "info")
     }
 
@@ -153,6 +153,11 @@ impl Running {
         }
     }
 
+    /// How many of the lines read so far contain `text`.
+    pub(crate) fn logged(&self, text: &str) -> usize {
+        self.seen.iter().filter(|line| line.contains(text)).count()
+    }
+
     pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .arg(format!("-{name}"))
@@ -179,7 +184,7 @@ impl Drop for Running {
     }
 }
 
-fn parse(message: &Received) -> mail_parser::Message<'_> {
+pub(crate) fn parse(message: &Received) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(&message.data)
         .expect("the message parses as MIME")
@@ -205,7 +210,7 @@ fn by_message_id(received: &[Received]) -> BTreeMap<String, Vec<String>> {
     by_id
 }
 
-fn ids(message: &Received) -> String {
+pub(crate) fn ids(message: &Received) -> String {
     header(message, "X-Followup-Commitments")
 }
 
@@ -246,11 +251,11 @@ fn reminders_arrive_per_department_until_stopped() {
         .map(|message| parse(message).subject().unwrap_or_default().to_string())
         .collect();
     assert!(
-        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实 [督办 c1 c2]".to_string()),
         "{subjects:?}"
     );
     assert!(
-        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实 [督办 c3]".to_string()),
         "{subjects:?}"
     );
 
