@@ -550,6 +550,9 @@ impl Daemon {
                 .into_iter()
                 .collect();
         self.engine.set_reported(&claims);
+        if let Ok(mut snapshot) = self.metrics.lock() {
+            snapshot.awaiting_review = claims.keys().cloned().collect();
+        }
         let tick = self.engine.tick(now);
         let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen

@@ -143,18 +143,8 @@ pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
             let commitment = &config.commitments[view.index];
             let letter = config.letter_of(commitment);
             let report = inputs.reports.get(view.id);
-            // A done claim awaiting review, until `views::state` derives it itself.
-            let claimed = view.state == State::Open
-                && report
-                    .is_some_and(|report| report.intent == "done" && report.state == "pending");
-            let (state, light) = if claimed {
-                (
-                    State::Reported,
-                    views::light(config, commitment, State::Reported, at),
-                )
-            } else {
-                (view.state, view.light)
-            };
+            // The log's waiting done claims make a row `reported` (blue), as in `list`.
+            let (state, light) = (view.state, view.light);
             let reminders = inputs.reminders.get(view.id);
             Row {
                 id: view.id.to_string(),
@@ -262,7 +252,7 @@ fn headers(language: Language) -> [&'static str; 13] {
 
 fn sum_headers(language: Language) -> [&'static str; 5] {
     match language {
-        Language::Zh => ["单位", "未办结", "已逾期", "已办结", "已报告待审"],
+        Language::Zh => ["单位", "未办结", "已逾期", "已办结", "办结待审"],
         Language::En => ["Department", "Open", "Overdue", "Done", "Reported"],
     }
 }
@@ -276,9 +266,9 @@ fn sheet_names(language: Language) -> (&'static str, &'static str) {
 
 fn status_text(language: Language, status: &str) -> &'static str {
     match (language, status) {
-        (Language::Zh, "done") => "已办结",
-        (Language::Zh, "reported") => "已报告待审",
-        (Language::Zh, _) => "未办结",
+        (Language::Zh, "done") => State::Done.zh(),
+        (Language::Zh, "reported") => State::Reported.zh(),
+        (Language::Zh, _) => State::Open.zh(),
         (Language::En, "done") => "done",
         (Language::En, "reported") => "reported",
         (Language::En, _) => "open",

@@ -2,6 +2,7 @@
 //! [`render`] turns it into the text exposition format for `/metrics` (served by the web
 //! face). Rendering is pure: the caller hands over `at`, the moment whose lights are counted.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,8 @@ use crate::views::{self, Light};
 pub struct Snapshot {
     /// The configuration in force (commitments are counted from it at render time).
     pub config: Option<Arc<Config>>,
+    /// Commitments whose done claim waits for review (counted `blue`).
+    pub awaiting_review: HashSet<String>,
     /// Emails the server accepted since the daemon started.
     pub sent: u64,
     /// Emails that failed (for now or for good) since the daemon started.
@@ -68,7 +71,11 @@ pub fn render(snapshot: &Snapshot, at: DateTime<Utc>) -> String {
             }
         }
         for commitment in &config.commitments {
-            let light = views::light(config, commitment, views::state(commitment), at);
+            let state = views::state_with(
+                commitment,
+                snapshot.awaiting_review.contains(&commitment.id),
+            );
+            let light = views::light(config, commitment, state, at);
             commitments
                 .get_or_create(&[
                     ("status", commitment.status.as_str()),

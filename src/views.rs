@@ -92,6 +92,15 @@ impl State {
             State::Done => "done",
         }
     }
+
+    /// The name the office reads in Chinese (the board, the 台账, the 通报).
+    pub fn zh(self) -> &'static str {
+        match self {
+            State::Open => "未办结",
+            State::Reported => "办结待审",
+            State::Done => "已办结",
+        }
+    }
 }
 
 /// The traffic light of a commitment, in the order the board shows them (failing first).
@@ -160,8 +169,14 @@ pub fn state(commitment: &Commitment) -> State {
 /// The displayed state of a commitment with the log: `Reported` while a done claim by
 /// email waits for review (`LogView::reported`).
 pub fn state_in(commitment: &Commitment, log: &LogView) -> State {
+    state_with(commitment, log.reported.contains_key(&commitment.id))
+}
+
+/// The displayed state of a commitment whose done claim does (`awaiting_review`) or does
+/// not wait for review: the one rule behind `state_in`, the board and `/metrics`.
+pub fn state_with(commitment: &Commitment, awaiting_review: bool) -> State {
     match state(commitment) {
-        State::Open if log.reported.contains_key(&commitment.id) => State::Reported,
+        State::Open if awaiting_review => State::Reported,
         state => state,
     }
 }

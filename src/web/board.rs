@@ -84,10 +84,7 @@ fn date(value: &Option<String>) -> Option<NaiveDate> {
 /// The displayed state: the views' (open or done), `reported` for an open commitment with
 /// a done claim awaiting review.
 pub fn state(commitment: &crate::model::Commitment, reported: &HashSet<String>) -> State {
-    match views::state(commitment) {
-        State::Open if reported.contains(&commitment.id) => State::Reported,
-        state => state,
-    }
+    views::state_with(commitment, reported.contains(&commitment.id))
 }
 
 /// The lights of every commitment at `at`.

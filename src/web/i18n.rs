@@ -76,7 +76,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("filter", "筛选", "Filter"),
     ("all", "全部", "All"),
     ("open", "办理中", "Open"),
-    ("reported", "已报办结待审", "Reported done"),
+    ("reported", "办结待审", "Reported done"),
     ("done", "已办结", "Done"),
     ("red", "逾期", "Overdue"),
     ("yellow", "临近截止", "Due soon"),

@@ -236,7 +236,7 @@ fn the_xlsx_holds_every_row_the_department_sheet_a_frozen_header_and_a_filter() 
     assert_eq!(
         sheet(&mut workbook, "按单位汇总"),
         [
-            ["单位", "未办结", "已逾期", "已办结", "已报告待审"]
+            ["单位", "未办结", "已逾期", "已办结", "办结待审"]
                 .map(String::from)
                 .to_vec(),
             ["省科技厅", "2", "1", "0", "0"].map(String::from).to_vec(),
@@ -628,8 +628,10 @@ fn metrics_render_in_the_text_format() {
     let at = chrono::DateTime::parse_from_rfc3339("2026-12-04T02:00:00Z")
         .expect("time")
         .to_utc();
+    let config = std::sync::Arc::new(config);
     let snapshot = followup::metrics::Snapshot {
-        config: Some(std::sync::Arc::new(config)),
+        config: Some(config.clone()),
+        awaiting_review: std::collections::HashSet::new(),
         sent: 7,
         failed: 2,
         waiting_retry: 1,
@@ -691,6 +693,23 @@ fn metrics_render_in_the_text_format() {
         sample("followup_next_wake_timestamp_seconds"),
         (at.timestamp() + 3600) as f64
     );
+
+    // Done claims awaiting review on every commitment: the open ones turn blue, whatever
+    // their light was; the done one stays grey.
+    let claimed = followup::metrics::Snapshot {
+        awaiting_review: config.commitments.iter().map(|c| c.id.clone()).collect(),
+        ..snapshot
+    };
+    let text = followup::metrics::render(&claimed, at);
+    for (light, count) in [("red", 0), ("yellow", 0), ("green", 0), ("blue", 3)] {
+        let line = format!(r#"followup_commitments{{status="open",light="{light}"}} {count}"#);
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l == r#"followup_commitments{status="done",light="grey"} 1"#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -711,7 +730,7 @@ fn a_done_claim_awaiting_review_is_reported_in_the_ledger_and_the_bulletin() {
         .iter()
         .find(|row| row[0] == "jl-2025-ai-1")
         .expect("the claimed commitment's row");
-    assert_eq!(claimed[8], "已报告待审", "{claimed:?}");
+    assert_eq!(claimed[8], "办结待审", "{claimed:?}");
     assert!(claimed[12].ends_with("done (pending)"), "{claimed:?}");
     // The reminder the file transport wrote counts as accepted.
     assert_eq!(claimed[10], "1", "{claimed:?}");

@@ -617,7 +617,7 @@ fn a_done_claim_by_email_shows_blue_with_its_report_on_the_timeline() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("已报办结待审"), "{}", page.body);
+    assert!(page.body.contains("办结待审"), "{}", page.body);
     assert!(
         page.body.contains("办理报告 · done · pending"),
         "{}",
