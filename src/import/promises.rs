@@ -235,6 +235,14 @@ pub(super) fn is_closing(s: &str) -> bool {
     if starts_with_any(s, &CLOSINGS).is_some() || BOILERPLATE.iter().any(|w| s.contains(w)) {
         return true;
     }
+    // "…，现就您所提建议的办理情况答复如下：": the reply's opening, wherever it stands.
+    if ["答复如下", "回复如下", "函复如下"]
+        .iter()
+        .any(|w| s.contains(w))
+        && s.ends_with('：')
+    {
+        return true;
+    }
     // "王忠伟212542", "0871-67796549）", "西街口镇人民政": too short to promise anything.
     let cjk = s.chars().filter(|c| is_cjk(*c)).count();
     let digits = s.chars().filter(char::is_ascii_digit).count();
@@ -574,6 +582,8 @@ impl<'o, 'a> Walker<'o, 'a> {
             !numbered
                 && aspect.is_none()
                 && !(explicit && item.owner != owner.name)
+                // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
+                && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
