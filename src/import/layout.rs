@@ -461,8 +461,9 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
 }
 
 /// Abbreviations in document numbers (个住建函〔2021〕25号) and the units they stand for.
-const NUMBER_UNITS: [(&str, &str); 19] = [
+const NUMBER_UNITS: [(&str, &str); 20] = [
     ("住建", "住建局"),
+    ("建", "住建局"),
     ("交运", "交通运输局"),
     ("交通", "交通运输局"),
     ("交", "交通运输局"),

@@ -235,6 +235,30 @@ pub(super) fn is_closing(s: &str) -> bool {
     if starts_with_any(s, &CLOSINGS).is_some() || BOILERPLATE.iter().any(|w| s.contains(w)) {
         return true;
     }
+    // "同时，也希望您一如既往地…", "希望你们多提建议意见": what the writer asks of the
+    // proposer is courtesy, never a promise.
+    let mut head = s;
+    while let Some(w) = starts_with_any(
+        head,
+        &["同时，", "同时", "最后，", "也", "还", "真诚地", "真诚"],
+    ) {
+        head = &head[w.len()..];
+    }
+    if head.starts_with("希望") || s.contains("多提") {
+        return true;
+    }
+    // "浙江省公路管理局计划财务处姚康": a unit and a person's name is a contact line.
+    if !s.contains(['，', '。', '；']) {
+        let n = s.chars().count();
+        let contact = s
+            .char_indices()
+            .skip(n.saturating_sub(3))
+            .take(2)
+            .any(|(i, _)| body_like(&s[..i]));
+        if contact {
+            return true;
+        }
+    }
     // "…，现就您所提建议的办理情况答复如下：": the reply's opening, wherever it stands.
     if ["答复如下", "回复如下", "函复如下"]
         .iter()
@@ -1138,6 +1162,10 @@ mod tests {
             "联系人：张三，联系电话：0871-1234567",
             "王忠伟212542",
             "西街口镇人民政",
+            "同时，也希望您一如既往地关心和支持我县城市管理工作。",
+            "希望你们以后多提宝贵意见，以利我们改进工作。",
+            "浙江省公路管理局计划财务处姚康",
+            "经我局党组会议研究，立即组织人员调查办理，现就您所提建议的办理情况答复如下：",
         ] {
             assert!(is_closing(text), "{text}");
         }
