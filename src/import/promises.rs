@@ -549,7 +549,8 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         if !self.in_region()
             && is_intro(probe)
-            && has_future(&without_restated(probe).replace("现将", ""))
+            && (has_future(&without_restated(probe).replace("现将", ""))
+                || announces_measures(probe, self.reply_year))
             && ord.is_none()
         {
             // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.
@@ -588,6 +589,10 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let aspect = aspect_prefix(text);
         let after_aspect = &text[aspect.unwrap_or(0)..];
+        // "四是建议政府及相关部门…": a recommendation to another body, not the writer's promise.
+        if strip_joiners(after_aspect).starts_with("建议") {
+            return;
+        }
         // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
         let handed = || {
             let bare = strip_joiners(after_aspect);
@@ -950,6 +955,16 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
     })
 }
 
+/// "…，同步展开如下措施：": a lead-in whose last clause announces measures in the present
+/// (not "采取了以下措施", not "已…如下") opens a list of measures to be followed up.
+pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
+    let last = text.rsplit('，').next().unwrap_or(text);
+    ["如下措施", "以下措施", "如下举措", "以下举措"]
+        .iter()
+        .any(|w| last.contains(w))
+        && !has_past(last, reply_year)
+}
+
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
     let announces = [
@@ -1172,6 +1187,16 @@ mod tests {
         assert!(!is_closing(
             "我局将继续关注永仁县畜牧业发展，给予倾斜支持。"
         ));
+    }
+
+    #[test]
+    fn a_present_lead_in_announces_measures() {
+        assert!(announces_measures(
+            "我局已经把校园周边安全纳入整治范围，同时同步展开如下措施：",
+            Some(2016)
+        ));
+        assert!(!announces_measures("我局采取了以下措施：", Some(2016)));
+        assert!(!announces_measures("我局将做好以下工作：", Some(2016)));
     }
 
     #[test]
