@@ -433,6 +433,8 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) default_owner: Option<Subject>,
     /// The item that a sentence without its own ordinal or subject continues.
     pub(super) current: Option<usize>,
+    /// Whether `current` was opened by an enumerated item (一是…, 1.…).
+    pub(super) current_numbered: bool,
     /// The last unit named as a sentence's subject in this paragraph: a following sentence
     /// with no subject of its own ("在规划中将结合…") continues it.
     pub(super) last_named: Option<Subject>,
@@ -451,6 +453,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             region_seen: false,
             default_owner: None,
             current: None,
+            current_numbered: false,
             last_named: None,
             items: Vec::new(),
         }
@@ -613,6 +616,9 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && !(explicit && item.owner != owner.name)
                 // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
+                // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
+                // sentence that opens with its own verb is the next measure.
+                && (self.current_numbered || !opens_with_action(text))
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
@@ -628,7 +634,23 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
             return;
         }
+        // "下一步，教育部将…。抓紧组建…。": a sentence with no subject of its own is done by
+        // the one the previous sentence of the paragraph named.
+        let owner = match self.current.and_then(|i| self.items.get(i)) {
+            Some(item) if subject.is_none() && !numbered && aspect.is_none() => Owner {
+                name: item.owner.clone(),
+                resolved: item.owner_resolved,
+                co: Vec::new(),
+                low: item
+                    .low_confidence
+                    .iter()
+                    .find(|w| w.contains("replying unit"))
+                    .cloned(),
+            },
+            _ => owner,
+        };
         self.push_measures(owner, text, seg, None);
+        self.current_numbered = numbered;
     }
 
     /// Pushes a promise, split where the sentence turns to another measure with its own
@@ -965,6 +987,30 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
         && !has_past(last, reply_year)
 }
 
+/// A sentence that opens with an action verb and no subject: "抓紧组建…", "加快推进…".
+pub(super) fn opens_with_action(text: &str) -> bool {
+    let bare = strip_joiners(text);
+    starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// Verbs that open a measure in the writer's voice when no subject is written.
+const ACTION_STARTS: [&str; 14] = [
+    "抓紧",
+    "加快",
+    "加强",
+    "推进",
+    "推动",
+    "继续",
+    "持续",
+    "进一步",
+    "着力",
+    "积极",
+    "深化",
+    "完善",
+    "做好",
+    "落实",
+];
+
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
     let announces = [
@@ -1187,6 +1233,13 @@ mod tests {
         assert!(!is_closing(
             "我局将继续关注永仁县畜牧业发展，给予倾斜支持。"
         ));
+    }
+
+    #[test]
+    fn a_sentence_opening_with_its_verb_is_a_measure() {
+        assert!(opens_with_action("抓紧组建国家职业教育指导咨询委员会。"));
+        assert!(opens_with_action("同时加快推进职业教育法修订。"));
+        assert!(!opens_with_action("该项目资金由省级承担。"));
     }
 
     #[test]
