@@ -503,7 +503,7 @@ const NOT_LEVELS: [&str; 8] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 27] = [
+const REDUCTIONS: [(&str, &str); 29] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -520,6 +520,8 @@ const REDUCTIONS: [(&str, &str); 27] = [
     ("城市管理综合执法局", "城管局"),
     ("城市管理局", "城管局"),
     ("市场监督管理", "市场监管"),
+    ("文化旅游和广播电视", "文旅广电"),
+    ("文化广电和旅游", "文广旅"),
     ("文化和旅游", "文旅"),
     ("文化旅游", "文旅"),
     ("工业和信息化", "工信"),
@@ -650,6 +652,7 @@ mod tests {
             ("县乡村振兴局", "县乡村振兴局"),
             ("省发展和改革委员会", "省发改委"),
             ("扶贫办", "扶贫办"),
+            ("南票区文化旅游和广播电视局", "区文旅广电局"),
         ] {
             assert_eq!(short_form(long), short, "{long}");
         }

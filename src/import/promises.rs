@@ -619,6 +619,8 @@ impl<'o, 'a> Walker<'o, 'a> {
                 // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
                 // sentence that opens with its own verb is the next measure.
                 && (self.current_numbered || !opens_with_action(text))
+                // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
+                && !text.contains("，下一步")
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
