@@ -300,6 +300,10 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
             } else {
                 w
             };
+            // "要求X…" is the verb 要求 (handing work to X), not the adverb 要.
+            if w == "要" && s[q + w.len()..].starts_with('求') {
+                break;
+            }
             q += w.len();
         }
         q
@@ -706,6 +710,10 @@ mod tests {
             ["红河县交通运输局"]
         );
         assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        assert_eq!(
+            who("我们要求邱村镇政府会同市自然资源局论证。").0,
+            ["邱村镇政府"]
+        );
         assert_eq!(who("我局将与县财政局沟通协调，争取资金。").1, ["县财政局"]);
         assert!(who("我局将与省卫健委沟通汇报。").1.is_empty());
         for glued in [
