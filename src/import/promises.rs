@@ -566,7 +566,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
             self.outside_segment(seg);
-        } else if self_will(seg) {
+        } else if self_will(seg) || completion_date(seg).is_some() {
             // In a report of work done, only "我局将…"/"县卫健局将…" speaks of the future.
             self.outside_segment(seg);
         }
@@ -1077,6 +1077,35 @@ fn puts_into(after_jiang: &str) -> bool {
     })
 }
 
+/// "…，8月底可完成全部工程建设并投入使用": a completion date the writer states (a time, then
+/// 可/便可/即可 + 完成/建成/完工/竣工/投入使用) is a promise to follow up, even in a report of
+/// work done. Returns where the time starts.
+pub(super) fn completion_date(seg: &str) -> Option<usize> {
+    ["月底", "年底", "月中旬", "月下旬", "月上旬", "底前", "月前"]
+        .iter()
+        .filter_map(|t| {
+            let p = seg.find(t)?;
+            let after = &seg[p + t.len()..];
+            let gap: String = after.chars().take(4).collect();
+            let can = ["便可", "即可", "可以", "可"]
+                .iter()
+                .find_map(|w| gap.find(w).map(|q| q + w.len()))?;
+            let done = starts_with_any(
+                &after[can..],
+                &["完成", "建成", "完工", "竣工", "投入使用", "交付"],
+            )
+            .is_some();
+            // Walk back over the month's digits to the clause start.
+            let start = seg[..p]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| "，；：。".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            done.then_some(start)
+        })
+        .min()
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1124,7 +1153,13 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
         (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
     });
-    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).chain(once).collect();
+    let mut hits: Vec<usize> = jiang
+        .iter()
+        .copied()
+        .chain(strong)
+        .chain(once)
+        .chain(completion_date(seg))
+        .collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
@@ -1242,6 +1277,13 @@ mod tests {
         assert!(opens_with_action("抓紧组建国家职业教育指导咨询委员会。"));
         assert!(opens_with_action("同时加快推进职业教育法修订。"));
         assert!(!opens_with_action("该项目资金由省级承担。"));
+    }
+
+    #[test]
+    fn a_stated_completion_date_is_a_promise() {
+        let seg = "项目已完成招投标，8月底可完成全部工程建设并投入使用。";
+        assert_eq!(completion_date(seg), seg.find('8'));
+        assert_eq!(completion_date("项目已于8月底完成全部工程建设。"), None);
     }
 
     #[test]
