@@ -537,6 +537,11 @@ impl<'o, 'a> Walker<'o, 'a> {
 
     fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
         if is_closing(body) {
+            // "感谢…，希望…，我们将把您的意见作为动力，认真做好…": thanks first, then the
+            // writer saying what it will do — that clause is still a promise.
+            if let Some(at) = writer_will_after_courtesy(body) {
+                self.outside_segment(&body[at..]);
+            }
             return;
         }
         let lead = skip_connectors(body);
@@ -979,6 +984,20 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
     })
 }
 
+/// In a courtesy sentence, where a later clause has the writer say it will act ("…，我们将
+/// 把您的意见作为动力，…"); not in a conditional one ("如有意见，我局将…").
+pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
+    if starts_with_any(seg, &["如", "若", "联系", "请"]).is_some() {
+        return None;
+    }
+    seg.match_indices('，').find_map(|(p, w)| {
+        let clause = &seg[p + w.len()..];
+        let who = starts_with_any(clause, &SELF_REFS)?;
+        starts_with_any(&clause[who.len()..], &["将", "还将", "也将", "会"])?;
+        Some(p + w.len())
+    })
+}
+
 /// "…，同步展开如下措施：": a lead-in whose last clause announces measures in the present
 /// (not "采取了以下措施", not "已…如下") opens a list of measures to be followed up.
 pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
@@ -1277,6 +1296,19 @@ mod tests {
         assert!(opens_with_action("抓紧组建国家职业教育指导咨询委员会。"));
         assert!(opens_with_action("同时加快推进职业教育法修订。"));
         assert!(!opens_with_action("该项目资金由省级承担。"));
+    }
+
+    #[test]
+    fn a_promise_after_thanks_is_still_a_promise() {
+        let seg = "感谢代表的关心，希望你多提意见，我们将把您的意见作为动力，认真做好工作。";
+        assert_eq!(
+            writer_will_after_courtesy(seg).map(|at| &seg[at..]),
+            Some("我们将把您的意见作为动力，认真做好工作。")
+        );
+        assert_eq!(
+            writer_will_after_courtesy("如有意见，我局将进一步研究。"),
+            None
+        );
     }
 
     #[test]
