@@ -159,6 +159,10 @@ pub(super) fn body_like(name: &str) -> bool {
         || starts_with_any(name, &VERB_STARTS).is_some()
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
         || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
+        // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
+        || ["提交", "报请", "报送", "上报", "提请", "结果"]
+            .iter()
+            .any(|w| name.contains(w))
     {
         return false;
     }

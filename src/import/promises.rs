@@ -1125,6 +1125,25 @@ pub(super) fn completion_date(seg: &str) -> Option<usize> {
         .min()
 }
 
+/// "…，论证结果提交县委县政府审议后执行": an action to be taken once a step is done
+/// (…后执行/后实施/后启动/后开工 closing a clause). Returns the clause's start.
+pub(super) fn after_event(seg: &str) -> Option<usize> {
+    ["后执行", "后实施", "后启动", "后开工"]
+        .iter()
+        .filter_map(|w| {
+            let p = seg.find(w)?;
+            let end = &seg[p + w.len()..];
+            end.starts_with(['。', '，', '；']).then(|| {
+                seg[..p]
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| "，；：。".contains(*c))
+                    .map_or(0, |(i, c)| i + c.len_utf8())
+            })
+        })
+        .min()
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1178,6 +1197,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .chain(strong)
         .chain(once)
         .chain(completion_date(seg))
+        .chain(after_event(seg))
         .collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
@@ -1309,6 +1329,14 @@ mod tests {
             writer_will_after_courtesy("如有意见，我局将进一步研究。"),
             None
         );
+    }
+
+    #[test]
+    fn an_action_after_a_step_is_a_promise() {
+        let seg = "我局正在调研、论证，论证结果提交县委县政府审议后执行。";
+        assert_eq!(after_event(seg), seg.find("论证结果"));
+        assert_eq!(after_event("审议后执行的文件已印发。"), None);
+        assert!(!body_like("论证结果提交县委县政府"));
     }
 
     #[test]
