@@ -709,7 +709,13 @@ impl<'o, 'a> Walker<'o, 'a> {
                 }
             };
             match pieces.last_mut() {
-                Some(last) if !delegated && last.0.name == piece_owner.name => {
+                // "…督促乡镇…，继续加大…": once work was handed on, the writer's own next
+                // clause is a measure of its own even when no unit was named to take it.
+                Some(last)
+                    if !delegated
+                        && last.0.name == piece_owner.name
+                        && !DELEGATIONS.iter().any(|w| last.1.contains(w)) =>
+                {
                     let start = last.1.as_ptr() as usize - text.as_ptr() as usize;
                     last.1 = &text[start..w[1]];
                     for c in piece_owner.co {

@@ -146,7 +146,7 @@ proptest! {
 
 /// The recorded level over tests/letters/*.txt: raise these when the importer improves;
 /// never lower them.
-const RECORDED_FOUND: usize = 77;
+const RECORDED_FOUND: usize = 78;
 const RECORDED_SPURIOUS_AT_MOST: usize = 2;
 
 /// The recorded level over tests/letters/heldout/*.txt (first scored once, unseen, at 16
