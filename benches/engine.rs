@@ -47,6 +47,7 @@ fn main() {
                 )
             })
             .collect(),
+        ..LogView::default()
     };
     let started = Instant::now();
     let mut engine = Engine::new(config.clone(), &log);

@@ -14,7 +14,7 @@ use crate::engine::{self, LogView};
 use crate::ledger::Ledger;
 use crate::model::Config;
 use crate::views::StatusFilter;
-use crate::{clock, daemon, edit, import, logging, mail, manual, transport, views};
+use crate::{clock, daemon, edit, export, import, logging, mail, manual, report, transport, views};
 
 /// Reminds departments of the promises in official reply letters (答复函) until each is done.
 ///
@@ -165,6 +165,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export the 督办台账: one row per commitment (letter, proposer, number, owner,
+    /// co-owners, text, due, status, days overdue, reminders sent, last reminder, last
+    /// report), as an Excel workbook with a second sheet of sums per department, or as CSV
+    /// (UTF-8 with a byte-order mark, so Excel opens it right).
+    #[command(group = clap::ArgGroup::new("format").required(true))]
+    Export {
+        /// Write an .xlsx workbook to FILE.
+        #[arg(long, value_name = "FILE", group = "format")]
+        xlsx: Option<PathBuf>,
+        /// Write CSV to FILE.
+        #[arg(long, value_name = "FILE", group = "format")]
+        csv: Option<PathBuf>,
+        /// The state at this time instead of now (RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Print the 通报 (bulletin) now, or send it with the 台账 attached.
+    ///
+    /// Per-department counts, what became overdue and what was completed since the last
+    /// bulletin (or `--since`), units ranked by overdue items, claims awaiting review. The
+    /// daemon sends it on its own at `[report] remind`; this prints (or sends) one at once.
+    Report {
+        /// The start of the period (a date or RFC 3339); default: the last bulletin sent,
+        /// else one period of `report.remind` (else a week) back.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Send it to `report.to` (else `mail.admin`) with the .xlsx attached.
+        #[arg(long, conflicts_with = "json")]
+        send: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Report at this time instead of now (RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Record one answer by email, read on standard input (for a Postfix `pipe` transport,
     /// procmail or a Sieve `pipe`).
     ///
@@ -185,6 +221,16 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Take report N from the review queue as the department's (an unverified sender
+        /// the office checked, or an unmatched answer with `--for ID`).
+        #[arg(long, value_name = "N", conflicts_with = "dismiss")]
+        accept: Option<i64>,
+        /// With `--accept`: the commitment the answer is about.
+        #[arg(long = "for", value_name = "ID", requires = "accept")]
+        for_id: Option<String>,
+        /// Set report N in the review queue aside (state `ignored`).
+        #[arg(long, value_name = "N")]
+        dismiss: Option<i64>,
     },
     /// Send a done claim back (退回): the claim is rejected, reminders resume and the next
     /// one quotes the note.
@@ -285,7 +331,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (None, _) => None,
             };
             let edited = edit::apply(&config, &ids, &edit::Change::Done { on, note })?;
-            crate::replies::commands::confirmed(&config, &ids, now)?;
+            if let Err(error) = crate::replies::commands::confirmed(&config, &ids, now) {
+                // The files say done, which is what stops the reminders; the log only
+                // misses who confirmed the claim.
+                eprintln!(
+                    "warning: marked done, but the delivery log could not record the confirmation: {error:#}"
+                );
+            }
             for item in edited {
                 let state = if item.changed {
                     "marked done"
@@ -316,7 +368,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let config = loaded.config;
-            if let Some(id) = &id {
+            // `@report`: the bulletins' rows.
+            if let Some(id) = id.as_deref().filter(|id| *id != report::LEDGER_ID) {
                 commitment(&config, id)?;
             }
             let rows = match Ledger::open_read_only(&config.state_dir)? {
@@ -324,6 +377,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Vec::new(),
             };
             print!("{}", views::history(&config, &rows, json));
+            if !json {
+                print!(
+                    "{}",
+                    crate::replies::commands::history_section(&config, id.as_deref())?
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::SendTest { to } => {
@@ -333,15 +392,104 @@ fn run(cli: Cli) -> Result<ExitCode> {
             send_test(&loaded.config, &to, now)
         }
         Command::Check => check(&cli.config, now),
-        Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
-        Command::Reports { pending, id, json } => {
+        Command::Export { xlsx, csv, at } => {
             let Some(loaded) = load(&cli.config) else {
                 return Ok(ExitCode::from(1));
             };
-            if let Some(id) = &id {
+            let config = loaded.config;
+            let at = parse_time(&config, at.as_deref(), now)?;
+            let inputs = export_inputs(&config)?;
+            let (path, bytes) = match (xlsx, csv) {
+                (Some(path), _) => (path, export::xlsx(&config, &inputs, at)?),
+                (None, Some(path)) => (path, export::csv(&config, &inputs, at).into_bytes()),
+                (None, None) => bail!("give `--xlsx FILE` or `--csv FILE`"),
+            };
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("writing `{}`", path.display()))?;
+            println!(
+                "{}: {} commitments, {} bytes",
+                path.display(),
+                config.commitments.len(),
+                bytes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            since,
+            send,
+            json,
+            at,
+        } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let config = loaded.config;
+            let at = parse_time(&config, at.as_deref(), now)?;
+            let inputs = export_inputs(&config)?;
+            let since = match since {
+                Some(text) => parse_time(&config, Some(&text), now)?,
+                None => inputs
+                    .reminders
+                    .get(report::LEDGER_ID)
+                    .map(|stats| stats.last)
+                    .filter(|last| *last < at)
+                    .unwrap_or_else(|| report::default_since(&config, at)),
+            };
+            let bulletin = report::bulletin(&config, &inputs, since, at);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&bulletin).expect("a bulletin always serializes")
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let templates = mail::Templates::load(config.templates.as_deref())?;
+            if !send {
+                print!("{}", report::text(&config, &templates, &bulletin)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let xlsx = export::xlsx(&config, &inputs, at)?;
+            // Sent by hand: its own Message-ID (the moment is now), not one of the daemon's.
+            let composed = report::compose(
+                &config,
+                &templates,
+                &bulletin,
+                xlsx,
+                &report::message_id(&config, now),
+                None,
+                now,
+            )?;
+            send_now(&config, &composed.message)
+        }
+        Command::Receive => Ok(crate::replies::commands::receive(&cli.config, now)),
+        Command::Reports {
+            pending,
+            id,
+            json,
+            accept,
+            for_id,
+            dismiss,
+        } => {
+            let Some(loaded) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            for id in id.iter().chain(&for_id) {
                 commitment(&loaded.config, id)?;
             }
-            crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+            match (accept, dismiss) {
+                (Some(report), _) => crate::replies::commands::accept_report(
+                    &loaded.config,
+                    report,
+                    for_id.as_deref(),
+                    now,
+                ),
+                (None, Some(report)) => {
+                    crate::replies::commands::dismiss_report(&loaded.config, report, now)
+                }
+                (None, None) => {
+                    crate::replies::commands::reports(&loaded.config, id.as_deref(), pending, json)
+                }
+            }
         }
         Command::Reject { id, note } => {
             let Some(loaded) = load(&cli.config) else {
@@ -406,7 +554,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let until = from + chrono::Duration::days(i64::from(days));
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
-            print!("{}", views::plan(&config, &reminders, json));
+            print!("{}", views::plan_with(&config, &log, &reminders, json));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -421,6 +569,14 @@ fn print_bytes(bytes: &[u8]) -> Result<ExitCode> {
         .and_then(|()| stdout.flush())
         .context("writing to standard output")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the 台账 reads from the delivery log (nothing before the daemon first ran).
+fn export_inputs(config: &Config) -> Result<export::Inputs> {
+    match Ledger::open_read_only(&config.state_dir)? {
+        Some(mut ledger) => export::read_inputs(&mut ledger),
+        None => Ok(export::Inputs::default()),
+    }
 }
 
 /// The delivery log as the engine sees it, or an empty one before the daemon first ran.
@@ -464,13 +620,18 @@ fn preview(
             .previous_message_id(&config.department(reminder.department).key, reminder.moment)?,
         None => None,
     };
+    let feedback = match Ledger::open_read_only(&config.state_dir)? {
+        Some(mut ledger) => crate::replies::view::feedback(&config, ledger.connection())?,
+        None => mail::Feedback::default(),
+    };
     let templates = mail::Templates::load(config.templates.as_deref())?;
-    let composed = mail::compose(
+    let composed = mail::compose_with(
         &config,
         &templates,
         &reminder,
         previous.as_deref(),
         now.max(reminder.moment),
+        &feedback,
     )?;
     print!("{}", views::preview(&composed, &config.mail.from));
     Ok(ExitCode::SUCCESS)
@@ -483,6 +644,12 @@ enum Target {
 
 fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> {
     let message = mail::compose_test(config, to, now)?;
+    send_now(config, &message)
+}
+
+/// Sends one message through the configured transport and prints the server's answer
+/// (`send-test`, `report --send`).
+fn send_now(config: &Config, message: &lettre::Message) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -490,7 +657,7 @@ fn send_test(config: &Config, to: &str, now: DateTime<Utc>) -> Result<ExitCode> 
     // The SMTP pool lives and dies inside the runtime. Every step is bounded by mail.timeout.
     let result = runtime.block_on(async {
         let transport = transport::Transport::from_config(config)?;
-        let result = transport.send(&message).await;
+        let result = transport.send(message).await;
         transport.close().await;
         anyhow::Ok(result)
     })?;

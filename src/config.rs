@@ -19,8 +19,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Language, Letter, Mail, Recipient, Replies, Schedule, Stage,
-    Status, Tls, Transport, first_firing_day,
+    Department, DepartmentId, FastMap, Inbox, Language, Letter, Mail, Recipient, Replies, Report,
+    Schedule, Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -485,6 +485,24 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
                 severity: Severity::Warning,
             });
         }
+        if let Some(path) = loaded
+            .config
+            .inbox
+            .as_ref()
+            .and_then(|inbox| inbox.password_file.as_ref())
+            && let Some(message) = crate::credentials::permission_warning(path)
+        {
+            let span = main_key_span(&main, "inbox", "password_file").unwrap_or(0..0);
+            let (line, column) = main.line_column(span.start);
+            loaded.warnings.push(Problem {
+                file: main.path.clone(),
+                line,
+                column,
+                key: "inbox.password_file".into(),
+                message,
+                severity: Severity::Warning,
+            });
+        }
         loaded
     })
 }
@@ -525,7 +543,10 @@ pub struct MainDraft {
     language: Language,
     commitment_patterns: Vec<Spanned<String>>,
     mail: Mail,
+    inbox: Option<Inbox>,
     schedule: Option<ScheduleDraft>,
+    /// `[report]`: the bulletin's cadence and recipients.
+    report: Option<Report>,
     calendar: Calendar,
     replies: Replies,
     departments: Vec<Department>,
@@ -558,6 +579,8 @@ const MAIN_KEYS: &[&str] = &[
     "calendar",
     "departments",
     "limits",
+    "inbox",
+    "report",
     "replies",
 ];
 const REPLIES_KEYS: &[&str] = &[
@@ -567,6 +590,7 @@ const REPLIES_KEYS: &[&str] = &[
     "max_message_mib",
     "max_attachment_mib",
 ];
+const REPORT_KEYS: &[&str] = &["remind", "to"];
 const LIMITS_KEYS: &[&str] = &["max_file_mib", "max_files"];
 const MAIL_KEYS: &[&str] = &[
     "from",
@@ -684,10 +708,17 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
 
     let departments = parse_departments(&mut ctx, root);
     let mail = parse_mail(&mut ctx, root);
+    let inbox = parse_inbox(&mut ctx, root);
     let calendar = parse_calendar(&mut ctx, root);
     let schedule = parse_schedule(&mut ctx, root);
+    let report = parse_report(&mut ctx, root, &mail);
     let (max_file_bytes, max_files) = parse_limits(&mut ctx, root);
     let replies = parse_replies(&mut ctx, root);
+    // One size limit for every way a reply arrives.
+    let inbox = inbox.map(|inbox| Inbox {
+        max_message_bytes: replies.max_message_bytes,
+        ..inbox
+    });
 
     MainDraft {
         timezone,
@@ -696,7 +727,9 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         language,
         commitment_patterns,
         mail,
+        inbox,
         schedule,
+        report,
         calendar,
         replies,
         departments,
@@ -705,6 +738,33 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         max_file_bytes,
         max_files,
     }
+}
+
+/// `[report]`: when the bulletin (通报) goes out and to whom (`to`, else `mail.admin`).
+fn parse_report(ctx: &mut Ctx, root: &DeTable, mail: &Mail) -> Option<Report> {
+    let (table, span) = ctx.table(root, "", "report")?;
+    ctx.check_keys(table, "report", REPORT_KEYS);
+    let to = ctx.addresses(table, "report", "to");
+    let remind = match ctx.string(table, "report", "remind") {
+        Some(text) => ctx.cadence(&text, "report.remind")?,
+        None => {
+            ctx.error(
+                span.clone(),
+                "report.remind",
+                "missing key `remind` (when the bulletin goes out, e.g. `0 9 * * FRI`)",
+            );
+            return None;
+        }
+    };
+    if to.is_empty() && mail.admin.is_empty() && table.get("to").is_none() {
+        ctx.error(
+            span,
+            "report.to",
+            "the bulletin has no recipients: set `report.to` or `mail.admin`",
+        );
+        return None;
+    }
+    Some(Report { remind, to })
 }
 
 /// `[limits]`: how large one configuration file and how many commitments files may be.
@@ -846,12 +906,37 @@ fn parse_departments(ctx: &mut Ctx, root: &DeTable) -> Vec<Department> {
             Some(_) => {}
         }
         let cc = ctx.addresses(department, &path, "cc");
-        let reply_from = ctx
+        let mut reply_from = Vec::new();
+        for (index, pattern) in ctx
             .strings(department, &path, "reply_from")
             .unwrap_or_default()
             .into_iter()
-            .map(|pattern| pattern.into_inner().trim().to_lowercase())
-            .collect();
+            .enumerate()
+        {
+            let text = pattern.get_ref().trim().to_lowercase();
+            let domain = text
+                .strip_prefix("*@*.")
+                .or_else(|| text.strip_prefix("*@"))
+                .or_else(|| text.strip_prefix("*."))
+                .or_else(|| text.rsplit_once('@').map(|(_, domain)| domain));
+            let valid = domain.is_some_and(|domain| {
+                !domain.is_empty()
+                    && domain.contains('.')
+                    && !domain.contains(['*', '@', ' ', '\r', '\n'])
+            });
+            if valid {
+                reply_from.push(text);
+            } else {
+                ctx.error(
+                    pattern.span(),
+                    &format!("{path}.reply_from[{}]", index + 1),
+                    format!(
+                        "`{}` is not an address or pattern (expected `*@czt.example.gov.cn`, `*.example.gov.cn` or an address)",
+                        pattern.get_ref().escape_debug()
+                    ),
+                );
+            }
+        }
         departments.push(Department {
             key: key_text,
             name,
@@ -1014,6 +1099,211 @@ fn parse_mail(ctx: &mut Ctx, root: &DeTable) -> Mail {
         }
     }
     mail
+}
+
+const INBOX_KEYS: &[&str] = &[
+    "url",
+    "username",
+    "password_file",
+    "mailbox",
+    "processed",
+    "poll",
+    "ca_file",
+    "timeout",
+];
+
+/// `[inbox]`: IMAP intake. Optional; when present, `url` and `username` are required.
+fn parse_inbox(ctx: &mut Ctx, root: &DeTable) -> Option<Inbox> {
+    let (table, table_span) = ctx.table(root, "", "inbox")?;
+    let path = "inbox";
+    ctx.check_keys(table, path, INBOX_KEYS);
+    let mut inbox = Inbox {
+        implicit_tls: true,
+        host: String::new(),
+        port: 993,
+        username: String::new(),
+        password_file: None,
+        mailbox: "INBOX".into(),
+        processed: None,
+        poll: Duration::from_secs(120),
+        ca_file: None,
+        timeout: Duration::from_secs(30),
+        max_message_bytes: 25 * 1024 * 1024,
+    };
+    let mut valid = true;
+    match ctx.string(table, path, "url") {
+        Some(url) => match parse_imap_url(url.get_ref()) {
+            Ok((implicit_tls, host, port)) => {
+                if is_placeholder(&host) {
+                    ctx.error(
+                        url.span(),
+                        "inbox.url",
+                        format!(
+                            "`{}` is a placeholder (the .invalid domain never resolves): set it to the office's IMAP server",
+                            url.get_ref()
+                        ),
+                    );
+                    valid = false;
+                }
+                inbox.implicit_tls = implicit_tls;
+                inbox.host = host;
+                inbox.port = port;
+            }
+            Err(message) => {
+                ctx.error(url.span(), "inbox.url", message);
+                valid = false;
+            }
+        },
+        None => {
+            ctx.error(
+                table_span.clone(),
+                "inbox.url",
+                "missing key `url` (e.g. `imaps://mail.example.gov.cn:993`)",
+            );
+            valid = false;
+        }
+    }
+    match ctx.string(table, path, "username") {
+        Some(username) if !username.get_ref().trim().is_empty() => {
+            inbox.username = username.into_inner();
+        }
+        Some(username) => {
+            ctx.error(username.span(), "inbox.username", "the user name is empty");
+            valid = false;
+        }
+        None => {
+            ctx.error(
+                table_span.clone(),
+                "inbox.username",
+                "missing key `username` (the login of the mailbox replies arrive in)",
+            );
+            valid = false;
+        }
+    }
+    for key in ["mailbox", "processed"] {
+        let Some(folder) = ctx.string(table, path, key) else {
+            continue;
+        };
+        let name = folder.get_ref();
+        if name.trim().is_empty() || name.contains(['\r', '\n', '\0']) {
+            ctx.error(
+                folder.span(),
+                &join_path(path, key),
+                format!("`{name}` is not a folder name"),
+            );
+            valid = false;
+        } else if !name.is_ascii() {
+            ctx.error(
+                folder.span(),
+                &join_path(path, key),
+                format!("`{name}`: use the folder's ASCII name (IMAP names other letters in modified UTF-7, which followup does not write yet), e.g. `Followup` for a folder shown as 已处理"),
+            );
+            valid = false;
+        } else if key == "mailbox" {
+            inbox.mailbox = folder.into_inner();
+        } else {
+            inbox.processed = Some(folder.into_inner());
+        }
+    }
+    if let Some(processed) = &inbox.processed
+        && processed == &inbox.mailbox
+    {
+        let span = table
+            .get("processed")
+            .map_or(table_span.clone(), Spanned::span);
+        ctx.error(
+            span,
+            "inbox.processed",
+            format!("`{processed}` is the mailbox read from: name another folder, or leave `processed` out to flag processed mail instead"),
+        );
+        valid = false;
+    }
+    for key in ["poll", "timeout"] {
+        let Some(text) = ctx.string(table, path, key) else {
+            continue;
+        };
+        match parse_duration(text.get_ref()) {
+            Some(seconds) if seconds > 0 => {
+                let duration = Duration::from_secs(seconds as u64);
+                if key == "poll" {
+                    inbox.poll = duration;
+                } else {
+                    inbox.timeout = duration;
+                }
+            }
+            _ => {
+                ctx.error(
+                    text.span(),
+                    &join_path(path, key),
+                    format!(
+                        "`{}` is not a duration (expected e.g. `30s`, `2m`)",
+                        text.get_ref()
+                    ),
+                );
+                valid = false;
+            }
+        }
+    }
+    let base = base_dir(&ctx.source.path);
+    inbox.password_file = ctx
+        .string(table, path, "password_file")
+        .map(|file| base.join(file.get_ref()));
+    inbox.ca_file = ctx
+        .string(table, path, "ca_file")
+        .map(|file| base.join(file.get_ref()));
+    valid.then_some(inbox)
+}
+
+/// `imaps://host[:port]` (TLS) or `imap://host[:port]` (STARTTLS) → (implicit TLS, host,
+/// port). No user, password, path or query: the login has its own keys.
+fn parse_imap_url(url: &str) -> Result<(bool, String, u16), String> {
+    let (implicit_tls, rest) = if let Some(rest) = url.strip_prefix("imaps://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("imap://") {
+        (false, rest)
+    } else {
+        return Err(format!(
+            "`{url}` is not an IMAP address (expected `imaps://host:993`, or `imap://host:143` for STARTTLS)"
+        ));
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('@') {
+        return Err(format!(
+            "`{url}` carries a login: put the user in `username` and the password in the file named by `password_file` (a password in the configuration is refused)"
+        ));
+    }
+    if rest.contains(['/', '?', '#', ' ', '\r', '\n']) {
+        return Err(format!(
+            "`{url}` has a path or query: only `imaps://host:port` or `imap://host:port` (set the folder with `mailbox`)"
+        ));
+    }
+    let default_port = if implicit_tls { 993 } else { 143 };
+    let (host, port) = if let Some(bracketed) = rest.strip_prefix('[') {
+        let (host, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| format!("`{url}`: unclosed `[` in the host"))?;
+        (host.to_string(), after.strip_prefix(':'))
+    } else {
+        match rest.rsplit_once(':') {
+            Some((host, port)) => (host.to_string(), Some(port)),
+            None => (rest.to_string(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!("`{url}` names no host"));
+    }
+    let port = match port {
+        None => default_port,
+        Some(text) => match text.parse::<u16>() {
+            Ok(port) if port > 0 => port,
+            _ => {
+                return Err(format!(
+                    "`{url}`: `{text}` is not a port number from 1 to 65535"
+                ));
+            }
+        },
+    };
+    Ok((implicit_tls, host, port))
 }
 
 fn parse_calendar(ctx: &mut Ctx, root: &DeTable) -> Calendar {
@@ -1191,7 +1481,9 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         language,
         commitment_patterns,
         mail,
+        inbox,
         schedule,
+        report,
         calendar,
         replies,
         departments,
@@ -1298,7 +1590,9 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             templates,
             language,
             mail,
+            inbox,
             schedule,
+            report,
             calendar,
             replies,
             departments,
@@ -1390,6 +1684,13 @@ fn parse_commitments_file(
                     id.span(),
                     &format!("{path}.id"),
                     "an id must be non-empty and contain no comma or line break",
+                );
+            } else if id.get_ref().starts_with('@') {
+                // `@report` names the bulletin in the delivery log.
+                ctx.error(
+                    id.span(),
+                    &format!("{path}.id"),
+                    "an id must not start with `@` (reserved for followup's own rows in the delivery log)",
                 );
             }
             ctx.unique_id(

@@ -1,7 +1,7 @@
 //! Where secrets come from: a password file named in the configuration, an environment
 //! variable, or a systemd credential (`LoadCredential=`), in that order, with a check that a
-//! password file is not readable by others. Shared by every part that logs in (SMTP now, IMAP
-//! intake later). Never logs a secret, never writes anything.
+//! password file is not readable by others. Shared by every part that logs in (SMTP, and
+//! IMAP intake). Never logs a secret, never writes anything.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +38,24 @@ pub fn smtp(password_file: Option<&Path>) -> Secret<'_> {
         env: PASSWORD_ENV,
         credential: CREDENTIAL_NAME,
         credential_source: CREDENTIAL_SOURCE,
+    }
+}
+
+/// The environment variable holding the IMAP password (`[inbox]`).
+pub const IMAP_PASSWORD_ENV: &str = "FOLLOWUP_IMAP_PASSWORD";
+/// The systemd credential holding the IMAP password.
+pub const IMAP_CREDENTIAL_NAME: &str = "imap-password";
+/// Where a unit's `LoadCredential=` would read the IMAP password from.
+pub const IMAP_CREDENTIAL_SOURCE: &str = "/etc/followup/imap-password";
+
+/// The IMAP password's sources (`inbox.password_file`, then the variable, then the credential).
+pub fn imap(password_file: Option<&Path>) -> Secret<'_> {
+    Secret {
+        file: password_file,
+        file_key: "inbox.password_file",
+        env: IMAP_PASSWORD_ENV,
+        credential: IMAP_CREDENTIAL_NAME,
+        credential_source: IMAP_CREDENTIAL_SOURCE,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
 use crate::transport::{Failure, Sent, Transport};
-use crate::{clock, timefmt};
+use crate::{clock, export, metrics, report, timefmt};
 
 /// The longest sleep: the daemon wakes at least this often to notice clock jumps and suspend.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -105,6 +105,16 @@ fn never_stop() -> watch::Receiver<bool> {
     watch::channel(false).1
 }
 
+/// Where bulletin moments count from, per the log: the later of when `[report]` was first
+/// seen and the latest bulletin recorded; `None` without `[report]` or before it was seen.
+fn report_after(config: &Config, log: &engine::LogView) -> Option<DateTime<Utc>> {
+    config.report.as_ref()?;
+    log.seen.get(report::LEDGER_ID).map(|seen| {
+        seen.last_moment
+            .map_or(seen.first_seen, |last| last.max(seen.first_seen))
+    })
+}
+
 struct Daemon {
     config_path: PathBuf,
     config: Arc<Config>,
@@ -123,6 +133,82 @@ struct Daemon {
     credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
+    /// The latest bulletin moment recorded (or when `[report]` was first seen): the next
+    /// bulletin is the latest `report.remind` firing after it. `None` without `[report]`.
+    report_after: Option<DateTime<Utc>>,
+    /// What `/metrics` shows, updated after every pass.
+    pub metrics: metrics::Shared,
+    /// IMAP intake (`[inbox]`), restarted on every reload so it reads the new settings and
+    /// password; tells the loop (a pass follows) when it recorded replies.
+    intake: Intake,
+}
+
+/// The IMAP intake task and what it needs to be restarted.
+#[derive(Default)]
+struct Intake {
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<watch::Receiver<bool>>,
+    handled: Option<mpsc::UnboundedSender<usize>>,
+}
+
+impl Intake {
+    /// (Re)starts the task for `config.inbox`, or only stops it when there is none.
+    fn restart(&mut self, config: &Arc<Config>) {
+        if let Some(task) = self.task.take() {
+            // Safe at any point: a message is flagged only after it is recorded, and the
+            // position only after it is flagged (see `inbox`).
+            task.abort();
+        }
+        let (Some(inbox), Some(stop), Some(handled)) = (
+            config.inbox.clone(),
+            self.stop.clone(),
+            self.handled.clone(),
+        ) else {
+            return;
+        };
+        let ledger = match Ledger::open_shared(&config.state_dir) {
+            Ok(ledger) => ledger,
+            Err(error) => {
+                tracing::error!("not reading replies: {error:#}");
+                return;
+            }
+        };
+        let for_handler = config.clone();
+        let handler: crate::inbox::Handler =
+            Box::new(move |ledger, raw, at| record_reply(&for_handler, ledger, raw, at));
+        self.task = Some(tokio::spawn(crate::inbox::run(
+            inbox,
+            ledger,
+            handler,
+            stop,
+            move |count| {
+                let _ = handled.send(count);
+            },
+        )));
+    }
+}
+
+/// Hands one fetched reply to the replies core; logs what became of it. An error (the log
+/// cannot record it now) leaves the message in the mailbox for the next cycle.
+fn record_reply(
+    config: &Config,
+    ledger: &mut Ledger,
+    raw: &[u8],
+    at: &crate::inbox::MessageAt,
+) -> Result<()> {
+    let origin = crate::replies::Origin::Imap {
+        mailbox: at.mailbox.clone(),
+        uidvalidity: at.uidvalidity,
+        uid: at.uid,
+    };
+    let accepted = crate::replies::accept(config, ledger, raw, &origin, clock::now())?;
+    tracing::info!(
+        mailbox = at.mailbox,
+        uid = at.uid,
+        "reply: {}",
+        accepted.describe()
+    );
+    Ok(())
 }
 
 /// What one pass did.
@@ -162,6 +248,7 @@ impl Daemon {
         let engine = Engine::new(config.clone(), &log);
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
+        let report_after = report_after(&config, &log);
         tracing::info!(
             config = %config_path.display(),
             state_dir = %config.state_dir.display(),
@@ -180,6 +267,9 @@ impl Daemon {
             engine_ahead_of_log: false,
             credentials_alerted: false,
             reload_error: None,
+            intake: Intake::default(),
+            report_after,
+            metrics: metrics::shared(),
         })
     }
 
@@ -204,6 +294,10 @@ impl Daemon {
         });
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
+        let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
+        self.intake.stop = Some(stop.clone());
+        self.intake.handled = Some(handled_sender);
+        self.intake.restart(&self.config);
         self.notifier.ready(&self.status(clock::now()));
         let timer = IdleTimer::new();
 
@@ -213,7 +307,8 @@ impl Daemon {
             }
             let now = clock::now();
             let started = std::time::Instant::now();
-            let healthy = match self.pass(now, false, &stop).await {
+            let outcome = self.pass(now, false, &stop).await;
+            let healthy = match &outcome {
                 Ok(_) => true,
                 Err(error) => {
                     tracing::error!("{error:#}");
@@ -221,6 +316,7 @@ impl Daemon {
                 }
             };
             let now = clock::now();
+            self.keep_metrics(outcome.ok().as_ref(), now);
             self.notifier.status(&self.status(now));
             if healthy {
                 self.notifier.watchdog();
@@ -253,10 +349,28 @@ impl Daemon {
                     tracing::info!("a configuration file changed: reloading");
                     self.reload(&change_sender, &mut watcher);
                 }
+                Some(count) = handled.recv() => {
+                    // Answers change what is due (a done claim silences the department):
+                    // the engine is rebuilt from the log, then the next pass runs at once.
+                    tracing::debug!(count, "replies recorded: planning again from the log");
+                    match self.ledger.log_view() {
+                        Ok(log) => self.engine = Engine::new(self.config.clone(), &log),
+                        Err(error) => tracing::error!("{error:#}"),
+                    }
+                }
                 _ = stopped.changed() => break,
             }
         }
         tracing::info!("stopping");
+        if let Some(task) = self.intake.task.take() {
+            // It heard the stop too; any step it is in is bounded, but do not wait for it.
+            if tokio::time::timeout(STOP_GRACE, &mut *Box::pin(task))
+                .await
+                .is_err()
+            {
+                tracing::debug!("intake did not stop within the grace period");
+            }
+        }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
         // only when that is short, so cap it.
         let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
@@ -265,7 +379,10 @@ impl Daemon {
 
     fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let retry = self.ledger.next_retry().ok().flatten();
-        [self.engine.next_wake(), retry]
+        let bulletin = self
+            .report_after
+            .and_then(|after| report::next_moment(&self.config, after));
+        [self.engine.next_wake(), retry, bulletin]
             .into_iter()
             .flatten()
             .min()
@@ -335,12 +452,16 @@ impl Daemon {
         }
         let transport = Arc::new(Transport::from_config(&config)?);
         let templates = Arc::new(Templates::load(config.templates.as_deref())?);
-        let open: Vec<&str> = config
+        let mut open: Vec<&str> = config
             .commitments
             .iter()
             .filter(|commitment| commitment.status == Status::Open)
             .map(|commitment| commitment.id.as_str())
             .collect();
+        // A queued bulletin stays queued while `[report]` is configured.
+        if config.report.is_some() {
+            open.push(report::LEDGER_ID);
+        }
         let dropped = self.ledger.drop_pending_except(&open, clock::now())?;
         if dropped > 0 {
             tracing::info!(
@@ -359,9 +480,11 @@ impl Daemon {
         }
         let log = self.ledger.log_view()?;
         self.engine = Engine::new(config.clone(), &log);
+        self.report_after = report_after(&config, &log);
         self.config = config;
         self.transport = transport;
         self.templates = templates;
+        self.intake.restart(&self.config);
         Ok(())
     }
 
@@ -379,26 +502,96 @@ impl Daemon {
             self.engine = Engine::new(self.config.clone(), &log);
             self.engine_ahead_of_log = false;
         }
+        // Answers recorded meanwhile (`receive`, the IMAP intake) and the office's decisions
+        // (`reject`, `done`): the engine learns which done claims wait now, before it decides.
+        let claims: HashMap<String, DateTime<Utc>> =
+            crate::replies::store::waiting_done_claims(self.ledger.connection())?
+                .into_iter()
+                .collect();
+        self.engine.set_reported(&claims);
         let tick = self.engine.tick(now);
-        let first_seen: Vec<(String, DateTime<Utc>)> = tick
+        let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
             .iter()
             .map(|index| (self.config.commitments[*index].id.clone(), now))
             .collect();
-        let emails: Vec<Email> = tick
+        let mut emails: Vec<Email> = tick
             .reminders
             .iter()
             .map(|reminder| self.email(reminder))
             .collect();
+        // The bulletin: `[report]` seen for the first time starts counting now (no catch-up
+        // for the time before); after that, the latest moment since the last one is due.
+        let report_before = self.report_after;
+        if self.config.report.is_some() {
+            match self.report_after {
+                None => {
+                    first_seen.push((report::LEDGER_ID.to_string(), now));
+                    self.report_after = Some(now);
+                }
+                Some(after) => {
+                    if let Some(moment) = report::due_moment(&self.config, after, now) {
+                        emails.push(self.bulletin_email(moment));
+                        self.report_after = Some(moment);
+                    }
+                }
+            }
+        }
         // Written before any SMTP transaction: nothing is sent that the log could not record.
         if let Err(error) = self.ledger.record(&first_seen, &emails, now) {
             self.engine_ahead_of_log = true;
+            self.report_after = report_before;
             return Err(error);
         }
         let pending = self
             .ledger
             .pending(if all_pending { None } else { Some(now) })?;
-        self.deliver(pending, now, stop).await
+        let outcome = self.deliver(pending, now, stop).await?;
+        self.send_notices(now).await?;
+        Ok(outcome)
+    }
+
+    /// Sends the receipts and reviewer notices recorded with answers by email
+    /// (`replies::store`), one at a time, each marked as soon as the server answered: a
+    /// notice is recorded before it is sent and never sent twice (a crash between the
+    /// answer and the mark may repeat one, with the same Message-ID).
+    async fn send_notices(&mut self, now: DateTime<Utc>) -> Result<()> {
+        use crate::replies::store;
+        let notices = store::pending_notices(self.ledger.connection(), now)?;
+        for notice in notices {
+            let (state, error, retry) = match mail::compose_notice(&self.config, &notice, now) {
+                Err(error) => ("failed", Some(format!("composing failed: {error:#}")), None),
+                Ok(message) => match self.transport.send(&message).await {
+                    Ok(_) => ("sent", None, None),
+                    Err(Failure::Permanent(error)) => ("failed", Some(error), None),
+                    Err(failure) => (
+                        "pending",
+                        Some(failure.message().to_string()),
+                        Some(clock::now() + backoff(notice.attempts + 1)),
+                    ),
+                },
+            };
+            tracing::info!(
+                notice = %notice.message_id,
+                kind = %notice.kind,
+                state,
+                error = error.as_deref().unwrap_or(""),
+                "answer notice"
+            );
+            store::mark_notice(
+                self.ledger.connection(),
+                notice.id,
+                state,
+                error.as_deref(),
+                retry,
+                clock::now(),
+            )?;
+            if retry.is_some() {
+                // The server is not taking mail now; the rest wait for the next pass.
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn email(&self, reminder: &Reminder) -> Email {
@@ -420,6 +613,85 @@ impl Daemon {
             to: reminder.to.clone(),
             cc: reminder.cc.clone(),
         }
+    }
+
+    /// The bulletin's row for `moment`, to `report.to` (else `mail.admin`).
+    fn bulletin_email(&self, moment: DateTime<Utc>) -> Email {
+        Email {
+            message_id: report::message_id(&self.config, moment),
+            department: report::LEDGER_ID.to_string(),
+            moment,
+            commitments: vec![report::LEDGER_ID.to_string()],
+            why: vec!["\"bulletin\"".to_string()],
+            to: report::recipients(&self.config),
+            cc: Vec::new(),
+        }
+    }
+
+    /// The task that composes and sends a recorded bulletin: the period runs from the last
+    /// bulletin the server accepted (else one period back) to its moment; the 台账 is
+    /// built in the task, off the loop's thread.
+    fn bulletin_task(
+        &mut self,
+        item: &Pending,
+        now: DateTime<Utc>,
+    ) -> Result<impl std::future::Future<Output = Attempt> + Send + 'static> {
+        let moment = item.email.moment;
+        let inputs = export::read_inputs(&mut self.ledger)?;
+        let since = inputs
+            .reminders
+            .get(report::LEDGER_ID)
+            .map(|stats| stats.last)
+            .filter(|last| *last < moment)
+            .unwrap_or_else(|| report::default_since(&self.config, moment));
+        let previous = self.ledger.previous_message_id(report::LEDGER_ID, moment)?;
+        let (config, templates, transport) = (
+            self.config.clone(),
+            self.templates.clone(),
+            self.transport.clone(),
+        );
+        let message_id = item.email.message_id.clone();
+        Ok(async move {
+            // The 台账 and the counts as they stand when it is sent (a late retry reports
+            // the current state), the period as scheduled.
+            let composed = export::xlsx(&config, &inputs, now).and_then(|xlsx| {
+                let bulletin = report::bulletin(&config, &inputs, since, now.max(moment));
+                report::compose(
+                    &config,
+                    &templates,
+                    &bulletin,
+                    xlsx,
+                    &message_id,
+                    previous.as_deref(),
+                    now,
+                )
+            });
+            match composed {
+                Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
+                Err(error) => {
+                    Attempt::NotComposed(format!("composing the bulletin failed: {error:#}"))
+                }
+            }
+        })
+    }
+
+    /// Updates what `/metrics` shows after a pass (`outcome` is `None` when it failed).
+    fn keep_metrics(&self, outcome: Option<&Outcome>, now: DateTime<Utc>) {
+        let waiting = self.ledger.waiting_emails().ok();
+        let next_wake = self.next_wake(now);
+        let Ok(mut snapshot) = self.metrics.lock() else {
+            return;
+        };
+        snapshot.config = Some(self.config.clone());
+        if let Some(outcome) = outcome {
+            snapshot.sent += outcome.sent as u64;
+            snapshot.failed += outcome.failed as u64;
+            snapshot.last_success = Some(now);
+        }
+        if let Some(waiting) = waiting {
+            snapshot.waiting_retry = waiting;
+        }
+        snapshot.next_wake = Some(next_wake);
     }
 
     /// Rebuilds a recorded email's reminder from the current configuration; `None` when none
@@ -460,6 +732,12 @@ impl Daemon {
             Kind::Smtp => 4,
             Kind::File | Kind::Stdout => 1,
         };
+        // The departments' latest answers, shown in the reminders (read once per pass).
+        let feedback = Arc::new(if pending.is_empty() {
+            mail::Feedback::default()
+        } else {
+            crate::replies::view::feedback(&self.config, self.ledger.connection())?
+        });
         let mut queue = pending.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, Pending> = HashMap::new();
@@ -485,6 +763,11 @@ impl Daemon {
             }
             while grace.is_none() && halted.is_none() && tasks.len() < limit {
                 let Some(item) = queue.next() else { break };
+                if item.email.department == report::LEDGER_ID {
+                    let handle = tasks.spawn(self.bulletin_task(&item, now)?);
+                    in_flight.insert(handle.id(), item);
+                    continue;
+                }
                 let Some(reminder) = self.reminder(&item) else {
                     marks.push(Mark::Dropped {
                         message_id: item.email.message_id.clone(),
@@ -500,8 +783,16 @@ impl Daemon {
                     self.templates.clone(),
                     self.transport.clone(),
                 );
+                let feedback = feedback.clone();
                 let handle = tasks.spawn(async move {
-                    match mail::compose(&config, &templates, &reminder, previous.as_deref(), now) {
+                    match mail::compose_with(
+                        &config,
+                        &templates,
+                        &reminder,
+                        previous.as_deref(),
+                        now,
+                        &feedback,
+                    ) {
                         Ok(composed) => Attempt::Sent(transport.send(&composed.message).await),
                         Err(error) => {
                             Attempt::NotComposed(format!("composing the email failed: {error:#}"))

@@ -43,6 +43,23 @@ pub struct Seen {
 #[derive(Debug, Clone, Default)]
 pub struct LogView {
     pub seen: HashMap<String, Seen>,
+    /// Commitments whose done claim waits for review (`reported`), with when it arrived:
+    /// the department gets no reminders for them, and once `schedule.review_within` working
+    /// days have passed their reminders go to the reviewer.
+    pub reported: HashMap<String, DateTime<Utc>>,
+    /// Per commitment, its department's latest answer by email, for the views (the engine
+    /// ignores it).
+    pub answers: HashMap<String, Answer>,
+}
+
+/// A department's latest answer by email about one commitment, as views show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub at: DateTime<Utc>,
+    /// The new text of the answer.
+    pub text: String,
+    /// The office's note, when it sent the claim back after this answer.
+    pub returned: Option<String>,
 }
 
 /// Where a reminder's cadence came from.
@@ -51,6 +68,12 @@ pub struct LogView {
 pub enum Why {
     /// The commitment was seen for the first time (`on_new`).
     FirstNotice,
+    /// A done claim has waited longer than `schedule.review_within`: the moment's reminder
+    /// goes to the reviewer (`replies.reviewer`, else `mail.admin`), not the department.
+    Review {
+        /// When the department's done claim arrived.
+        claimed: DateTime<Utc>,
+    },
     /// A moment of the commitment's cadence.
     Cadence {
         /// The cron text that produced it (shared: a plan lists it for every item).
@@ -114,6 +137,8 @@ pub struct Engine {
     queue: BTreeSet<(DateTime<Utc>, u32)>,
     schedules: Schedules,
     counts: Counts,
+    /// Per commitment with a waiting done claim: (when it arrived, when its review is late).
+    reviews: FastMap<usize, (DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl Engine {
@@ -139,6 +164,7 @@ impl Engine {
             queue: BTreeSet::new(),
             schedules: Schedules::with_sharing(&config, sharing),
             counts: Counts::new(&config),
+            reviews: reviews(&config, &log.reported),
             config,
         };
         for index in 0..engine.config.commitments.len() {
@@ -146,6 +172,12 @@ impl Engine {
         }
         engine.schedules.forget();
         engine
+    }
+
+    /// The waiting done claims changed in the log (an answer was recorded, or the office
+    /// decided): replaces them without rebuilding the schedule queue. O(k log n) for k claims.
+    pub fn set_reported(&mut self, reported: &HashMap<String, DateTime<Utc>>) {
+        self.reviews = reviews(&self.config, reported);
     }
 
     /// Open and overdue counts at `at`, without a pass over the commitments.
@@ -244,6 +276,17 @@ impl Engine {
             }
             self.enqueue(index);
         }
+        if !self.reviews.is_empty() {
+            // A waiting done claim: nothing to the department; to the reviewer once late.
+            due.retain_mut(|item| match self.reviews.get(&item.commitment).copied() {
+                None => true,
+                Some((_, late)) if item.moment < late => false,
+                Some((claimed, _)) => {
+                    item.why = Why::Review { claimed };
+                    true
+                }
+            });
+        }
         // The memo only pays within one wake (commitments due together share their searches);
         // forgetting it keeps an idle daemon's memory flat.
         self.schedules.forget();
@@ -279,6 +322,44 @@ pub fn plan(
             _ => return reminders,
         }
     }
+}
+
+/// When a done claim that arrived at `claimed` has waited `schedule.review_within` working
+/// days: the end of the last of those working days (counted from the day after the claim),
+/// in the configured zone.
+pub fn review_late(config: &Config, claimed: DateTime<Utc>) -> DateTime<Utc> {
+    let mut date = claimed.with_timezone(&config.timezone).date_naive();
+    let mut counted = 0;
+    // Bounded: a year of days off in a row is not a calendar.
+    for _ in 0..3660 {
+        if counted >= config.schedule.review_within {
+            break;
+        }
+        date = date.succ_opt().unwrap_or(date);
+        if config.calendar.is_working(date) {
+            counted += 1;
+        }
+    }
+    day_start(config.timezone, date.succ_opt().unwrap_or(date))
+}
+
+/// Per commitment index with a waiting done claim: (when it arrived, when its review is late).
+fn reviews(
+    config: &Config,
+    reported: &HashMap<String, DateTime<Utc>>,
+) -> FastMap<usize, (DateTime<Utc>, DateTime<Utc>)> {
+    reported
+        .iter()
+        .filter_map(|(id, claimed)| {
+            let index = config.find_commitment(id)?;
+            Some((index, (*claimed, review_late(config, *claimed))))
+        })
+        .collect()
+}
+
+/// Whether a reminder item goes to the reviewer.
+fn for_review(item: &Due) -> bool {
+    matches!(item.why, Why::Review { .. })
 }
 
 /// The next moment a commitment will be reminded after `after`, ignoring the log.
@@ -526,7 +607,7 @@ fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
     let owner = |item: &Due| config.commitments[item.commitment].owner;
     // Keys are unique (one item per commitment and moment), so an in-place unstable sort
     // orders exactly as a stable one, without moving every item through a buffer.
-    due.sort_unstable_by_key(|a| (owner(a), a.moment, a.commitment));
+    due.sort_unstable_by_key(|a| (owner(a), for_review(a), a.moment, a.commitment));
     let mut reminders: Vec<Reminder> = Vec::new();
     for item in due {
         let department = owner(&item);
@@ -534,7 +615,8 @@ fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
             Some(last)
                 if config.schedule.digest
                     && last.department == department
-                    && last.moment == item.moment =>
+                    && last.moment == item.moment
+                    && last.items.first().map(for_review) == Some(for_review(&item)) =>
             {
                 last.items.push(item);
             }
@@ -579,6 +661,9 @@ pub fn assemble(
 /// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
 /// stage each commitment is in at the moment; without duplicates, in that order.
 fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
+    if reminder.items.first().is_some_and(for_review) {
+        return (config.reviewers().to_vec(), Vec::new());
+    }
     let department = config.department(reminder.department);
     let to = department.to.clone();
     let mut cc: Vec<String> = Vec::new();

@@ -150,6 +150,15 @@ pub struct HistoryRow {
     pub updated: DateTime<Utc>,
 }
 
+/// What the delivery log says about one commitment's reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReminderStats {
+    /// Emails about it the server accepted.
+    pub sent: u32,
+    /// The moment of the latest of them.
+    pub last: DateTime<Utc>,
+}
+
 pub struct Ledger {
     connection: Connection,
     /// Held for the daemon's lifetime; the OS releases it if the process dies.
@@ -391,6 +400,11 @@ impl Ledger {
                 .with_context(context)?;
             transaction.commit().with_context(context)?;
         }
+        // IMAP intake (`inbox`): how far each mailbox has been read. Its own table, created
+        // whatever the schema version, so it stays additive.
+        self.connection
+            .execute_batch(INBOX_POSITIONS_TABLE)
+            .with_context(context)?;
         Ok(())
     }
 
@@ -462,7 +476,32 @@ impl Ledger {
             });
             entry.last_moment = Some(timestamp(last));
         }
-        Ok(LogView { seen })
+        let has_reports = crate::replies::store::has_reports(&self.connection)?;
+        let reported = has_reports
+            .then(|| crate::replies::store::waiting_done_claims(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let answers = has_reports
+            .then(|| crate::replies::store::latest_feedback(&self.connection))
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(commitment, report, returned)| {
+                let answer = crate::engine::Answer {
+                    at: report.received,
+                    text: report.text,
+                    returned,
+                };
+                (commitment, answer)
+            })
+            .collect();
+        Ok(LogView {
+            seen,
+            reported,
+            answers,
+        })
     }
 
     /// Records, in one transaction, commitments seen for the first time and the emails about
@@ -729,6 +768,50 @@ impl Ledger {
             .context("reading the delivery log")
     }
 
+    /// Per commitment: how many reminders the server accepted and the latest accepted
+    /// moment (for the 台账 and the board). Rows of the bulletin (`report::LEDGER_ID`) are
+    /// included under their own id.
+    pub fn reminder_stats(&self) -> Result<HashMap<String, ReminderStats>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT commitment, COUNT(*), MAX(moment) FROM deliveries WHERE state = 'sent' GROUP BY commitment",
+            )
+            .context("reading the delivery log")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, u32>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .context("reading the delivery log")?;
+        let mut stats = HashMap::new();
+        for row in rows {
+            let (commitment, sent, last) = row.context("reading the delivery log")?;
+            stats.insert(
+                commitment,
+                ReminderStats {
+                    sent,
+                    last: timestamp(last),
+                },
+            );
+        }
+        Ok(stats)
+    }
+
+    /// Emails (distinct Message-IDs) waiting in the log to be sent or retried.
+    pub fn waiting_emails(&self) -> Result<u64> {
+        self.connection
+            .query_row(
+                "SELECT COUNT(DISTINCT message_id) FROM deliveries WHERE state = 'pending'",
+                [],
+                |row| row.get(0),
+            )
+            .context("reading the delivery log")
+    }
+
     /// Counts of rows by state, for status lines.
     pub fn counts(&self) -> Result<BTreeMap<&'static str, u64>> {
         let mut counts = BTreeMap::new();
@@ -790,6 +873,68 @@ fn apply_marks(connection: &mut Connection, groups: &[(Vec<Mark>, DateTime<Utc>)
 /// pending rows) puts it on disk, so only a power loss within a pass can forget results —
 /// those emails are then sent again with the same Message-ID. Pending rows, written before
 /// any send, stay `synchronous = FULL`.
+const INBOX_POSITIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS inbox_positions (
+        mailbox TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );";
+
+/// How far IMAP intake has read one mailbox: every message with a UID up to `last_uid`
+/// under this `uidvalidity` has been handed over and recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxPosition {
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+}
+
+impl Ledger {
+    /// Where intake stopped in `mailbox`, if it ever read it.
+    pub fn inbox_position(&self, mailbox: &str) -> Result<Option<InboxPosition>> {
+        self.connection
+            .query_row(
+                "SELECT uidvalidity, last_uid FROM inbox_positions WHERE mailbox = ?1",
+                params![mailbox],
+                |row| {
+                    Ok(InboxPosition {
+                        uidvalidity: row.get(0)?,
+                        last_uid: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .with_context(|| format!("reading the intake position of `{mailbox}`"))
+    }
+
+    /// Records that every message of `mailbox` up to `position.last_uid` was handed over.
+    /// A lower UID under the same UIDVALIDITY never moves the position back.
+    pub fn record_inbox_position(
+        &self,
+        mailbox: &str,
+        position: InboxPosition,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.connection
+            .execute(
+                "INSERT INTO inbox_positions (mailbox, uidvalidity, last_uid, updated)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (mailbox) DO UPDATE SET
+                    last_uid = CASE WHEN uidvalidity = excluded.uidvalidity
+                        THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                    uidvalidity = excluded.uidvalidity,
+                    updated = excluded.updated",
+                params![
+                    mailbox,
+                    position.uidvalidity,
+                    position.last_uid,
+                    now.timestamp()
+                ],
+            )
+            .with_context(|| format!("recording the intake position of `{mailbox}`"))?;
+        Ok(())
+    }
+}
+
 pub struct Writer {
     connection: Connection,
 }

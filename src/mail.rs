@@ -40,6 +40,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("failure.en.txt", include_str!("templates/failure.en.txt")),
     ("test.zh.txt", include_str!("templates/test.zh.txt")),
     ("test.en.txt", include_str!("templates/test.en.txt")),
+    ("report.zh.txt", include_str!("templates/report.zh.txt")),
+    ("report.en.txt", include_str!("templates/report.en.txt")),
+    ("report.zh.html", include_str!("templates/report.zh.html")),
+    ("report.en.html", include_str!("templates/report.en.html")),
 ];
 
 /// The templates a templates folder may replace.
@@ -118,7 +122,7 @@ impl Templates {
         Ok(templates)
     }
 
-    fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
+    pub(crate) fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
         self.env
             .get_template(name)
             .and_then(|template| template.render(context))
@@ -201,6 +205,30 @@ pub fn message_id(config: &Config, reminder: &Reminder) -> String {
     )
 }
 
+/// With `replies.plus_address`, a reminder about one commitment asks for replies to
+/// `local+ID@domain`, so even a reply stripped of its threading headers names its commitment
+/// (`replies::matching`). Ids that cannot stand in an address leave the Reply-To as it is.
+fn plus_addressed(config: &Config, reminder: &Reminder, reply_to: Mailbox) -> Mailbox {
+    let [item] = reminder.items.as_slice() else {
+        return reply_to;
+    };
+    if !config.replies.plus_address {
+        return reply_to;
+    }
+    let id = &config.commitments[item.commitment].id;
+    let safe = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let address = format!("{}+{id}@{}", reply_to.email.user(), reply_to.email.domain());
+    match (safe, address.parse()) {
+        (true, Ok(email)) => Mailbox::new(reply_to.name.clone(), email),
+        _ => reply_to,
+    }
+}
+
+/// The latest answers by email per commitment id, as the reminders show them.
+pub type Feedback = std::collections::HashMap<String, crate::replies::view::Feedback>;
+
 /// The reminder email. `previous` is the Message-ID of the department's previous reminder
 /// (for In-Reply-To/References, so a department sees one thread); `date` is the Date header.
 pub fn compose(
@@ -210,13 +238,33 @@ pub fn compose(
     previous: Option<&str>,
     date: DateTime<Utc>,
 ) -> anyhow::Result<Composed> {
+    compose_with(
+        config,
+        templates,
+        reminder,
+        previous,
+        date,
+        &Feedback::default(),
+    )
+}
+
+/// [`compose`], with the departments' latest answers shown per commitment.
+pub fn compose_with(
+    config: &Config,
+    templates: &Templates,
+    reminder: &Reminder,
+    previous: Option<&str>,
+    date: DateTime<Utc>,
+    feedback: &Feedback,
+) -> anyhow::Result<Composed> {
     let from = mailbox(&config.mail.from, "mail.from")?;
     let reply_to = config
         .mail
         .reply_to
         .as_deref()
         .map(|value| mailbox(value, "mail.reply_to"))
-        .transpose()?;
+        .transpose()?
+        .map(|reply_to| plus_addressed(config, reminder, reply_to));
     let department = &config.department(reminder.department).key;
     let to: Vec<String> = reminder.to.iter().map(|value| header_text(value)).collect();
     let cc: Vec<String> = reminder.cc.iter().map(|value| header_text(value)).collect();
@@ -230,7 +278,7 @@ pub fn compose(
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let language = language_code(config.language);
-    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref());
+    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref(), feedback);
     let subject = one_line(&templates.render(&format!("subject.{language}.txt"), &context)?);
     context.subject = subject.clone();
     let text = templates.render(&format!("reminder.{language}.txt"), &context)?;
@@ -273,11 +321,39 @@ pub fn compose(
                 .header(ContentType::TEXT_HTML)
                 .body(html.clone()),
         );
-    let message = builder
+    // A first notice carries the deadlines as an .ics (VTODO with DUE and an alarm), so the
+    // department's calendar holds them.
+    let first: Vec<&crate::model::Commitment> = reminder
+        .items
+        .iter()
+        .filter(|item| item.why == Why::FirstNotice)
+        .map(|item| &config.commitments[item.commitment])
+        .filter(|commitment| commitment.due.is_some())
+        .collect();
+    let builder = builder
         .header(AutoSubmitted)
-        .header(FollowupCommitments(ids.join(", ")))
-        .multipart(body)
-        .with_context(|| format!("building the reminder email to `{department}`"))?;
+        .header(FollowupCommitments(ids.join(", ")));
+    let message = match crate::ics::todos(config, &first, reminder.moment) {
+        Some(calendar) => {
+            let name = match config.language {
+                Language::Zh => "督办事项.ics",
+                Language::En => "commitments.ics",
+            };
+            let attachment = lettre::message::Attachment::new(name.to_string()).body(
+                calendar.clone().into_bytes(),
+                ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .expect("the calendar content type parses"),
+            );
+            builder.multipart(
+                MultiPart::mixed()
+                    .boundary(boundary(&message_id, &[&text, &html, &calendar]))
+                    .multipart(body)
+                    .singlepart(attachment),
+            )
+        }
+        None => builder.multipart(body),
+    }
+    .with_context(|| format!("building the reminder email to `{department}`"))?;
     Ok(Composed {
         message,
         message_id,
@@ -412,6 +488,37 @@ fn plain_message(
         )?)
 }
 
+/// A receipt to a department or a notice to the reviewer about an answer by email
+/// (`replies::notice`), threaded to the answer when `in_reply_to` is given.
+pub fn compose_notice(
+    config: &Config,
+    notice: &crate::replies::store::Notice,
+    date: DateTime<Utc>,
+) -> anyhow::Result<Message> {
+    let from = mailbox(&config.mail.from, "mail.from")?;
+    let mut builder = Message::builder().from(from);
+    if let Some(reply_to) = &config.mail.reply_to {
+        builder = builder.reply_to(mailbox(reply_to, "mail.reply_to")?);
+    }
+    for recipient in &notice.to {
+        builder = builder.to(mailbox(&header_text(recipient), "the notice's recipient")?);
+    }
+    if let Some(answer) = &notice.in_reply_to {
+        let answer = one_line(answer);
+        builder = builder.in_reply_to(answer.clone()).references(answer);
+    }
+    Ok(builder
+        .subject(one_line(&notice.subject))
+        .date(SystemTime::from(date))
+        .message_id(Some(one_line(&notice.message_id)))
+        .header(AutoSubmitted)
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(notice.body.clone()),
+        )?)
+}
+
 /// A short test message for `followup send-test --to ADDR`.
 pub fn compose_test(config: &Config, to: &str, date: DateTime<Utc>) -> anyhow::Result<Message> {
     let from = mailbox(&config.mail.from, "mail.from")?;
@@ -485,6 +592,12 @@ struct ItemContext {
     /// How many days overdue; 0 when not overdue.
     overdue_days: i64,
     first_notice: bool,
+    /// The department's latest answer by email (`12月3日 已完成方案起草…`), if any.
+    feedback: Option<String>,
+    /// The office's note when it sent a done claim back (`followup reject`).
+    returned: Option<String>,
+    /// A done claim has waited past `schedule.review_within`: this copy is the reviewer's.
+    review: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -503,6 +616,7 @@ fn reminder_context(
     reminder: &Reminder,
     from: &Mailbox,
     reply_to: Option<&Mailbox>,
+    feedback: &Feedback,
 ) -> ReminderContext {
     let department = config.department(reminder.department);
     let mut items: Vec<ItemContext> = reminder
@@ -535,6 +649,11 @@ fn reminder_context(
                     0
                 },
                 first_notice: item.why == Why::FirstNotice,
+                feedback: feedback.get(&commitment.id).map(|found| found.line.clone()),
+                returned: feedback
+                    .get(&commitment.id)
+                    .and_then(|found| found.returned.clone()),
+                review: matches!(item.why, Why::Review { .. }),
             }
         })
         .collect();
@@ -588,6 +707,9 @@ fn sample_context() -> ReminderContext {
             overdue: true,
             overdue_days: 2,
             first_notice: false,
+            feedback: Some("12月3日 已完成方案起草".into()),
+            returned: Some("请补充验收材料".into()),
+            review: true,
         },
         ItemContext {
             id: "jl-2025-ai-2".into(),
@@ -599,6 +721,9 @@ fn sample_context() -> ReminderContext {
             overdue: false,
             overdue_days: 0,
             first_notice: true,
+            feedback: None,
+            returned: None,
+            review: false,
         },
     ];
     ReminderContext {
@@ -634,7 +759,7 @@ fn failures_context(failures: &[Failure]) -> Vec<FailureContext<'_>> {
         .collect()
 }
 
-fn language_code(language: Language) -> &'static str {
+pub(crate) fn language_code(language: Language) -> &'static str {
     match language {
         Language::Zh => "zh",
         Language::En => "en",
@@ -642,7 +767,7 @@ fn language_code(language: Language) -> &'static str {
 }
 
 /// The display name of the office's mailbox, else its address.
-fn office_name(from: &Mailbox) -> String {
+pub(crate) fn office_name(from: &Mailbox) -> String {
     match &from.name {
         Some(name) if !name.trim().is_empty() => name.clone(),
         _ => from.email.to_string(),
@@ -673,7 +798,7 @@ fn one_line(value: &str) -> String {
 }
 
 /// Parses one mailbox (`addr` or `Name <addr>`); `what` names the setting in the error.
-fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
+pub(crate) fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
     let clean = header_text(value);
     clean.trim().parse::<Mailbox>().map_err(|error| {
         anyhow!(
@@ -685,7 +810,7 @@ fn mailbox(value: &str, what: &str) -> anyhow::Result<Mailbox> {
 
 /// The right-hand side of generated Message-IDs: the domain of `mail.from` when it is plain
 /// ASCII (a Message-ID cannot carry encoded words), else `localhost`.
-fn id_domain(config: &Config) -> String {
+pub(crate) fn id_domain(config: &Config) -> String {
     let domain = mailbox(&config.mail.from, "mail.from")
         .map(|from| from.email.domain().to_owned())
         .unwrap_or_default();
@@ -702,7 +827,7 @@ fn id_domain(config: &Config) -> String {
 
 /// A MIME boundary derived from the message, so the same reminder is the same bytes. `=_`
 /// cannot occur in quoted-printable or base64 text; for 7-bit bodies the parts are checked.
-fn boundary(message_id: &str, parts: &[&str]) -> String {
+pub(crate) fn boundary(message_id: &str, parts: &[&str]) -> String {
     let mut salt = 0u32;
     loop {
         let mut hash = Fnv1a::new();
@@ -721,13 +846,13 @@ fn boundary(message_id: &str, parts: &[&str]) -> String {
 
 /// FNV-1a, 64 bits: small, fixed by its specification, so ids stay stable across Rust
 /// versions (std's `DefaultHasher` promises no such thing).
-struct Fnv1a(u64);
+pub(crate) struct Fnv1a(u64);
 
 impl Fnv1a {
     const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 
-    fn new() -> Fnv1a {
+    pub(crate) fn new() -> Fnv1a {
         Fnv1a(Self::OFFSET_BASIS)
     }
 
@@ -739,19 +864,19 @@ impl Fnv1a {
     }
 
     /// Writes `bytes` and a 0 separator, so `("ab", "c")` and `("a", "bc")` differ.
-    fn field(&mut self, bytes: &[u8]) {
+    pub(crate) fn field(&mut self, bytes: &[u8]) {
         self.write(bytes);
         self.write(&[0]);
     }
 
-    fn finish(&self) -> u64 {
+    pub(crate) fn finish(&self) -> u64 {
         self.0
     }
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): tells auto-responders not to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct AutoSubmitted;
+pub(crate) struct AutoSubmitted;
 
 impl Header for AutoSubmitted {
     fn name() -> HeaderName {

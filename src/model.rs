@@ -29,7 +29,11 @@ pub struct Config {
     pub templates: Option<PathBuf>,
     pub language: Language,
     pub mail: Mail,
+    /// `[inbox]`: IMAP intake of the departments' replies, if configured.
+    pub inbox: Option<Inbox>,
     pub schedule: Schedule,
+    /// `[report]`: the periodic bulletin (通报) to the office, if configured.
+    pub report: Option<Report>,
     pub calendar: Calendar,
     /// `[replies]`: how answers by email are read and who reviews them.
     pub replies: Replies,
@@ -163,6 +167,14 @@ pub fn first_firing_day(cron: &croner::Cron, from: NaiveDate, days: u64) -> Opti
         .find(|date| fires_on(cron, *date))
 }
 
+/// `[report]`: when the bulletin goes out and to whom.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub remind: CadenceId,
+    /// Addresses; empty means `mail.admin`.
+    pub to: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub remind: CadenceId,
@@ -263,6 +275,28 @@ pub struct Mail {
     pub password_file: Option<PathBuf>,
     pub ca_file: Option<PathBuf>,
     pub timeout: Duration,
+}
+
+/// `[inbox]`: where replies are fetched from (IMAP over TLS, always; see `inbox`).
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    /// `imaps://` (TLS from the first byte) or `imap://` (STARTTLS, required).
+    pub implicit_tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password_file: Option<PathBuf>,
+    pub mailbox: String,
+    /// A folder processed mail is moved into; `None`: flag it `\Seen` and `$FollowupDone`.
+    pub processed: Option<String>,
+    /// How often to look for new mail when the server offers no IDLE.
+    pub poll: Duration,
+    pub ca_file: Option<PathBuf>,
+    /// The bound on every network step (connect, TLS, each command).
+    pub timeout: Duration,
+    /// A message larger than this is left in the mailbox (flagged) and not fetched
+    /// (`replies.max_message_mib`, the limit `followup receive` applies too).
+    pub max_message_bytes: u64,
 }
 
 impl Config {

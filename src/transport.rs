@@ -148,8 +148,10 @@ impl Smtp {
             .context("`mail.host` is required with the smtp transport")?;
         let security = match mail.tls {
             Tls::None => smtp::Security::None,
-            Tls::Starttls => smtp::Security::StartTls(tls_config(mail.ca_file.as_deref())?),
-            Tls::Tls => smtp::Security::Tls(tls_config(mail.ca_file.as_deref())?),
+            Tls::Starttls => {
+                smtp::Security::StartTls(tls_config(mail.ca_file.as_deref(), "mail.ca_file")?)
+            }
+            Tls::Tls => smtp::Security::Tls(tls_config(mail.ca_file.as_deref(), "mail.ca_file")?),
         };
         let credentials = match &mail.username {
             Some(username) => Some((username.clone(), password(config)?)),
@@ -261,8 +263,9 @@ fn classify(error: &Error) -> Failure {
     }
 }
 
-/// rustls with the system's trust anchors, plus `mail.ca_file` for a private CA.
-fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
+/// rustls with the system's trust anchors, plus `ca_file` (named `key` in messages:
+/// `mail.ca_file`, `inbox.ca_file`) for a private CA. Shared by SMTP and IMAP intake.
+pub fn tls_config(ca_file: Option<&Path>, key: &str) -> Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (added, ignored) = roots.add_parsable_certificates(native.certs);
@@ -275,22 +278,17 @@ fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     if let Some(path) = ca_file {
         let pem = crate::config::read_regular_bytes(path, crate::config::DEFAULT_MAX_FILE_BYTES)
             .map_err(|message| {
-                anyhow::anyhow!("reading `mail.ca_file` `{}`: {message}", path.display())
+                anyhow::anyhow!("reading `{key}` `{}`: {message}", path.display())
             })?;
         let certificates = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .ok()
             .filter(|certificates| !certificates.is_empty())
-            .with_context(|| {
-                format!(
-                    "`mail.ca_file` `{}` holds no PEM certificate",
-                    path.display()
-                )
-            })?;
+            .with_context(|| format!("`{key}` `{}` holds no PEM certificate", path.display()))?;
         for certificate in certificates {
-            roots.add(certificate).with_context(|| {
-                format!("`mail.ca_file` `{}`: unusable certificate", path.display())
-            })?;
+            roots
+                .add(certificate)
+                .with_context(|| format!("`{key}` `{}`: unusable certificate", path.display()))?;
         }
     }
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());

@@ -148,11 +148,21 @@ pub fn light(config: &Config, commitment: &Commitment, state: State, at: DateTim
     }
 }
 
-/// The displayed state of a commitment (see `State`).
+/// The displayed state of a commitment from its file alone (see `State`): never
+/// `Reported`, which needs the log (`state_in`).
 pub fn state(commitment: &Commitment) -> State {
     match commitment.status {
         Status::Open => State::Open,
         Status::Done => State::Done,
+    }
+}
+
+/// The displayed state of a commitment with the log: `Reported` while a done claim by
+/// email waits for review (`LogView::reported`).
+pub fn state_in(commitment: &Commitment, log: &LogView) -> State {
+    match state(commitment) {
+        State::Open if log.reported.contains_key(&commitment.id) => State::Reported,
+        state => state,
     }
 }
 
@@ -176,6 +186,8 @@ pub struct CommitmentRow<'a> {
     pub light: Light,
     pub done_on: Option<String>,
     pub next_reminder: Option<Rc<str>>,
+    /// The department's latest answer by email (`12月3日 已完成方案起草`), if any.
+    pub latest_answer: Option<String>,
 }
 
 /// The rows `filter` selects, in configuration order.
@@ -210,7 +222,14 @@ pub fn rows<'a>(
                 .get(&commitment.id)
                 .and_then(|seen| seen.last_moment)
                 .map_or(at, |last| last.max(at));
-            let state = state(commitment);
+            let state = state_in(commitment, log);
+            // A reported commitment's next reminder is the reviewer's, once the review is late.
+            let after = match log.reported.get(&commitment.id) {
+                Some(claimed) if state == State::Reported => {
+                    after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
+                }
+                _ => after,
+            };
             CommitmentRow {
                 index,
                 id: &commitment.id,
@@ -236,6 +255,9 @@ pub fn rows<'a>(
                         .or_insert_with(|| local(config, next).into())
                         .clone()
                 }),
+                latest_answer: log.answers.get(&commitment.id).map(|answer| {
+                    crate::replies::view::answer_line(config, answer.at, &answer.text)
+                }),
             }
         })
         .collect()
@@ -252,7 +274,20 @@ pub fn list(
     if json {
         return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
     }
-    let mut table = Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"]);
+    // The answers column only once some department has answered by email.
+    let answers = rows.iter().any(|row| row.latest_answer.is_some());
+    let mut table = if answers {
+        Table::new(&[
+            "ID",
+            "OWNER",
+            "DUE",
+            "STATUS",
+            "NEXT REMINDER",
+            "LATEST ANSWER",
+        ])
+    } else {
+        Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"])
+    };
     for row in &rows {
         let mut owner = row.owner.to_string();
         if !row.co_owners.is_empty() {
@@ -270,15 +305,19 @@ pub fn list(
         };
         let status = match &row.done_on {
             Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
-            _ => row.status.as_str().to_string(),
+            _ => row.state.as_str().to_string(),
         };
-        table.row(vec![
+        let mut cells = vec![
             row.id.to_string(),
             owner,
             due,
             status,
             row.next_reminder.as_deref().unwrap_or("-").to_string(),
-        ]);
+        ];
+        if answers {
+            cells.push(row.latest_answer.clone().unwrap_or_else(|| "-".into()));
+        }
+        table.row(cells);
     }
     let mut out = table.render();
     let _ = writeln!(
@@ -306,11 +345,24 @@ struct PlanWhy<'a> {
     #[serde(flatten)]
     why: &'a Why,
     text: String,
+    /// The department's latest answer by email about it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_answer: Option<String>,
 }
 
 pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
+    plan_with(config, &LogView::default(), reminders, json)
+}
+
+/// `plan`, with each commitment's latest answer by email from the log.
+pub fn plan_with(config: &Config, log: &LogView, reminders: &[Reminder], json: bool) -> String {
+    let answer = |index: usize| {
+        log.answers
+            .get(&config.commitments[index].id)
+            .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text))
+    };
     if !json {
-        return plan_text(config, reminders);
+        return plan_text(config, reminders, &answer);
     }
     let emails: Vec<PlanEmail> = reminders
         .iter()
@@ -327,6 +379,7 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
                     commitment: &config.commitments[item.commitment].id,
                     why: &item.why,
                     text: describe_why(&item.why),
+                    latest_answer: answer(item.commitment),
                 })
                 .collect(),
         })
@@ -336,7 +389,11 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
 
 /// The text form of `plan`, written straight into one buffer: a plan at 100,000
 /// commitments lists about a million items, so no row is built first.
-fn plan_text(config: &Config, reminders: &[Reminder]) -> String {
+fn plan_text(
+    config: &Config,
+    reminders: &[Reminder],
+    answer: &dyn Fn(usize) -> Option<String>,
+) -> String {
     let items: usize = reminders.iter().map(|reminder| reminder.items.len()).sum();
     let mut out = String::with_capacity(items * 64 + reminders.len() * 128);
     for reminder in reminders {
@@ -351,6 +408,10 @@ fn plan_text(config: &Config, reminders: &[Reminder]) -> String {
             out.push_str(&config.commitments[item.commitment].id);
             out.push_str("  ");
             write_why(&mut out, &item.why);
+            if let Some(answer) = answer(item.commitment) {
+                out.push_str("; latest answer ");
+                out.push_str(&answer);
+            }
             out.push('\n');
         }
     }
@@ -442,6 +503,13 @@ pub fn describe_why(why: &Why) -> String {
 fn write_why(text: &mut String, why: &Why) {
     match why {
         Why::FirstNotice => text.push_str("first notice"),
+        Why::Review { claimed } => {
+            let _ = write!(
+                text,
+                "to the reviewer: a done claim of {} waits longer than schedule.review_within",
+                claimed.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
         Why::Cadence {
             cadence,
             source,

@@ -90,15 +90,7 @@ pub fn reports(config: &Config, id: Option<&str>, pending: bool, json: bool) -> 
 
 /// A log from before schema 2 (read-only views do not migrate) has no reports.
 fn has_reports(ledger: &mut Ledger) -> Result<bool> {
-    let count: i64 = ledger
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'reports'",
-            [],
-            |row| row.get(0),
-        )
-        .context("reading the delivery log")?;
-    Ok(count > 0)
+    store::has_reports(ledger.connection())
 }
 
 /// Who decided: the login name, for the events.
@@ -109,18 +101,26 @@ fn who() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// A decision of the office about `commitment`, by the current user, at `at`.
+fn decision(commitment: impl Into<String>, kind: &str, at: DateTime<Utc>) -> Event {
+    Event {
+        commitment: commitment.into(),
+        report: None,
+        kind: kind.into(),
+        who: who(),
+        at,
+        note: None,
+        old_due: None,
+        new_due: None,
+    }
+}
+
 /// `followup reject ID --note TEXT`.
 pub fn reject(config: &Config, id: &str, note: &str, now: DateTime<Utc>) -> Result<ExitCode> {
     let mut ledger = Ledger::open_shared(&config.state_dir)?;
     let event = Event {
-        commitment: id.to_string(),
-        report: None,
-        kind: "reject".into(),
-        who: who(),
-        at: now,
         note: Some(note.to_string()),
-        old_due: None,
-        new_due: None,
+        ..decision(id.to_string(), "reject", now)
     };
     let changed = store::decide(
         ledger.connection(),
@@ -146,14 +146,9 @@ pub fn extend(config: &Config, id: &str, to: NaiveDate, now: DateTime<Utc>) -> R
     let edited = edit::apply(config, &[id.to_string()], &edit::Change::Due { to })?;
     let mut ledger = Ledger::open_shared(&config.state_dir)?;
     let event = Event {
-        commitment: id.to_string(),
-        report: None,
-        kind: "extend".into(),
-        who: who(),
-        at: now,
-        note: None,
         old_due: old.map(|date| date.to_string()),
         new_due: Some(to.to_string()),
+        ..decision(id.to_string(), "extend", now)
     };
     store::decide(
         ledger.connection(),
@@ -196,16 +191,7 @@ pub fn confirmed(config: &Config, ids: &[String], now: DateTime<Utc>) -> Result<
     }
     let mut ledger = Ledger::open_shared(&config.state_dir)?;
     for id in ids {
-        let event = Event {
-            commitment: id.clone(),
-            report: None,
-            kind: "done".into(),
-            who: who(),
-            at: now,
-            note: None,
-            old_due: None,
-            new_due: None,
-        };
+        let event = decision(id.clone(), "done", now);
         store::decide(
             ledger.connection(),
             &event,
@@ -214,4 +200,83 @@ pub fn confirmed(config: &Config, ids: &[String], now: DateTime<Utc>) -> Result<
         )?;
     }
     Ok(())
+}
+
+/// The answers and decisions `history` shows below the deliveries (text only).
+pub fn history_section(config: &Config, id: Option<&str>) -> Result<String> {
+    let Some(mut ledger) = Ledger::open_read_only(&config.state_dir)? else {
+        return Ok(String::new());
+    };
+    if !has_reports(&mut ledger)? {
+        return Ok(String::new());
+    }
+    let reports = store::reports(ledger.connection(), id, false)?;
+    let events = store::events(ledger.connection(), id)?;
+    Ok(super::view::history(config, &reports, &events))
+}
+
+/// `followup reports --accept N [--for ID]`: an unverified or unmatched answer is taken as
+/// the department's after all (the office checked it): a done claim or extension request
+/// waits for review like any other, a progress report is accepted. No receipt is sent (the
+/// sender was not verified).
+pub fn accept_report(
+    config: &Config,
+    id: i64,
+    commitment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode> {
+    let mut ledger = Ledger::open_shared(&config.state_dir)?;
+    let Some(report) = store::report(ledger.connection(), id)? else {
+        anyhow::bail!("no report #{id} (see `followup reports --pending`)");
+    };
+    let Some(target) = commitment.map(str::to_string).or(report.commitment.clone()) else {
+        anyhow::bail!("report #{id} is about no commitment: name one with `--for ID`");
+    };
+    let state = match report.intent {
+        Intent::Progress => ReportState::Accepted,
+        Intent::Done | Intent::Extension => ReportState::Pending,
+    };
+    let event = Event {
+        report: Some(id),
+        note: Some(format!("report #{id} taken as the department's")),
+        ..decision(target.clone(), "accept", now)
+    };
+    if store::settle(ledger.connection(), id, Some(&target), state, &event)? {
+        println!(
+            "#{id}: {target} {} ({})",
+            report.intent.as_str(),
+            state.as_str()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        anyhow::bail!(
+            "report #{id} is not in the review queue (it is {})",
+            report.state.as_str()
+        )
+    }
+}
+
+/// `followup reports --dismiss N`: an answer in the review queue is set aside (`ignored`).
+pub fn dismiss_report(config: &Config, id: i64, now: DateTime<Utc>) -> Result<ExitCode> {
+    let mut ledger = Ledger::open_shared(&config.state_dir)?;
+    let Some(report) = store::report(ledger.connection(), id)? else {
+        anyhow::bail!("no report #{id} (see `followup reports --pending`)");
+    };
+    let event = Event {
+        report: Some(id),
+        ..decision(
+            report.commitment.clone().unwrap_or_default(),
+            "dismiss",
+            now,
+        )
+    };
+    if store::settle(ledger.connection(), id, None, ReportState::Ignored, &event)? {
+        println!("#{id}: dismissed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        anyhow::bail!(
+            "report #{id} is not in the review queue (it is {})",
+            report.state.as_str()
+        )
+    }
 }

@@ -241,6 +241,7 @@ pub fn accept(
                 intent,
                 requested_due,
                 &text,
+                &stored,
             )
         })
         .collect();

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::attachments::Stored;
 use super::intent::Intent;
 use super::store::NewNotice;
 use crate::model::{Commitment, Config, Language};
@@ -22,6 +23,7 @@ pub fn for_claim(
     intent: Intent,
     requested_due: Option<NaiveDate>,
     text: &str,
+    attachments: &[Stored],
 ) -> Vec<NewNotice> {
     let zh = config.language == Language::Zh;
     let id = &commitment.id;
@@ -66,6 +68,20 @@ pub fn for_claim(
             body,
         });
     }
+    let listed: String = attachments
+        .iter()
+        .map(|attachment| match &attachment.refused {
+            None => format!("  {} ({} bytes)\n", attachment.name, attachment.size),
+            Some(why) => format!("  {} ({} bytes, {why})\n", attachment.name, attachment.size),
+        })
+        .collect();
+    let text = if listed.is_empty() {
+        text.to_string()
+    } else if zh {
+        format!("{text}\n\n附件（followup reports {id} 查看存放位置）：\n{listed}")
+    } else {
+        format!("{text}\n\nAttachments (see followup reports {id} for where they are):\n{listed}")
+    };
     let reviewers = config.reviewers();
     if !reviewers.is_empty() {
         let (subject, body) = if zh {

@@ -107,9 +107,16 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, NotAMail> {
             }
         }
     }
-    incoming.text = match message.body_text(0) {
-        Some(text) if !text.trim().is_empty() => text.into_owned(),
-        _ => message
+    // mail-parser offers an HTML-only body as text too; its own conversion keeps the
+    // markup's indentation, so such a body is read by `html_text` instead.
+    let plain = message
+        .text_part(0)
+        .filter(|part| !part.is_text_html())
+        .and_then(|_| message.body_text(0))
+        .filter(|text| !text.trim().is_empty());
+    incoming.text = match plain {
+        Some(text) => text.into_owned(),
+        None => message
             .body_html(0)
             .map(|html| html_text(&html))
             .unwrap_or_default(),

@@ -87,6 +87,19 @@ pub fn migrate(transaction: &Transaction) -> rusqlite::Result<()> {
     )
 }
 
+/// Whether the log has these tables: a log from before schema 2, opened read-only by a
+/// view (views do not migrate), has none.
+pub fn has_reports(connection: &Connection) -> Result<bool> {
+    let count: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reports'",
+            [],
+            |row| row.get(0),
+        )
+        .context("reading the delivery log")?;
+    Ok(count > 0)
+}
+
 /// A report's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -144,8 +157,12 @@ pub struct Report {
     pub commitment: Option<String>,
     pub sender: String,
     pub subject: String,
+    /// When it was recorded.
+    #[serde(rename = "time")]
     pub received: DateTime<Utc>,
     pub intent: Intent,
+    /// The date an extension request asks for.
+    #[serde(rename = "requested_date")]
     pub requested_due: Option<NaiveDate>,
     pub text: String,
     pub attachments: Vec<Stored>,
@@ -289,7 +306,11 @@ pub fn record(
     notices: &[NewNotice],
 ) -> Result<Option<Vec<i64>>> {
     let context = || "recording the answer in the delivery log";
-    let transaction = connection.transaction().with_context(context)?;
+    // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy
+    // timeout) instead of failing the read-then-write upgrade.
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
     let existing: Option<i64> = transaction
         .query_row(
             "SELECT id FROM messages WHERE message_id = ?1",
@@ -470,7 +491,11 @@ pub fn decide(
     state: ReportState,
 ) -> Result<Vec<i64>> {
     let context = || "recording the decision in the delivery log";
-    let transaction = connection.transaction().with_context(context)?;
+    // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy
+    // timeout) instead of failing the read-then-write upgrade.
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
     let mut changed = Vec::new();
     {
         let mut select = transaction
@@ -622,4 +647,49 @@ pub fn latest_feedback(connection: &Connection) -> Result<Vec<(String, Report, O
             (commitment, report, note)
         })
         .collect())
+}
+
+/// One report by id.
+pub fn report(connection: &Connection, id: i64) -> Result<Option<Report>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r JOIN messages m ON m.id = r.message WHERE r.id = ?1"
+    );
+    connection
+        .query_row(&sql, params![id], report_row)
+        .optional()
+        .context("reading reports")
+}
+
+/// The office settles a report from the review queue: it gets `state` (and `commitment`
+/// when one is named) and the decision is recorded, in one transaction. Changes nothing
+/// and returns false when the report is no longer in the queue.
+pub fn settle(
+    connection: &mut Connection,
+    id: i64,
+    commitment: Option<&str>,
+    state: ReportState,
+    event: &Event,
+) -> Result<bool> {
+    let context = || "recording the decision in the delivery log";
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .with_context(context)?;
+    let changed = transaction
+        .execute(
+            "UPDATE reports SET state = ?2, commitment = COALESCE(?3, commitment), updated = ?4
+             WHERE id = ?1 AND state IN ('pending', 'unverified', 'unmatched')",
+            params![id, state.as_str(), commitment, event.at.timestamp()],
+        )
+        .with_context(context)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    transaction
+        .execute(
+            "INSERT INTO report_events (report, commitment, kind, who, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, event.commitment, event.kind, event.who, event.at.timestamp(), event.note],
+        )
+        .with_context(context)?;
+    transaction.commit().with_context(context)?;
+    Ok(true)
 }

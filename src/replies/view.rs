@@ -61,11 +61,48 @@ pub fn reports(config: &Config, rows: &[Report], json: bool) -> String {
     out
 }
 
+/// What a reminder and `list` show of a commitment's latest answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Feedback {
+    /// `12月3日 已完成方案起草`.
+    pub line: String,
+    pub state: super::ReportState,
+    pub intent: super::Intent,
+    /// The office's note, when it sent the claim back after this answer.
+    pub returned: Option<String>,
+}
+
+/// The latest answer per commitment id, from the log (empty before schema 2).
+pub fn feedback(
+    config: &Config,
+    connection: &rusqlite::Connection,
+) -> anyhow::Result<std::collections::HashMap<String, Feedback>> {
+    if !super::store::has_reports(connection)? {
+        return Ok(Default::default());
+    }
+    Ok(super::store::latest_feedback(connection)?
+        .into_iter()
+        .map(|(id, report, returned)| {
+            let feedback = Feedback {
+                line: feedback_line(config, &report),
+                state: report.state,
+                intent: report.intent,
+                returned,
+            };
+            (id, feedback)
+        })
+        .collect())
+}
+
 /// `12月3日 …` / `Dec 3 …`: the latest feedback in one line, for reminders and views.
 pub fn feedback_line(config: &Config, report: &Report) -> String {
-    let local = report.received.with_timezone(&config.timezone);
-    let first = report
-        .text
+    answer_line(config, report.received, &report.text)
+}
+
+/// `12月3日 ` + the first line of `text` (at most 60 characters).
+pub fn answer_line(config: &Config, at: chrono::DateTime<chrono::Utc>, text: &str) -> String {
+    let local = at.with_timezone(&config.timezone);
+    let first = text
         .lines()
         .map(str::trim)
         .find(|line| !line.is_empty())
@@ -81,4 +118,45 @@ pub fn feedback_line(config: &Config, report: &Report) -> String {
         }
         crate::model::Language::En => format!("{} {excerpt}", local.format("%b %-d")),
     }
+}
+
+/// What `history` adds below the deliveries: the answers and the office's decisions.
+pub fn history(config: &Config, reports: &[Report], events: &[super::store::Event]) -> String {
+    let mut out = String::new();
+    if reports.is_empty() && events.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\nanswers by email:");
+    for report in reports {
+        let requested = report
+            .requested_due
+            .map_or_else(String::new, |date| format!(" to {date}"));
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}{}  {}  from {}  {}",
+            crate::views::local(config, report.received),
+            report.commitment.as_deref().unwrap_or("-"),
+            report.intent.as_str(),
+            requested,
+            report.state.as_str(),
+            report.sender,
+            report.message_id
+        );
+    }
+    for event in events {
+        let detail = match (&event.note, &event.old_due, &event.new_due) {
+            (Some(note), _, _) => format!("note: {note}"),
+            (None, old, Some(new)) => format!("due {} → {new}", old.as_deref().unwrap_or("none")),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {} by {}  {detail}",
+            crate::views::local(config, event.at),
+            event.commitment,
+            event.kind,
+            event.who
+        );
+    }
+    out
 }

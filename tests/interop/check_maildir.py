@@ -41,7 +41,12 @@ for message in messages:
     assert message["Auto-Submitted"].strip() == "auto-generated"
     assert message["Message-ID"].startswith("<followup."), message["Message-ID"]
     assert "duban@example.gov.cn" in str(message["From"])
-    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    # A first notice is multipart/mixed: the alternative parts and the deadlines as .ics.
+    assert message.get_content_type() in ("multipart/alternative", "multipart/mixed"), message.get_content_type()
+    if message.get_content_type() == "multipart/mixed":
+        calendars = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+        assert len(calendars) == 1, [part.get_content_type() for part in message.iter_attachments()]
+        assert calendars[0].get_filename() == "督办事项.ics", calendars[0].get_filename()
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert plain is not None and html is not None, "text/plain and text/html parts"

@@ -409,7 +409,7 @@ fn preview_prints_the_next_email_with_a_readable_subject() {
     let text = stdout(&result);
     for expected in [
         "To: office@czt.example.gov.cn\n",
-        "Subject: 【督办提醒】省财政厅：1项承诺事项待落实（1项已逾期）\n",
+        "Subject: 【督办提醒】省财政厅：1项承诺事项待落实（1项已逾期） [督办 jl-2025-ai-3]\n",
         "X-Followup-Commitments: jl-2025-ai-3\n",
         "Auto-Submitted: auto-generated\n",
         "已逾期 2 天",

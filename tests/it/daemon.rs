@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use crate::smtp_server::{Answer, Fault, Options, Received, SmtpServer, Stage};
 use crate::support::{Workspace, output, stderr, stdout};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A configuration sending to `server` over plain SMTP on loopback.
-fn workspace(server: &SmtpServer, schedule: &str, commitments: &str) -> Workspace {
+pub(crate) fn workspace(server: &SmtpServer, schedule: &str, commitments: &str) -> Workspace {
     let workspace = Workspace::new();
     workspace.write(
         "followup.toml",
@@ -52,10 +52,10 @@ to = ["czt@example.gov.cn"]
     workspace
 }
 
-const EVERY_SECOND: &str =
+pub(crate) const EVERY_SECOND: &str =
     "[schedule]\nremind = \"*/1 * * * * *\"\nskip_holidays = false\ndigest = true\n";
 
-const THREE: &str = r#"
+pub(crate) const THREE: &str = r#"
 # The first commitment
 [[commitment]]
 id = "c1"
@@ -74,14 +74,14 @@ text = "持续安排出资扩大基金规模"
 "#;
 
 /// A running `followup run` whose stderr lines can be awaited.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Running {
-    fn start(workspace: &Workspace) -> Running {
+    pub(crate) fn start(workspace: &Workspace) -> Running {
         Running::start_logging(workspace, "info")
     }
 
@@ -105,7 +105,7 @@ impl Running {
     }
 
     /// Starts with a `RUST_LOG` filter.
-    fn start_logging(workspace: &Workspace, filter: &str) -> Running {
+    pub(crate) fn start_logging(workspace: &Workspace, filter: &str) -> Running {
         let mut command = workspace.followup();
         command.arg("run").env("RUST_LOG", filter);
         Running::spawn(command)
@@ -134,7 +134,7 @@ impl Running {
     }
 
     /// Waits for a log line containing `text`; panics with everything logged so far.
-    fn wait_for_line(&mut self, text: &str) -> String {
+    pub(crate) fn wait_for_line(&mut self, text: &str) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -153,7 +153,7 @@ impl Running {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
@@ -163,7 +163,7 @@ impl Running {
     }
 
     /// SIGTERM, then the exit status and the rest of the log.
-    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, Vec<String>) {
         self.signal("TERM");
         let status = self.child.wait().expect("the daemon exits");
         let mut log = std::mem::take(&mut self.seen);
@@ -179,7 +179,7 @@ impl Drop for Running {
     }
 }
 
-fn parse(message: &Received) -> mail_parser::Message<'_> {
+pub(crate) fn parse(message: &Received) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(&message.data)
         .expect("the message parses as MIME")
@@ -205,7 +205,7 @@ fn by_message_id(received: &[Received]) -> BTreeMap<String, Vec<String>> {
     by_id
 }
 
-fn ids(message: &Received) -> String {
+pub(crate) fn ids(message: &Received) -> String {
     header(message, "X-Followup-Commitments")
 }
 
@@ -246,11 +246,11 @@ fn reminders_arrive_per_department_until_stopped() {
         .map(|message| parse(message).subject().unwrap_or_default().to_string())
         .collect();
     assert!(
-        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省科技厅：2项承诺事项待落实 [督办 c1 c2]".to_string()),
         "{subjects:?}"
     );
     assert!(
-        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实".to_string()),
+        subjects.contains(&"【督办提醒】省财政厅：1项承诺事项待落实 [督办 c3]".to_string()),
         "{subjects:?}"
     );
 

@@ -76,6 +76,7 @@ fn seen_at(config: &Config, first_seen: DateTime<Utc>) -> LogView {
                 )
             })
             .collect(),
+        ..LogView::default()
     }
 }
 
@@ -701,4 +702,82 @@ fn fires_on_agrees_with_croner_on_every_day_of_eight_years() {
             "`{pattern}` disagrees on {disagreements:?}"
         );
     }
+}
+
+#[test]
+fn a_done_claim_silences_the_department_then_the_late_review_goes_to_the_reviewer() {
+    let schedule = "[schedule]\nremind = \"0 9 * * *\"\nreview_within = 2\n[replies]\nreviewer = [\"reviewer@example.gov.cn\"]\n";
+    let config = setup("Asia/Shanghai", schedule, THREE);
+    let mut log = seen_at(&config, at(&config, "2025-03-05 08:00"));
+    // c1's done claim arrived on Wednesday afternoon: Thursday and Friday are the two
+    // working days of review; from Saturday (moved to Monday) c1's reminder is the reviewer's.
+    log.reported
+        .insert("c1".into(), at(&config, "2025-03-05 15:00"));
+    check_plan_with(
+        &config,
+        &log,
+        "2025-03-05 10:00",
+        "2025-03-10 10:00",
+        expect![[r#"
+            2025-03-05 09:00 Wed +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default), catch-up for moments missed while stopped
+            2025-03-05 09:00 Wed +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default), catch-up for moments missed while stopped
+            2025-03-06 09:00 Thu +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-06 09:00 Thu +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            2025-03-07 09:00 Fri +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-07 09:00 Fri +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            2025-03-10 09:00 Mon +08:00  省科技厅
+                to: kjt@example.gov.cn
+                cc: czt@example.gov.cn, kjt-office@example.gov.cn
+                c2  cadence `0 9 * * *` (default)
+            2025-03-10 09:00 Mon +08:00  省科技厅
+                to: reviewer@example.gov.cn
+                c1  to the reviewer: a done claim of 2025-03-05 07:00 UTC waits longer than schedule.review_within
+            2025-03-10 09:00 Mon +08:00  省财政厅
+                to: czt@example.gov.cn
+                c3  cadence `0 9 * * *` (default)
+            9 emails
+        "#]],
+    );
+}
+
+/// A running daemon learns of a done claim between wakes (`Engine::set_reported`), without
+/// a rebuild: the claimed commitment drops out of the department's email at once, and comes
+/// back when the claim is sent back.
+#[test]
+fn claims_recorded_while_running_apply_at_the_next_wake() {
+    let schedule = "[schedule]\nremind = \"0 9 * * *\"\nskip_holidays = false\n";
+    let config = setup("Asia/Shanghai", schedule, THREE);
+    let log = seen_at(&config, at(&config, "2025-03-03 08:00"));
+    let mut engine = Engine::new(config.clone(), &log);
+    let ids = |tick: &engine::Tick| -> Vec<String> {
+        tick.reminders
+            .iter()
+            .flat_map(|reminder| reminder.commitment_ids(&config))
+            .map(str::to_string)
+            .collect()
+    };
+    let first = engine.tick(at(&config, "2025-03-03 09:00"));
+    assert_eq!(ids(&first), ["c1", "c2", "c3"]);
+    let claims = [("c1".to_string(), at(&config, "2025-03-03 15:00"))].into();
+    engine.set_reported(&claims);
+    let second = engine.tick(at(&config, "2025-03-04 09:00"));
+    assert_eq!(ids(&second), ["c2", "c3"]);
+    engine.set_reported(&Default::default());
+    let third = engine.tick(at(&config, "2025-03-05 09:00"));
+    assert_eq!(ids(&third), ["c1", "c2", "c3"]);
 }

@@ -66,6 +66,7 @@ fn reminders(config: &Config, from: &str, until: &str) -> Vec<Reminder> {
                 (commitment.id.clone(), seen)
             })
             .collect(),
+        ..LogView::default()
     };
     engine::plan(
         Arc::new(config.clone()),
@@ -203,7 +204,8 @@ fn a_reminder_byte_for_byte() {
         To: kjt@example.gov.cn
         Cc: kjt-office@example.gov.cn, dcs@example.gov.cn
         Subject: =?utf-8?b?44CQ552j5Yqe5o+Q6YaS44CR55yB56eR5oqA5Y6F77yaMumhuQ==?=
-         =?utf-8?b?5om/6K+65LqL6aG55b6F6JC95a6e77yIMemhueW3sumAvuacn++8iQ==?=
+         =?utf-8?b?5om/6K+65LqL6aG55b6F6JC95a6e77yIMemhueW3sumAvuacn++8iSBb552j?=
+         =?utf-8?b?5Yqe?= jl-2025-ai-4 jl-2025-ai-1]
         Date: Mon, 02 Jun 2025 01:00:05 +0000
         Message-ID: <followup.7480bb83a3eb89ef.1748826000@example.gov.cn>
         In-Reply-To: <followup.previous@example.gov.cn>
@@ -211,7 +213,7 @@ fn a_reminder_byte_for_byte() {
         Auto-Submitted: auto-generated
         X-Followup-Commitments: jl-2025-ai-1, jl-2025-ai-4
         MIME-Version: 1.0
-        Content-Type: multipart/alternative; boundary="=_followup_5d714b31a3287bca"
+        Content-Type: multipart/alternative; boundary="=_followup_5294e1656783f91f"
 
         --- part 1 ---
         Content-Type: text/plain; charset=utf-8
@@ -256,7 +258,9 @@ fn subject_from_to_cc_and_reply_to() {
     let parsed = MessageParser::default().parse(email.as_bytes()).unwrap();
     assert_eq!(
         parsed.subject(),
-        Some("【督办提醒】省科技厅：2项承诺事项待落实（1项已逾期）")
+        Some(
+            "【督办提醒】省科技厅：2项承诺事项待落实（1项已逾期） [督办 jl-2025-ai-4 jl-2025-ai-1]"
+        )
     );
     assert_eq!(composed.subject, parsed.subject().unwrap());
     assert_eq!(addresses(parsed.from()), ["督办室 <duban@example.gov.cn>"]);
@@ -300,7 +304,7 @@ fn one_commitment_none_overdue_and_no_cc() {
     let parsed = MessageParser::default().parse(email.as_bytes()).unwrap();
     assert_eq!(
         parsed.subject(),
-        Some("【督办提醒】省财政厅：1项承诺事项待落实")
+        Some("【督办提醒】省财政厅：1项承诺事项待落实 [督办 cz-1]")
     );
     let names = header_names(&email);
     assert!(!names.iter().any(|name| name == "Cc" || name == "Reply-To"));
@@ -476,7 +480,9 @@ fn configured_line_breaks_never_add_a_header() {
     let parsed = MessageParser::default().parse(email.as_bytes()).unwrap();
     assert_eq!(
         parsed.subject(),
-        Some("【督办提醒】省科技厅 Bcc: evil@example.com：2项承诺事项待落实（1项已逾期）")
+        Some(
+            "【督办提醒】省科技厅 Bcc: evil@example.com：2项承诺事项待落实（1项已逾期） [督办 jl-2025-ai-4 Bcc: evil@example.com jl-2025-ai-1]"
+        )
     );
 
     config.mail.reply_to = Some(format!("duban@example.gov.cn{injection}"));
@@ -497,7 +503,9 @@ fn english_subject_and_text() {
     let parsed = MessageParser::default().parse(email.as_bytes()).unwrap();
     assert_eq!(
         parsed.subject(),
-        Some("[Reminder] 省科技厅: 2 commitments awaiting delivery (1 overdue)")
+        Some(
+            "[Reminder] 省科技厅: 2 commitments awaiting delivery (1 overdue) [督办 jl-2025-ai-4 jl-2025-ai-1]"
+        )
     );
     let text = unwire(parsed.body_text(0).unwrap());
     assert!(
