@@ -255,6 +255,14 @@ pub enum Command {
     /// Read it with `followup man | man -l -`; the Debian package installs it as
     /// followup(1).
     Man,
+    /// Print a users-file line for the board (`[web] users_file`).
+    ///
+    /// Reads the password from the first line of stdin and prints `NAME:$argon2id$…`;
+    /// append it to the users file: `followup web-passwd wang >> /etc/followup/web-users`.
+    WebPasswd {
+        /// The user name shown on the board and recorded with each action.
+        name: String,
+    },
     /// Print a shell completion script to standard output.
     ///
     /// For bash: `followup completions bash > /etc/bash_completion.d/followup`; the Debian
@@ -509,6 +517,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Man => print_bytes(&manual::man_page()),
         Command::Completions { shell } => print_bytes(&manual::completions(shell)),
+        Command::WebPasswd { name } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            println!("{}", crate::web::auth::hash_line(&name, password)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             letter,
             output,

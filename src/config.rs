@@ -554,6 +554,7 @@ pub struct MainDraft {
     today: NaiveDate,
     max_file_bytes: u64,
     max_files: usize,
+    web: Option<crate::model::Web>,
 }
 
 #[derive(Debug)]
@@ -582,6 +583,15 @@ const MAIN_KEYS: &[&str] = &[
     "inbox",
     "report",
     "replies",
+    "web",
+];
+const WEB_KEYS: &[&str] = &[
+    "listen",
+    "public",
+    "users_file",
+    "trusted_header",
+    "trusted_proxies",
+    "secure_cookie",
 ];
 const REPLIES_KEYS: &[&str] = &[
     "reviewer",
@@ -719,6 +729,7 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         max_message_bytes: replies.max_message_bytes,
         ..inbox
     });
+    let web = parse_web(&mut ctx, root);
 
     MainDraft {
         timezone,
@@ -737,7 +748,75 @@ pub fn parse_main(source: &Source, today: NaiveDate, problems: &mut Vec<Problem>
         today,
         max_file_bytes,
         max_files,
+        web,
     }
+}
+
+/// `[web]`: off unless `listen` is set. A non-loopback address needs a way to log in
+/// (`users_file` or `trusted_header`), so the board is never open to the network by mistake.
+fn parse_web(ctx: &mut Ctx, root: &DeTable) -> Option<crate::model::Web> {
+    let (table, table_span) = ctx.table(root, "", "web")?;
+    ctx.check_keys(table, "web", WEB_KEYS);
+    let listen = ctx.required_string(table, "web", "listen", table_span.clone())?;
+    let address = match listen.get_ref().parse::<std::net::SocketAddr>() {
+        Ok(address) => address,
+        Err(_) => {
+            ctx.error(
+                listen.span(),
+                "web.listen",
+                format!(
+                    "`{}` is not an address and port such as `127.0.0.1:8750`",
+                    listen.get_ref()
+                ),
+            );
+            return None;
+        }
+    };
+    let base = base_dir(&ctx.source.path);
+    let users_file = ctx
+        .string(table, "web", "users_file")
+        .map(|file| base.join(file.get_ref()));
+    let trusted_header = ctx
+        .string(table, "web", "trusted_header")
+        .map(|header| header.get_ref().to_ascii_lowercase());
+    let mut trusted_proxies = Vec::new();
+    for entry in ctx
+        .strings(table, "web", "trusted_proxies")
+        .unwrap_or_default()
+    {
+        match entry.get_ref().parse::<IpAddr>() {
+            Ok(ip) => trusted_proxies.push(ip),
+            Err(_) => ctx.error(
+                entry.span(),
+                "web.trusted_proxies",
+                format!("`{}` is not an IP address", entry.get_ref()),
+            ),
+        }
+    }
+    if trusted_header.is_some() && trusted_proxies.is_empty() {
+        ctx.error(
+            table_span.clone(),
+            "web.trusted_header",
+            "`trusted_header` needs `trusted_proxies` (the addresses allowed to set it)",
+        );
+    }
+    if !address.ip().is_loopback() && users_file.is_none() && trusted_header.is_none() {
+        ctx.error(
+            listen.span(),
+            "web.listen",
+            format!(
+                "`{address}` is not a loopback address: set `users_file` or `trusted_header` so that the board asks who is there"
+            ),
+        );
+    }
+    Some(crate::model::Web {
+        listen: address,
+        public: ctx.boolean(table, "web", "public").unwrap_or(false),
+        users_file,
+        trusted_header,
+        trusted_proxies,
+        secure_cookie: ctx.boolean(table, "web", "secure_cookie").unwrap_or(false),
+    })
 }
 
 /// `[report]`: when the bulletin (通报) goes out and to whom (`to`, else `mail.admin`).
@@ -1491,6 +1570,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         today,
         max_file_bytes: _,
         max_files: _,
+        web,
     } = draft;
     let names = DepartmentNames::new(&departments);
 
@@ -1600,6 +1680,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             commitments,
             cadences,
             by_id: std::sync::OnceLock::new(),
+            web,
         },
         warnings: problems,
         unmatched: Vec::new(),

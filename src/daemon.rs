@@ -32,6 +32,8 @@ const LAST_RETRY: i64 = 3_600;
 const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How often a pass waiting on sends pings the watchdog when systemd set none.
 const PING_WITHOUT_WATCHDOG: Duration = Duration::from_secs(3_600);
+/// How long the board may take to finish its answers after a stop.
+const BOARD_GRACE: Duration = Duration::from_secs(1);
 /// Several file events in a burst (an editor's save) make one reload.
 const SETTLE: Duration = Duration::from_millis(200);
 
@@ -133,6 +135,8 @@ struct Daemon {
     credentials_alerted: bool,
     /// Why the last reload was refused, shown in the STATUS line until a reload succeeds.
     reload_error: Option<String>,
+    /// The configuration as the board sees it: replaced at every applied reload.
+    published: Arc<watch::Sender<Arc<Config>>>,
     /// The latest bulletin moment recorded (or when `[report]` was first seen): the next
     /// bulletin is the latest `report.remind` firing after it. `None` without `[report]`.
     report_after: Option<DateTime<Utc>>,
@@ -257,7 +261,7 @@ impl Daemon {
         );
         Ok(Daemon {
             config_path,
-            config,
+            config: config.clone(),
             engine,
             ledger,
             writer,
@@ -268,6 +272,7 @@ impl Daemon {
             credentials_alerted: false,
             reload_error: None,
             intake: Intake::default(),
+            published: Arc::new(watch::channel(config).0),
             report_after,
             metrics: metrics::shared(),
         })
@@ -292,6 +297,19 @@ impl Daemon {
             Notifier::stopping_now();
             let _ = stop_sender.send(true);
         });
+        // The board, when configured, on this runtime; it stops with the same signal.
+        let board = match &self.config.web {
+            Some(web) => Some(
+                crate::web::start(
+                    web,
+                    self.published.clone(),
+                    Some(self.metrics.clone()),
+                    stop.clone(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let (change_sender, mut changes) = mpsc::unbounded_channel::<()>();
         let mut watcher = watch_files(&self.config, change_sender.clone());
         let (handled_sender, mut handled) = mpsc::unbounded_channel::<usize>();
@@ -372,8 +390,16 @@ impl Daemon {
             }
         }
         // QUIT on idle connections, each bounded by mail.timeout: within the stop budget
-        // only when that is short, so cap it.
-        let _ = tokio::time::timeout(STOP_GRACE, self.transport.close()).await;
+        // only when that is short, so cap it. The board finishes its answers meanwhile.
+        let board = async {
+            if let Some(board) = board {
+                board.stopped(BOARD_GRACE).await;
+            }
+        };
+        let _ = tokio::join!(
+            board,
+            tokio::time::timeout(STOP_GRACE, self.transport.close())
+        );
         Ok(())
     }
 
@@ -480,6 +506,10 @@ impl Daemon {
         }
         let log = self.ledger.log_view()?;
         self.engine = Engine::new(config.clone(), &log);
+        if config.web != self.config.web {
+            tracing::warn!("[web] changed: the board keeps its address and logins until a restart");
+        }
+        self.published.send_replace(config.clone());
         self.report_after = report_after(&config, &log);
         self.config = config;
         self.transport = transport;

@@ -16,7 +16,8 @@ use crate::engine::{LogView, Seen};
 
 /// The schema this build writes; older databases are migrated on open.
 const SCHEMA_VERSION: i64 = 2;
-const DATABASE: &str = "followup.sqlite3";
+/// The delivery log's file name under `state_dir` (the board keeps its actions table there too).
+pub const DATABASE: &str = "followup.sqlite3";
 const LOCK: &str = "followup.lock";
 
 /// The prefix of `last_error` for emails held because the server refused the credentials;

@@ -26,3 +26,4 @@ pub mod smtp;
 pub mod timefmt;
 pub mod transport;
 pub mod views;
+pub mod web;

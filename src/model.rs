@@ -46,6 +46,23 @@ pub struct Config {
     /// the daemon looks up every id of every pending email, which at 100,000 commitments
     /// was a quadratic scan.
     pub by_id: std::sync::OnceLock<Vec<u32>>,
+    /// `[web]`: the board, when configured (off by default).
+    pub web: Option<Web>,
+}
+
+/// `[web]`: where the board listens and who may see and act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Web {
+    pub listen: std::net::SocketAddr,
+    /// Viewing without a login (acting always needs one).
+    pub public: bool,
+    /// `NAME:$argon2id$…` lines (`followup web-passwd NAME` makes one).
+    pub users_file: Option<PathBuf>,
+    /// A header carrying the user name, trusted only from `trusted_proxies`.
+    pub trusted_header: Option<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Mark the session cookie `Secure` (the board is reached over TLS through a proxy).
+    pub secure_cookie: bool,
 }
 
 /// An index into `Config::departments`.

@@ -216,7 +216,6 @@ pub fn rows<'a>(
         })
         .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
         .map(|(index, commitment)| {
-            let letter = config.letter_of(commitment);
             let after = log
                 .seen
                 .get(&commitment.id)
@@ -230,37 +229,57 @@ pub fn rows<'a>(
                 }
                 _ => after,
             };
-            CommitmentRow {
-                index,
-                id: &commitment.id,
-                letter: &letter.id,
-                title: &letter.title,
-                topic: commitment.topic.as_deref(),
-                owner: &config.department(commitment.owner).key,
-                co_owners: commitment
-                    .co_owners
-                    .iter()
-                    .map(|id| config.department(*id).key.as_str())
-                    .collect(),
-                due: commitment.due.map(|due| due.to_string()),
-                days_left: engine::days_left(config, commitment, at),
-                overdue: engine::is_overdue(config, commitment, at),
-                status: commitment.status,
-                state,
-                light: light(config, commitment, state, at),
-                done_on: commitment.done_on.map(|date| date.to_string()),
-                next_reminder: schedules.next_moment(config, index, after).map(|next| {
-                    formatted
-                        .entry(next)
-                        .or_insert_with(|| local(config, next).into())
-                        .clone()
-                }),
-                latest_answer: log.answers.get(&commitment.id).map(|answer| {
-                    crate::replies::view::answer_line(config, answer.at, &answer.text)
-                }),
-            }
+            let next = schedules.next_moment(config, index, after).map(|next| {
+                formatted
+                    .entry(next)
+                    .or_insert_with(|| local(config, next).into())
+                    .clone()
+            });
+            let mut row = row(config, index, at, next);
+            row.state = state;
+            row.light = light(config, commitment, state, at);
+            row.latest_answer = log
+                .answers
+                .get(&commitment.id)
+                .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
+            row
         })
         .collect()
+}
+
+/// One commitment's row at `at` from its file alone (state open or done, no answer), with
+/// its next reminder as already worked out (or not); `rows` adds what the log says.
+pub fn row(
+    config: &Config,
+    index: usize,
+    at: DateTime<Utc>,
+    next_reminder: Option<Rc<str>>,
+) -> CommitmentRow<'_> {
+    let commitment = &config.commitments[index];
+    let letter = config.letter_of(commitment);
+    let state = state(commitment);
+    CommitmentRow {
+        index,
+        id: &commitment.id,
+        letter: &letter.id,
+        title: &letter.title,
+        topic: commitment.topic.as_deref(),
+        owner: &config.department(commitment.owner).key,
+        co_owners: commitment
+            .co_owners
+            .iter()
+            .map(|id| config.department(*id).key.as_str())
+            .collect(),
+        due: commitment.due.map(|due| due.to_string()),
+        days_left: engine::days_left(config, commitment, at),
+        overdue: engine::is_overdue(config, commitment, at),
+        status: commitment.status,
+        state,
+        light: light(config, commitment, state, at),
+        done_on: commitment.done_on.map(|date| date.to_string()),
+        next_reminder,
+        latest_answer: None,
+    }
 }
 
 pub fn list(

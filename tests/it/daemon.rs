@@ -153,6 +153,11 @@ impl Running {
         }
     }
 
+    /// How many of the lines read so far contain `text`.
+    pub(crate) fn logged(&self, text: &str) -> usize {
+        self.seen.iter().filter(|line| line.contains(text)).count()
+    }
+
     pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .arg(format!("-{name}"))

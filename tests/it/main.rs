@@ -19,3 +19,4 @@ mod report;
 mod smtp_client;
 mod smtp_server;
 mod support;
+mod web;

@@ -1,7 +1,8 @@
 //! Issue 11's acceptance against the real binary and real servers: a department's reply
 //! delivered to Dovecot is read by the daemon's IMAP intake (IDLE push, one cycle) and
-//! recorded as a pending done claim with its attachment; `followup done` closes it and
-//! `followup reject` reopens another; kill -9 during intake, then a restart, loses no reply
+//! recorded as a pending done claim with its attachment; the department is no longer
+//! reminded of it, the reviewer gets a notice and the department a receipt; `followup done`
+//! closes it and `followup reject` reopens another; kill -9 during intake, then a restart, loses no reply
 //! and records none twice.
 
 use serde_json::Value;
@@ -32,6 +33,9 @@ transport = "file"
 
 [schedule]
 remind = "0 0 9 * * Mon"
+
+[replies]
+reviewer = ["reviewer@example.gov.cn"]
 
 [inbox]
 url = "imaps://127.0.0.1:{port}"
@@ -100,6 +104,51 @@ JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCnRyYWlsZXIK
     .into_bytes()
 }
 
+fn json(workspace: &Workspace, args: &[&str]) -> Value {
+    let result = output(workspace.followup().args(args));
+    assert!(result.status.success(), "{args:?}: {}", stderr(&result));
+    serde_json::from_str(&stdout(&result)).expect("JSON")
+}
+
+/// The displayed state (`open`, `reported`, `done`) of one commitment.
+fn state_of(workspace: &Workspace, id: &str) -> String {
+    json(workspace, &["list", "--status", "all", "--json"])
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["id"] == id)
+        .and_then(|row| row["state"].as_str())
+        .expect("the commitment is listed")
+        .to_string()
+}
+
+/// Every email in the file transport's outbox: (subject, first To address, text).
+fn outbox(workspace: &Workspace) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(workspace.path().join("state/outbox")) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let bytes = std::fs::read(entry.path()).expect("an outbox file");
+        let message = mail_parser::MessageParser::default()
+            .parse(&bytes)
+            .expect("the outbox holds emails");
+        let to = message
+            .to()
+            .and_then(|to| to.first())
+            .and_then(|address| address.address())
+            .unwrap_or_default()
+            .to_string();
+        found.push((
+            message.subject().unwrap_or_default().to_string(),
+            to,
+            message.body_text(0).unwrap_or_default().into_owned(),
+        ));
+    }
+    found.sort();
+    found
+}
+
 fn reports(workspace: &Workspace) -> Vec<Value> {
     let result = output(workspace.followup().args(["reports", "--json"]));
     assert!(result.status.success(), "{}", stderr(&result));
@@ -138,9 +187,8 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
         ),
     );
     let recorded = daemon.wait_for_line("uid=1");
-    // The pass the recorded reply triggers writes to the log; let it finish before the
-    // office's commands write to it too (main's `done`/`reject` do not yet wait for a
-    // concurrent writer: issue-11a makes their transactions IMMEDIATE).
+    // The pass the recorded reply triggers sends the notices; once it has ended, the
+    // outbox holds them.
     daemon.wait_for_line("pass took");
     let rows = reports(&workspace);
     assert!(!rows.is_empty(), "{recorded}");
@@ -166,6 +214,39 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
     let messages = dovecot.messages("INBOX");
     assert_eq!(messages.len(), 1);
     assert!(messages[0].1.contains("$FollowupDone"), "{messages:?}");
+
+    // The department is no longer reminded of it while the claim waits (办结待审) …
+    assert_eq!(state_of(&workspace, "jl-2025-ai-3"), "reported");
+    let plan = json(&workspace, &["plan", "--days", "30", "--json"]);
+    for email in plan.as_array().expect("emails") {
+        let about_it = email["commitments"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|id| id == "jl-2025-ai-3"));
+        assert!(
+            !about_it || email["to"] == serde_json::json!(["reviewer@example.gov.cn"]),
+            "only the reviewer hears of jl-2025-ai-3 now: {email}"
+        );
+    }
+    // … and the daemon sends the reviewer's notice and the department's receipt.
+    assert_eq!(
+        daemon.logged("answer notice"),
+        2,
+        "a receipt and a reviewer's notice"
+    );
+    let sent = outbox(&workspace);
+    assert!(
+        sent.iter()
+            .any(|(subject, to, body)| subject.starts_with("【待审核】")
+                && to == "reviewer@example.gov.cn"
+                && body.contains("jl-2025-ai-3")),
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|(subject, to, _)| subject.starts_with("已收到")
+                && to == "zhangsan@czt.example.gov.cn"),
+        "{sent:?}"
+    );
 
     // The office confirms: the commitment is done and the report accepted.
     let done = output(workspace.followup().args(["done", "jl-2025-ai-3"]));
@@ -208,11 +289,9 @@ fn a_reply_delivered_to_dovecot_becomes_a_pending_done_claim_then_done_or_reject
         of(&reports(&workspace), "a4@czt.example.gov.cn")["state"],
         "rejected"
     );
-    let list = output(workspace.followup().args(["list", "--json"]));
-    assert!(list.status.success(), "{}", stderr(&list));
-    let listed: Value = serde_json::from_str(&stdout(&list)).expect("list --json is JSON");
-    let text = listed.to_string();
-    assert!(text.contains("jl-2025-ai-4"), "{text}");
+    // Sent back: open again, and reminded again (the loop resumes).
+    assert_eq!(state_of(&workspace, "jl-2025-ai-4"), "open");
+    assert_eq!(state_of(&workspace, "jl-2025-ai-3"), "done");
     let (code, log) = daemon.stop();
     assert_eq!(code, Some(0), "{}", log.join("\n"));
     assert!(
