@@ -424,9 +424,46 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
     })
 }
 
+/// Labels a published letter's metadata puts before the replying unit.
+const UNIT_LABELS: [&str; 6] = [
+    "发布机构：",
+    "发文机关：",
+    "发文单位：",
+    "主办单位：",
+    "承办单位：",
+    "答复单位：",
+];
+
+/// The replying unit a label names anywhere in the letter: "发布机构：魏县农业农村局",
+/// "主办单位：县教育局", "承办单位：清原满族自治县住房和城乡建设局". A township named by its
+/// place alone ("发布机构：微山县鲁桥镇") stands for its government.
+pub(super) fn label_org(blocks: &[String]) -> Option<String> {
+    blocks.iter().find_map(|b| {
+        UNIT_LABELS.iter().find_map(|label| {
+            let at = b.find(label)? + label.len();
+            let name: String = b[at..]
+                .trim_start()
+                .chars()
+                .take_while(|c| is_cjk(*c))
+                .collect();
+            if let Some((unit, _)) = super::owners::leading_body(&name) {
+                return Some(unit);
+            }
+            // The next label may follow with its spaces taken out: "微山县鲁桥镇组配分类：".
+            let end = name
+                .char_indices()
+                .skip(1)
+                .find(|(_, c)| matches!(c, '镇' | '乡'))
+                .map(|(i, c)| i + c.len_utf8())?;
+            (name[..end].chars().count() <= 12).then(|| format!("{}人民政府", &name[..end]))
+        })
+    })
+}
+
 /// Abbreviations in document numbers (个住建函〔2021〕25号) and the units they stand for.
-const NUMBER_UNITS: [(&str, &str); 19] = [
+const NUMBER_UNITS: [(&str, &str); 20] = [
     ("住建", "住建局"),
+    ("建", "住建局"),
     ("交运", "交通运输局"),
     ("交通", "交通运输局"),
     ("交", "交通运输局"),
@@ -590,6 +627,7 @@ pub(super) fn read_letter(
                 .trim_end_matches(['（', '）', '盖', '章'])
                 .to_owned()
         })
+        .or_else(|| label_org(blocks))
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
@@ -660,6 +698,21 @@ mod tests {
             "一、关于“强化创新能力”的建议"
         );
         assert_eq!(topic_of("关于“强化创新能力”的建议"), "强化创新能力");
+    }
+
+    #[test]
+    fn the_replying_unit_from_a_metadata_label() {
+        let org = |s: &str| label_org(&[s.to_owned()]);
+        assert_eq!(
+            org("发布机构：魏县农业农村局").as_deref(),
+            Some("魏县农业农村局")
+        );
+        assert_eq!(org("主办单位：县教育局").as_deref(), Some("县教育局"));
+        assert_eq!(
+            org("发布机构：微山县鲁桥镇组配分类：政协提案").as_deref(),
+            Some("微山县鲁桥镇人民政府")
+        );
+        assert_eq!(org("发布机构：").as_deref(), None);
     }
 
     #[test]

@@ -157,7 +157,12 @@ pub(super) fn body_like(name: &str) -> bool {
         .any(|p| name.starts_with(p))
         || starts_with_any(name, &SUBJECT_STOPS).is_some()
         || starts_with_any(name, &VERB_STARTS).is_some()
-        || name.chars().any(|c| "的了在将是对把为已与及".contains(c))
+        // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
+        || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
+        // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
+        || ["提交", "报请", "报送", "上报", "提请", "结果"]
+            .iter()
+            .any(|w| name.contains(w))
     {
         return false;
     }
@@ -237,9 +242,27 @@ pub(super) fn skip_connectors(s: &str) -> usize {
     starts_with_any(s, &CONNECTORS).map_or(0, str::len)
 }
 
+/// Words that may stand before the writer's self-reference at the head of a clause without
+/// being part of a name: "经我局研究", "同时我局将", "今年我局计划", "目前我局正在".
+const HEADS: [&str; 16] = [
+    "经", "同时", "今年", "明年", "目前", "近期", "随后", "届时", "今后", "此外", "另外", "因此",
+    "为此", "对此", "下步", "后期",
+];
+
+/// Length of a head word before a self-reference ("今年我局…" → len of 今年), else 0.
+fn self_ref_head(s: &str) -> usize {
+    starts_with_any(s, &HEADS)
+        .map(|w| w.len())
+        .filter(|&n| starts_with_any(s[n..].trim_start_matches('，'), &SELF_REFS).is_some())
+        .map_or(0, |n| {
+            n + s[n..].len() - s[n..].trim_start_matches('，').len()
+        })
+}
+
 /// Parses "省发改委、省卫健委将…", "省科技厅会同省财政厅…", "我厅将…".
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
+    let start = start + self_ref_head(&s[start..]);
     let s = &s[start..];
     let mut subject = Subject::default();
     let mut pos;
@@ -281,6 +304,10 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
             } else {
                 w
             };
+            // "要求X…" is the verb 要求 (handing work to X), not the adverb 要.
+            if w == "要" && s[q + w.len()..].starts_with('求') {
+                break;
+            }
             q += w.len();
         }
         q
@@ -484,7 +511,7 @@ const NOT_LEVELS: [&str; 8] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 27] = [
+const REDUCTIONS: [(&str, &str); 29] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -501,6 +528,8 @@ const REDUCTIONS: [(&str, &str); 27] = [
     ("城市管理综合执法局", "城管局"),
     ("城市管理局", "城管局"),
     ("市场监督管理", "市场监管"),
+    ("文化旅游和广播电视", "文旅广电"),
+    ("文化广电和旅游", "文广旅"),
     ("文化和旅游", "文旅"),
     ("文化旅游", "文旅"),
     ("工业和信息化", "工信"),
@@ -631,6 +660,7 @@ mod tests {
             ("县乡村振兴局", "县乡村振兴局"),
             ("省发展和改革委员会", "省发改委"),
             ("扶贫办", "扶贫办"),
+            ("南票区文化旅游和广播电视局", "区文旅广电局"),
         ] {
             assert_eq!(short_form(long), short, "{long}");
         }
@@ -684,8 +714,21 @@ mod tests {
             ["红河县交通运输局"]
         );
         assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        assert_eq!(
+            who("我们要求邱村镇政府会同市自然资源局论证。").0,
+            ["邱村镇政府"]
+        );
         assert_eq!(who("我局将与县财政局沟通协调，争取资金。").1, ["县财政局"]);
         assert!(who("我局将与省卫健委沟通汇报。").1.is_empty());
+        for glued in [
+            "今年我局继续推进。",
+            "同时我局积极汇报。",
+            "经我局研究，决定…",
+        ] {
+            let subject = parse_subject(glued).expect("a subject");
+            assert!(subject.bodies.is_empty(), "{glued}");
+            assert_eq!(subject.self_ref.as_deref(), Some("我局"), "{glued}");
+        }
         assert_eq!(
             who("省发改委、省卫健委将积极沟通。").0,
             ["省发改委", "省卫健委"]

@@ -235,6 +235,38 @@ pub(super) fn is_closing(s: &str) -> bool {
     if starts_with_any(s, &CLOSINGS).is_some() || BOILERPLATE.iter().any(|w| s.contains(w)) {
         return true;
     }
+    // "同时，也希望您一如既往地…", "希望你们多提建议意见": what the writer asks of the
+    // proposer is courtesy, never a promise.
+    let mut head = s;
+    while let Some(w) = starts_with_any(
+        head,
+        &["同时，", "同时", "最后，", "也", "还", "真诚地", "真诚"],
+    ) {
+        head = &head[w.len()..];
+    }
+    if head.starts_with("希望") || s.contains("多提") {
+        return true;
+    }
+    // "浙江省公路管理局计划财务处姚康": a unit and a person's name is a contact line.
+    if !s.contains(['，', '。', '；']) {
+        let n = s.chars().count();
+        let contact = s
+            .char_indices()
+            .skip(n.saturating_sub(3))
+            .take(2)
+            .any(|(i, _)| body_like(&s[..i]));
+        if contact {
+            return true;
+        }
+    }
+    // "…，现就您所提建议的办理情况答复如下：": the reply's opening, wherever it stands.
+    if ["答复如下", "回复如下", "函复如下"]
+        .iter()
+        .any(|w| s.contains(w))
+        && s.ends_with('：')
+    {
+        return true;
+    }
     // "王忠伟212542", "0871-67796549）", "西街口镇人民政": too short to promise anything.
     let cjk = s.chars().filter(|c| is_cjk(*c)).count();
     let digits = s.chars().filter(char::is_ascii_digit).count();
@@ -401,6 +433,8 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) default_owner: Option<Subject>,
     /// The item that a sentence without its own ordinal or subject continues.
     pub(super) current: Option<usize>,
+    /// Whether `current` was opened by an enumerated item (一是…, 1.…).
+    pub(super) current_numbered: bool,
     /// The last unit named as a sentence's subject in this paragraph: a following sentence
     /// with no subject of its own ("在规划中将结合…") continues it.
     pub(super) last_named: Option<Subject>,
@@ -419,6 +453,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             region_seen: false,
             default_owner: None,
             current: None,
+            current_numbered: false,
             last_named: None,
             items: Vec::new(),
         }
@@ -502,6 +537,11 @@ impl<'o, 'a> Walker<'o, 'a> {
 
     fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
         if is_closing(body) {
+            // "感谢…，希望…，我们将把您的意见作为动力，认真做好…": thanks first, then the
+            // writer saying what it will do — that clause is still a promise.
+            if let Some(at) = writer_will_after_courtesy(body) {
+                self.outside_segment(&body[at..]);
+            }
             return;
         }
         let lead = skip_connectors(body);
@@ -517,7 +557,8 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         if !self.in_region()
             && is_intro(probe)
-            && has_future(&without_restated(probe).replace("现将", ""))
+            && (has_future(&without_restated(probe).replace("现将", ""))
+                || announces_measures(probe, self.reply_year))
             && ord.is_none()
         {
             // "我委…将持续开展如下四项工作。": the items that follow are promises; this is not.
@@ -530,7 +571,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
             self.outside_segment(seg);
-        } else if self_will(seg) {
+        } else if self_will(seg) || completion_date(seg).is_some() {
             // In a report of work done, only "我局将…"/"县卫健局将…" speaks of the future.
             self.outside_segment(seg);
         }
@@ -556,6 +597,10 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let aspect = aspect_prefix(text);
         let after_aspect = &text[aspect.unwrap_or(0)..];
+        // "四是建议政府及相关部门…": a recommendation to another body, not the writer's promise.
+        if strip_joiners(after_aspect).starts_with("建议") {
+            return;
+        }
         // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
         let handed = || {
             let bare = strip_joiners(after_aspect);
@@ -574,6 +619,13 @@ impl<'o, 'a> Walker<'o, 'a> {
             !numbered
                 && aspect.is_none()
                 && !(explicit && item.owner != owner.name)
+                // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
+                && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
+                // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
+                // sentence that opens with its own verb is the next measure.
+                && (self.current_numbered || !opens_with_action(text))
+                // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
+                && !text.contains("，下一步")
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
@@ -589,7 +641,23 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
             return;
         }
+        // "下一步，教育部将…。抓紧组建…。": a sentence with no subject of its own is done by
+        // the one the previous sentence of the paragraph named.
+        let owner = match self.current.and_then(|i| self.items.get(i)) {
+            Some(item) if subject.is_none() && !numbered && aspect.is_none() => Owner {
+                name: item.owner.clone(),
+                resolved: item.owner_resolved,
+                co: Vec::new(),
+                low: item
+                    .low_confidence
+                    .iter()
+                    .find(|w| w.contains("replying unit"))
+                    .cloned(),
+            },
+            _ => owner,
+        };
         self.push_measures(owner, text, seg, None);
+        self.current_numbered = numbered;
     }
 
     /// Pushes a promise, split where the sentence turns to another measure with its own
@@ -641,7 +709,13 @@ impl<'o, 'a> Walker<'o, 'a> {
                 }
             };
             match pieces.last_mut() {
-                Some(last) if !delegated && last.0.name == piece_owner.name => {
+                // "…督促乡镇…，继续加大…": once work was handed on, the writer's own next
+                // clause is a measure of its own even when no unit was named to take it.
+                Some(last)
+                    if !delegated
+                        && last.0.name == piece_owner.name
+                        && !DELEGATIONS.iter().any(|w| last.1.contains(w)) =>
+                {
                     let start = last.1.as_ptr() as usize - text.as_ptr() as usize;
                     last.1 = &text[start..w[1]];
                     for c in piece_owner.co {
@@ -916,6 +990,54 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
     })
 }
 
+/// In a courtesy sentence, where a later clause has the writer say it will act ("…，我们将
+/// 把您的意见作为动力，…"); not in a conditional one ("如有意见，我局将…").
+pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
+    if starts_with_any(seg, &["如", "若", "联系", "请"]).is_some() {
+        return None;
+    }
+    seg.match_indices('，').find_map(|(p, w)| {
+        let clause = &seg[p + w.len()..];
+        let who = starts_with_any(clause, &SELF_REFS)?;
+        starts_with_any(&clause[who.len()..], &["将", "还将", "也将", "会"])?;
+        Some(p + w.len())
+    })
+}
+
+/// "…，同步展开如下措施：": a lead-in whose last clause announces measures in the present
+/// (not "采取了以下措施", not "已…如下") opens a list of measures to be followed up.
+pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
+    let last = text.rsplit('，').next().unwrap_or(text);
+    ["如下措施", "以下措施", "如下举措", "以下举措"]
+        .iter()
+        .any(|w| last.contains(w))
+        && !has_past(last, reply_year)
+}
+
+/// A sentence that opens with an action verb and no subject: "抓紧组建…", "加快推进…".
+pub(super) fn opens_with_action(text: &str) -> bool {
+    let bare = strip_joiners(text);
+    starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// Verbs that open a measure in the writer's voice when no subject is written.
+const ACTION_STARTS: [&str; 14] = [
+    "抓紧",
+    "加快",
+    "加强",
+    "推进",
+    "推动",
+    "继续",
+    "持续",
+    "进一步",
+    "着力",
+    "积极",
+    "深化",
+    "完善",
+    "做好",
+    "落实",
+];
+
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
     let announces = [
@@ -980,6 +1102,54 @@ fn puts_into(after_jiang: &str) -> bool {
     })
 }
 
+/// "…，8月底可完成全部工程建设并投入使用": a completion date the writer states (a time, then
+/// 可/便可/即可 + 完成/建成/完工/竣工/投入使用) is a promise to follow up, even in a report of
+/// work done. Returns where the time starts.
+pub(super) fn completion_date(seg: &str) -> Option<usize> {
+    ["月底", "年底", "月中旬", "月下旬", "月上旬", "底前", "月前"]
+        .iter()
+        .filter_map(|t| {
+            let p = seg.find(t)?;
+            let after = &seg[p + t.len()..];
+            let gap: String = after.chars().take(4).collect();
+            let can = ["便可", "即可", "可以", "可"]
+                .iter()
+                .find_map(|w| gap.find(w).map(|q| q + w.len()))?;
+            let done = starts_with_any(
+                &after[can..],
+                &["完成", "建成", "完工", "竣工", "投入使用", "交付"],
+            )
+            .is_some();
+            // Walk back over the month's digits to the clause start.
+            let start = seg[..p]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| "，；：。".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            done.then_some(start)
+        })
+        .min()
+}
+
+/// "…，论证结果提交县委县政府审议后执行": an action to be taken once a step is done
+/// (…后执行/后实施/后启动/后开工 closing a clause). Returns the clause's start.
+pub(super) fn after_event(seg: &str) -> Option<usize> {
+    ["后执行", "后实施", "后启动", "后开工"]
+        .iter()
+        .filter_map(|w| {
+            let p = seg.find(w)?;
+            let end = &seg[p + w.len()..];
+            end.starts_with(['。', '，', '；']).then(|| {
+                seg[..p]
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| "，；：。".contains(*c))
+                    .map_or(0, |(i, c)| i + c.len_utf8())
+            })
+        })
+        .min()
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1027,7 +1197,14 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
         (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
     });
-    let mut hits: Vec<usize> = jiang.iter().copied().chain(strong).chain(once).collect();
+    let mut hits: Vec<usize> = jiang
+        .iter()
+        .copied()
+        .chain(strong)
+        .chain(once)
+        .chain(completion_date(seg))
+        .chain(after_event(seg))
+        .collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
@@ -1128,12 +1305,61 @@ mod tests {
             "联系人：张三，联系电话：0871-1234567",
             "王忠伟212542",
             "西街口镇人民政",
+            "同时，也希望您一如既往地关心和支持我县城市管理工作。",
+            "希望你们以后多提宝贵意见，以利我们改进工作。",
+            "浙江省公路管理局计划财务处姚康",
+            "经我局党组会议研究，立即组织人员调查办理，现就您所提建议的办理情况答复如下：",
         ] {
             assert!(is_closing(text), "{text}");
         }
         assert!(!is_closing(
             "我局将继续关注永仁县畜牧业发展，给予倾斜支持。"
         ));
+    }
+
+    #[test]
+    fn a_sentence_opening_with_its_verb_is_a_measure() {
+        assert!(opens_with_action("抓紧组建国家职业教育指导咨询委员会。"));
+        assert!(opens_with_action("同时加快推进职业教育法修订。"));
+        assert!(!opens_with_action("该项目资金由省级承担。"));
+    }
+
+    #[test]
+    fn a_promise_after_thanks_is_still_a_promise() {
+        let seg = "感谢代表的关心，希望你多提意见，我们将把您的意见作为动力，认真做好工作。";
+        assert_eq!(
+            writer_will_after_courtesy(seg).map(|at| &seg[at..]),
+            Some("我们将把您的意见作为动力，认真做好工作。")
+        );
+        assert_eq!(
+            writer_will_after_courtesy("如有意见，我局将进一步研究。"),
+            None
+        );
+    }
+
+    #[test]
+    fn an_action_after_a_step_is_a_promise() {
+        let seg = "我局正在调研、论证，论证结果提交县委县政府审议后执行。";
+        assert_eq!(after_event(seg), seg.find("论证结果"));
+        assert_eq!(after_event("审议后执行的文件已印发。"), None);
+        assert!(!body_like("论证结果提交县委县政府"));
+    }
+
+    #[test]
+    fn a_stated_completion_date_is_a_promise() {
+        let seg = "项目已完成招投标，8月底可完成全部工程建设并投入使用。";
+        assert_eq!(completion_date(seg), seg.find('8'));
+        assert_eq!(completion_date("项目已于8月底完成全部工程建设。"), None);
+    }
+
+    #[test]
+    fn a_present_lead_in_announces_measures() {
+        assert!(announces_measures(
+            "我局已经把校园周边安全纳入整治范围，同时同步展开如下措施：",
+            Some(2016)
+        ));
+        assert!(!announces_measures("我局采取了以下措施：", Some(2016)));
+        assert!(!announces_measures("我局将做好以下工作：", Some(2016)));
     }
 
     #[test]
