@@ -34,8 +34,10 @@ for message in messages:
     seen.add(address)
     subject, ids = wanted[address]
     # jl-2025-ai-3 is due 2026-11-30: from the day after, its reminder says it is overdue.
-    assert str(message["Subject"]) in (subject, subject + "（1项已逾期）"), (
-        f"subject {message['Subject']!r} != {subject!r}"
+    # The subject ends with the tag replies are matched by: [督办 ID ID …].
+    tag = " [督办 " + " ".join(ids.split(", ")) + "]"
+    assert str(message["Subject"]) in (subject + tag, subject + "（1项已逾期）" + tag), (
+        f"subject {message['Subject']!r} != {subject + tag!r}"
     )
     assert message["X-Followup-Commitments"].strip() == ids, message["X-Followup-Commitments"]
     assert message["Auto-Submitted"].strip() == "auto-generated"
