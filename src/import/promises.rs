@@ -247,6 +247,20 @@ pub(super) fn is_closing(s: &str) -> bool {
     if head.starts_with("希望") || s.contains("多提") {
         return true;
     }
+    // "我们相信…会越来越好", "期待…": a belief or an expectation is not a promise, unless
+    // a clause in it says someone will act ("相信，…，区委、区政府将…").
+    let bare = starts_with_any(head, &SELF_REFS).map_or(head, |w| &head[w.len()..]);
+    if starts_with_any(bare, &["相信", "坚信", "深信", "期待", "期盼", "期望"]).is_some()
+        && !bare.contains('将')
+    {
+        return true;
+    }
+    // "请市政府…", "建议县政府…": a request to another body, not the writer's promise.
+    if let Some(w) = starts_with_any(head, &["请", "恳请", "建议", "提请"])
+        && leading_body(&head[w.len()..]).is_some()
+    {
+        return true;
+    }
     // "浙江省公路管理局计划财务处姚康": a unit and a person's name is a contact line.
     if !s.contains(['，', '。', '；']) {
         let n = s.chars().count();
