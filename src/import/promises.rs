@@ -1164,6 +1164,20 @@ pub(super) fn after_event(seg: &str) -> Option<usize> {
         .min()
 }
 
+/// "计划G3032加定至西海段年内建成": the clause sets a time by which work is finished, so
+/// its 计划 is the verb of a plan, not a noun.
+pub(super) fn dated_completion(from: &str) -> bool {
+    let clause = &from[..from.find(['，', '；', '。']).unwrap_or(from.len())];
+    let done = ["建成", "完成", "完工", "开工", "投用", "投入使用", "通车"];
+    let timed = ["年内", "年底", "月底", "年前", "月前"]
+        .iter()
+        .any(|w| clause.contains(w))
+        || clause
+            .char_indices()
+            .any(|(i, c)| c == '年' && clause[..i].ends_with(|d: char| d.is_ascii_digit()));
+    timed && done.iter().any(|w| clause.contains(w))
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1248,8 +1262,13 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         ]
         .iter()
         .any(|w| seg[p..].starts_with(w));
-        let noun_plan = seg[p..].starts_with("计划") && !verbal_plan;
-        let past = if own_subject || start == 0 || !noun_plan {
+        let noun_plan =
+            seg[p..].starts_with("计划") && !verbal_plan && !dated_completion(&seg[p..]);
+        let own_clause = &clause[..clause.find(['，', '；', '。']).unwrap_or(clause.len())];
+        let past = if dated_completion(clause) {
+            // A plan dated to its finish speaks for its own clause only.
+            has_past(own_clause, reply_year)
+        } else if own_subject || start == 0 || !noun_plan {
             has_past(clause, reply_year)
         } else {
             has_past(seg, reply_year)
