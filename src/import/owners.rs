@@ -321,6 +321,32 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
             }
         }
     }
+    // "三教乡党委政府", "忠防镇党委、政府": a place's party committee and government named
+    // together; the government does the work the office tracks.
+    if let Some(first) = subject.bodies.first().cloned()
+        && let Some(place) = first.strip_suffix("党委")
+    {
+        let rest = &s[pos..];
+        let joined = starts_with_any(
+            rest,
+            &["、政府", "、人民政府", "和政府", "政府", "人民政府"],
+        );
+        let listed = subject
+            .bodies
+            .get(1)
+            .is_some_and(|b| b == "政府" || b == "人民政府");
+        if let Some(w) = joined {
+            pos += w.len();
+        }
+        if joined.is_some() || listed {
+            subject.bodies.retain(|b| b != "政府" && b != "人民政府");
+            subject.bodies[0] = format!("{place}政府");
+        }
+    } else if let Some(first) = subject.bodies.first_mut()
+        && let Some(place) = first.strip_suffix("党委政府")
+    {
+        *first = format!("{place}政府");
+    }
     let adverbs = |p: usize| {
         let mut q = p;
         while let Some(w) = starts_with_any(
@@ -743,6 +769,13 @@ mod tests {
             ["红河县交通运输局"]
         );
         assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        // A party committee named with its government: the government owns the work.
+        assert_eq!(who("三教乡党委政府将加快硬化。").0, ["三教乡政府"]);
+        assert_eq!(who("忠防镇党委、政府将加快建设。").0, ["忠防镇政府"]);
+        // A clause head glued before a name is not part of it; a verb phrase is never a name.
+        assert_eq!(who("经区交通运输委研究，将开通线路。").0, ["区交通运输委"]);
+        assert!(!body_like("区加强督办"));
+        assert!(!body_like("并会同区应急局"));
         assert_eq!(
             who("我们要求邱村镇政府会同市自然资源局论证。").0,
             ["邱村镇政府"]

@@ -1298,6 +1298,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn beliefs_and_requests_to_others_are_not_promises() {
+        assert!(is_closing(
+            "我们相信，在各方支持下，全县事业会发展得越来越好。"
+        ));
+        assert!(is_closing("请市政府在改造中将候车亭建设纳入统筹规划。"));
+        // A belief that holds the writer's own "将…" still promises.
+        assert!(!is_closing(
+            "相信，随着财力增强，区政府将适时研究提高经费。"
+        ));
+        assert!(dated_completion("计划G3032加定至西海段年内建成，届时…"));
+        assert!(!dated_completion("计划生育工作，年内建成"));
+    }
+
+    #[test]
     fn sentences_and_inline_items() {
         assert_eq!(
             segments(
