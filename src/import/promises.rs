@@ -569,8 +569,19 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
             self.current = None;
         }
+        // "对拟建观音水库我局做了如下工作：": a lead-in that reports work done opens no
+        // list of promises, whatever future word (拟建) names its topic.
+        let reports_done = || {
+            let last = probe
+                .trim_end_matches(['：', '。'])
+                .rsplit('，')
+                .next()
+                .unwrap_or(probe);
+            ["如下", "以下"].iter().any(|w| last.contains(w)) && has_perfective_le(last)
+        };
         if !self.in_region()
             && is_intro(probe)
+            && !reports_done()
             && (has_future(&without_restated(probe).replace("现将", ""))
                 || announces_measures(probe, self.reply_year))
             && ord.is_none()
