@@ -143,6 +143,23 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
     words.iter().copied().find(|w| s.starts_with(w))
 }
 
+/// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
+const FUNCTION_HEADS: [&str; 8] = ["并", "请", "由", "会同", "同时", "以及", "及", "并且"];
+
+/// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
+const NAME_VERBS: [&str; 10] = [
+    "加强",
+    "提高",
+    "进行",
+    "到现场",
+    "制定",
+    "加快",
+    "开展",
+    "落实",
+    "核实",
+    "解决",
+];
+
 /// Generic shape of a department name: a level prefix or place, and a body suffix.
 pub(super) fn body_like(name: &str) -> bool {
     let n = name.chars().count();
@@ -157,6 +174,13 @@ pub(super) fn body_like(name: &str) -> bool {
         .any(|p| name.starts_with(p))
         || starts_with_any(name, &SUBJECT_STOPS).is_some()
         || starts_with_any(name, &VERB_STARTS).is_some()
+        // "经区交通运输委", "并会同区应急局", "请市政府": a function word glued to a name.
+        || starts_with_any(name, &FUNCTION_HEADS).is_some()
+        || name
+            .strip_prefix('经')
+            .is_some_and(|r| r.starts_with(|c: char| "省市县区州盟旗镇乡".contains(c)))
+        // "区加强督办", "市提高公办": a level and a verb phrase, not a name.
+        || NAME_VERBS.iter().any(|w| name.contains(w))
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
         || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
         // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
@@ -263,6 +287,11 @@ fn self_ref_head(s: &str) -> usize {
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
     let start = start + self_ref_head(&s[start..]);
+    // "经区交通运输委研究…", "并会同…": a clause head before a name is not part of it.
+    let start = start
+        + starts_with_any(&s[start..], &["经", "并"])
+            .filter(|w| leading_body(&s[start + w.len()..]).is_some())
+            .map_or(0, str::len);
     let s = &s[start..];
     let mut subject = Subject::default();
     let mut pos;
@@ -291,6 +320,32 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
                 None => break,
             }
         }
+    }
+    // "三教乡党委政府", "忠防镇党委、政府": a place's party committee and government named
+    // together; the government does the work the office tracks.
+    if let Some(first) = subject.bodies.first().cloned()
+        && let Some(place) = first.strip_suffix("党委")
+    {
+        let rest = &s[pos..];
+        let joined = starts_with_any(
+            rest,
+            &["、政府", "、人民政府", "和政府", "政府", "人民政府"],
+        );
+        let listed = subject
+            .bodies
+            .get(1)
+            .is_some_and(|b| b == "政府" || b == "人民政府");
+        if let Some(w) = joined {
+            pos += w.len();
+        }
+        if joined.is_some() || listed {
+            subject.bodies.retain(|b| b != "政府" && b != "人民政府");
+            subject.bodies[0] = format!("{place}政府");
+        }
+    } else if let Some(first) = subject.bodies.first_mut()
+        && let Some(place) = first.strip_suffix("党委政府")
+    {
+        *first = format!("{place}政府");
     }
     let adverbs = |p: usize| {
         let mut q = p;
@@ -714,6 +769,13 @@ mod tests {
             ["红河县交通运输局"]
         );
         assert_eq!(who("由县住建局负责实施。").0, ["县住建局"]);
+        // A party committee named with its government: the government owns the work.
+        assert_eq!(who("三教乡党委政府将加快硬化。").0, ["三教乡政府"]);
+        assert_eq!(who("忠防镇党委、政府将加快建设。").0, ["忠防镇政府"]);
+        // A clause head glued before a name is not part of it; a verb phrase is never a name.
+        assert_eq!(who("经区交通运输委研究，将开通线路。").0, ["区交通运输委"]);
+        assert!(!body_like("区加强督办"));
+        assert!(!body_like("并会同区应急局"));
         assert_eq!(
             who("我们要求邱村镇政府会同市自然资源局论证。").0,
             ["邱村镇政府"]

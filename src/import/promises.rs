@@ -247,6 +247,20 @@ pub(super) fn is_closing(s: &str) -> bool {
     if head.starts_with("希望") || s.contains("多提") {
         return true;
     }
+    // "我们相信…会越来越好", "期待…": a belief or an expectation is not a promise, unless
+    // a clause in it says someone will act ("相信，…，区委、区政府将…").
+    let bare = starts_with_any(head, &SELF_REFS).map_or(head, |w| &head[w.len()..]);
+    if starts_with_any(bare, &["相信", "坚信", "深信", "期待", "期盼", "期望"]).is_some()
+        && !bare.contains('将')
+    {
+        return true;
+    }
+    // "请市政府…", "建议县政府…": a request to another body, not the writer's promise.
+    if let Some(w) = starts_with_any(head, &["请", "恳请", "建议", "提请"])
+        && leading_body(&head[w.len()..]).is_some()
+    {
+        return true;
+    }
     // "浙江省公路管理局计划财务处姚康": a unit and a person's name is a contact line.
     if !s.contains(['，', '。', '；']) {
         let n = s.chars().count();
@@ -555,8 +569,19 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
             self.current = None;
         }
+        // "对拟建观音水库我局做了如下工作：": a lead-in that reports work done opens no
+        // list of promises, whatever future word (拟建) names its topic.
+        let reports_done = || {
+            let last = probe
+                .trim_end_matches(['：', '。'])
+                .rsplit('，')
+                .next()
+                .unwrap_or(probe);
+            ["如下", "以下"].iter().any(|w| last.contains(w)) && has_perfective_le(last)
+        };
         if !self.in_region()
             && is_intro(probe)
+            && !reports_done()
             && (has_future(&without_restated(probe).replace("现将", ""))
                 || announces_measures(probe, self.reply_year))
             && ord.is_none()
@@ -1150,6 +1175,20 @@ pub(super) fn after_event(seg: &str) -> Option<usize> {
         .min()
 }
 
+/// "计划G3032加定至西海段年内建成": the clause sets a time by which work is finished, so
+/// its 计划 is the verb of a plan, not a noun.
+pub(super) fn dated_completion(from: &str) -> bool {
+    let clause = &from[..from.find(['，', '；', '。']).unwrap_or(from.len())];
+    let done = ["建成", "完成", "完工", "开工", "投用", "投入使用", "通车"];
+    let timed = ["年内", "年底", "月底", "年前", "月前"]
+        .iter()
+        .any(|w| clause.contains(w))
+        || clause
+            .char_indices()
+            .any(|(i, c)| c == '年' && clause[..i].ends_with(|d: char| d.is_ascii_digit()));
+    timed && done.iter().any(|w| clause.contains(w))
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1234,8 +1273,13 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         ]
         .iter()
         .any(|w| seg[p..].starts_with(w));
-        let noun_plan = seg[p..].starts_with("计划") && !verbal_plan;
-        let past = if own_subject || start == 0 || !noun_plan {
+        let noun_plan =
+            seg[p..].starts_with("计划") && !verbal_plan && !dated_completion(&seg[p..]);
+        let own_clause = &clause[..clause.find(['，', '；', '。']).unwrap_or(clause.len())];
+        let past = if dated_completion(clause) {
+            // A plan dated to its finish speaks for its own clause only.
+            has_past(own_clause, reply_year)
+        } else if own_subject || start == 0 || !noun_plan {
             has_past(clause, reply_year)
         } else {
             has_past(seg, reply_year)
@@ -1263,6 +1307,20 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beliefs_and_requests_to_others_are_not_promises() {
+        assert!(is_closing(
+            "我们相信，在各方支持下，全县事业会发展得越来越好。"
+        ));
+        assert!(is_closing("请市政府在改造中将候车亭建设纳入统筹规划。"));
+        // A belief that holds the writer's own "将…" still promises.
+        assert!(!is_closing(
+            "相信，随着财力增强，区政府将适时研究提高经费。"
+        ));
+        assert!(dated_completion("计划G3032加定至西海段年内建成，届时…"));
+        assert!(!dated_completion("计划生育工作，年内建成"));
+    }
 
     #[test]
     fn sentences_and_inline_items() {
