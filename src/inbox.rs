@@ -360,29 +360,32 @@ impl Connection {
 
     /// The message's RFC 822 size, `None` if the server does not say.
     async fn size(&mut self, uid: u32, timeout: Duration) -> Result<Option<u32>> {
-        let session = &mut self.session;
-        step(timeout, "UID FETCH RFC822.SIZE", async move {
-            let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
-                .await?
-                .try_collect()
-                .await?;
-            Ok::<_, async_imap::error::Error>(
-                fetches
-                    .iter()
-                    .find(|fetch| fetch.uid == Some(uid))
-                    .and_then(|fetch| fetch.size),
-            )
-        })
-        .await
+        self.fetch_one(uid, "RFC822.SIZE", timeout, |fetch| fetch.size)
+            .await
     }
 
     /// The whole message, without setting `\Seen` (BODY.PEEK[]).
     async fn body(&mut self, uid: u32, timeout: Duration) -> Result<Option<Vec<u8>>> {
+        self.fetch_one(uid, "BODY.PEEK[]", timeout, |fetch| {
+            fetch.body().map(<[u8]>::to_vec)
+        })
+        .await
+    }
+
+    /// `UID FETCH uid (UID item)`, bounded by `timeout`; `pick` reads what is wanted from the
+    /// answer for that UID (`None` when the server sent none).
+    async fn fetch_one<T: Send>(
+        &mut self,
+        uid: u32,
+        item: &'static str,
+        timeout: Duration,
+        pick: impl FnOnce(&async_imap::types::Fetch) -> Option<T> + Send,
+    ) -> Result<Option<T>> {
         let session = &mut self.session;
-        step(timeout, "UID FETCH BODY.PEEK[]", async move {
+        let what = format!("UID FETCH {item}");
+        step(timeout, &what, async move {
             let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+                .uid_fetch(uid.to_string(), format!("(UID {item})"))
                 .await?
                 .try_collect()
                 .await?;
@@ -390,8 +393,7 @@ impl Connection {
                 fetches
                     .iter()
                     .find(|fetch| fetch.uid == Some(uid))
-                    .and_then(|fetch| fetch.body())
-                    .map(<[u8]>::to_vec),
+                    .and_then(pick),
             )
         })
         .await

@@ -401,6 +401,32 @@ struct Event {
     commitment: Option<String>,
 }
 
+/// One timeline, newest first: deliveries, the office's answers by email and their
+/// decisions, and the board's actions (`with_commitment` names each event's commitment).
+fn timeline(
+    config: &Config,
+    words: &std::collections::BTreeMap<&str, &str>,
+    history: Vec<crate::ledger::HistoryRow>,
+    (reports, decisions): (
+        Vec<crate::replies::store::Report>,
+        Vec<crate::replies::store::Event>,
+    ),
+    actions: Vec<audit::Action>,
+    with_commitment: bool,
+) -> Vec<Event> {
+    let mut events = delivery_events(config, words, history, with_commitment);
+    events.extend(reply_events(
+        config,
+        words,
+        reports,
+        decisions,
+        with_commitment,
+    ));
+    events.extend(action_events(config, words, actions, with_commitment));
+    events.sort_by_key(|event| std::cmp::Reverse(event.at));
+    events
+}
+
 fn delivery_events(
     config: &Config,
     words: &std::collections::BTreeMap<&str, &str>,
@@ -557,12 +583,9 @@ pub async fn commitment(
             .map(|next| std::rc::Rc::from(timefmt::local(&config, next)));
         let reported = super::extra::reported(&config);
         let row = board::row(&config, index, now, next, &reported);
-        let mut timeline = delivery_events(&config, &words, history, false);
-        let (reports, decisions) = super::extra::replies(&config, Some(&id));
-        timeline.extend(reply_events(&config, &words, reports, decisions, false));
+        let replies = super::extra::replies(&config, Some(&id));
         let actions = audit::list(&config.state_dir, Some(&[id.as_str()]), 500).unwrap_or_default();
-        timeline.extend(action_events(&config, &words, actions, false));
-        timeline.sort_by_key(|event| std::cmp::Reverse(event.at));
+        let timeline = timeline(&config, &words, history, replies, actions, false);
         let letter = config.letter_of(commitment);
         let context = context! {
             c => row,
@@ -632,9 +655,7 @@ pub async fn department(
             .filter(|row| row.department == department.key)
             .take(500)
             .collect();
-        let mut timeline = delivery_events(&config, &words, history, true);
         let actions = audit::list(&config.state_dir, Some(&ids), 500).unwrap_or_default();
-        timeline.extend(action_events(&config, &words, actions, true));
         let (reports, decisions) = super::extra::replies(&config, None);
         let reports = reports
             .into_iter()
@@ -644,10 +665,9 @@ pub async fn department(
             .into_iter()
             .filter(|event| ids.contains(&event.commitment.as_str()))
             .collect();
-        timeline.extend(reply_events(&config, &words, reports, decisions, true));
+        let timeline = timeline(&config, &words, history, (reports, decisions), actions, true);
         let feed = (viewer.user.is_some() || shared.public)
             .then(|| super::extra::feed_path(&shared.secret, &department.key));
-        timeline.sort_by_key(|event| std::cmp::Reverse(event.at));
         let context = context! {
             department => context! { key => department.key.clone(), name => department.name.clone() },
             rows => rows.into_iter().map(|(.., row)| row).collect::<Vec<_>>(),
