@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let on = commitment
                     .done_on
                     .map_or_else(String::new, |date| format!(" on {date}"));
-                println!("{id}: already done{on} in {}", commitment.file.display());
+                println!("{id}: already done{on} in {}", commitment.file().display());
             }
             if ids.is_empty() {
                 return Ok(ExitCode::SUCCESS);
@@ -555,6 +555,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let log = log_view(&config)?;
             print!("{}", views::list(&config, &log, &filter, at, json));
+            exit_without_freeing((config, log));
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
@@ -572,6 +573,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
             print!("{}", views::plan_with(&config, &log, &reminders, json));
+            exit_without_freeing((config, log, reminders));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -962,7 +964,16 @@ fn check(path: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     println!("{}", views::summary(&loaded.config, now));
+    exit_without_freeing(loaded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// For the one-shot views, whose process ends right after printing: the configuration and
+/// log are left for the kernel to take back at exit, instead of being freed value by value
+/// (at 100,000 commitments that is a few per cent of `check`'s time). Nothing is written or
+/// held open by what is dropped here.
+fn exit_without_freeing<T>(values: T) {
+    std::mem::forget(values);
 }
 
 /// Loads the configuration, printing warnings, or every problem and `None`.
@@ -1015,7 +1026,7 @@ fn commitment(config: &Config, id: &str) -> Result<usize> {
     if let Some(index) = config.find_commitment(id) {
         return Ok(index);
     }
-    match config::suggest(id, config.commitments.iter().map(|c| c.id.as_str())) {
+    match config::suggest(id, config.commitments.iter().map(|c| c.id())) {
         Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
         None => bail!("unknown commitment `{id}`"),
     }
