@@ -553,7 +553,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 owner,
                 overdue,
             };
-            let log = log_view(&config)?;
+            let log = match Ledger::open_read_only(&config.state_dir)? {
+                Some(ledger) => ledger.log_view_for_views()?,
+                None => LogView::default(),
+            };
             print!("{}", views::list(&config, &log, &filter, at, json));
             exit_without_freeing((config, log));
             Ok(ExitCode::SUCCESS)

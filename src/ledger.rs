@@ -434,6 +434,18 @@ impl Ledger {
 
     /// What the engine needs: first sighting and latest recorded moment per commitment.
     pub fn log_view(&self) -> Result<LogView> {
+        self.read_log_view(true)
+    }
+
+    /// What the views that show each commitment's state and next reminder need (`list`):
+    /// the latest recorded moment, claims and answers, without reading when each commitment
+    /// was first seen (`first_seen` is then its first delivery's moment, or the commitment is
+    /// absent if nothing was delivered for it).
+    pub fn log_view_for_views(&self) -> Result<LogView> {
+        self.read_log_view(false)
+    }
+
+    fn read_log_view(&self, with_first_seen: bool) -> Result<LogView> {
         // Both queries walk an index in id order (`seen`'s key, `deliveries`' unique
         // (commitment, moment)), so they are merged like two sorted lists: each commitment
         // is inserted once, never looked up (at 100,000 commitments a lookup per delivered
@@ -441,7 +453,12 @@ impl Ledger {
         let context = || "reading the delivery log";
         let mut firsts = self
             .connection
-            .prepare("SELECT commitment, first_seen FROM seen ORDER BY commitment")
+            .prepare(if with_first_seen {
+                "SELECT commitment, first_seen FROM seen ORDER BY commitment"
+            } else {
+                // No rows: the views need no first sighting.
+                "SELECT commitment, first_seen FROM seen WHERE 0"
+            })
             .with_context(context)?;
         let mut firsts = firsts
             .query_map([], |row| {
@@ -468,7 +485,15 @@ impl Ledger {
             .peekable();
         let count: i64 = self
             .connection
-            .query_row("SELECT COUNT(*) FROM seen", [], |row| row.get(0))
+            .query_row(
+                if with_first_seen {
+                    "SELECT COUNT(*) FROM seen"
+                } else {
+                    "SELECT COUNT(DISTINCT commitment) FROM deliveries"
+                },
+                [],
+                |row| row.get(0),
+            )
             .with_context(context)?;
         let mut seen: crate::model::FastMap<String, Seen> = crate::model::FastMap::default();
         seen.reserve(usize::try_from(count).unwrap_or(0));

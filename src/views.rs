@@ -3,7 +3,6 @@
 //! Pure: takes the configuration, the engine's answers and `now`; never writes anything.
 //! Depends on the model and the engine only: `cli` and `web` depend on it, never the reverse.
 
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
@@ -212,9 +211,15 @@ pub fn rows<'a>(
     filter: &ListFilter,
     at: DateTime<Utc>,
 ) -> Vec<CommitmentRow<'a>> {
-    let mut schedules = Schedules::new(config);
-    // Commitments share a few distinct next moments: each is formatted once.
-    let mut formatted: HashMap<DateTime<Utc>, Rc<str>> = HashMap::new();
+    rows_iter(config, log, filter, at).collect()
+}
+
+/// The commitments `filter` selects, with their indices, in configuration order.
+fn selected<'a, 'l>(
+    config: &'a Config,
+    filter: &'l ListFilter,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = (usize, &'a Commitment)> + use<'a, 'l> {
     config
         .commitments
         .iter()
@@ -229,37 +234,50 @@ pub fn rows<'a>(
                 commitment.owner == owner || commitment.co_owners().contains(&owner)
             })
         })
-        .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
-        .map(|(index, commitment)| {
-            let after = log
-                .seen
-                .get(commitment.id())
-                .and_then(|seen| seen.last_moment)
-                .map_or(at, |last| last.max(at));
-            let state = state_in(commitment, log);
-            // A reported commitment's next reminder is the reviewer's, once the review is late.
-            let after = match log.reported.get(commitment.id()) {
-                Some(claimed) if state == State::Reported => {
-                    after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
-                }
-                _ => after,
-            };
-            let next = schedules.next_moment(config, index, after).map(|next| {
-                formatted
-                    .entry(next)
-                    .or_insert_with(|| local(config, next).into())
-                    .clone()
-            });
-            let mut row = row(config, index, at, next);
-            row.state = state;
-            row.light = light(config, commitment, state, at);
-            row.latest_answer = log
-                .answers
-                .get(commitment.id())
-                .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
-            row
+        .filter(move |(_, commitment)| {
+            !filter.overdue || engine::is_overdue(config, commitment, at)
         })
-        .collect()
+}
+
+/// `rows`, one at a time: `list` writes each as it comes instead of holding 100,000.
+fn rows_iter<'a, 'l>(
+    config: &'a Config,
+    log: &'l LogView,
+    filter: &'l ListFilter,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = CommitmentRow<'a>> + use<'a, 'l> {
+    let mut schedules = Schedules::new(config);
+    // Commitments share a few distinct next moments: each is formatted once.
+    let mut formatted: crate::model::FastMap<DateTime<Utc>, Rc<str>> = Default::default();
+    selected(config, filter, at).map(move |(index, commitment)| {
+        let after = log
+            .seen
+            .get(commitment.id())
+            .and_then(|seen| seen.last_moment)
+            .map_or(at, |last| last.max(at));
+        let state = state_in(commitment, log);
+        // A reported commitment's next reminder is the reviewer's, once the review is late.
+        let after = match log.reported.get(commitment.id()) {
+            Some(claimed) if state == State::Reported => {
+                after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
+            }
+            _ => after,
+        };
+        let next = schedules.next_moment(config, index, after).map(|next| {
+            formatted
+                .entry(next)
+                .or_insert_with(|| local(config, next).into())
+                .clone()
+        });
+        let mut row = row(config, index, at, next);
+        row.state = state;
+        row.light = light(config, commitment, state, at);
+        row.latest_answer = log
+            .answers
+            .get(commitment.id())
+            .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
+        row
+    })
 }
 
 /// One commitment's row at `at` from its file alone (state open or done, no answer), with
@@ -304,12 +322,17 @@ pub fn list(
     at: DateTime<Utc>,
     json: bool,
 ) -> String {
-    let rows = rows(config, log, filter, at);
     if json {
+        let rows = Streamed(std::cell::Cell::new(Some(rows_iter(
+            config, log, filter, at,
+        ))));
         return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
     }
-    // The answers column only once some department has answered by email.
-    let answers = rows.iter().any(|row| row.latest_answer.is_some());
+    // The answers column only once some department has answered by email about a listed
+    // commitment.
+    let answers = !log.answers.is_empty()
+        && selected(config, filter, at)
+            .any(|(_, commitment)| log.answers.contains_key(commitment.id()));
     let mut table = if answers {
         Table::new(&[
             "ID",
@@ -322,7 +345,9 @@ pub fn list(
     } else {
         Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"])
     };
-    for row in &rows {
+    let mut count = 0;
+    for row in rows_iter(config, log, filter, at) {
+        count += 1;
         table.cell(format_args!("{}", row.id));
         if row.co_owners.is_empty() {
             table.cell(format_args!("{}", row.owner));
@@ -363,11 +388,19 @@ pub fn list(
     let mut out = table.render();
     let _ = writeln!(
         out,
-        "{} commitment{}",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
+        "{count} commitment{}",
+        if count == 1 { "" } else { "s" }
     );
     out
+}
+
+/// A JSON array written from an iterator as it is consumed (serialised once).
+struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 #[derive(Debug, Serialize)]
