@@ -557,7 +557,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(ledger) => ledger.log_view_for_views()?,
                 None => LogView::default(),
             };
-            print!("{}", views::list(&config, &log, &filter, at, json));
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = views::list(&config, &log, &filter, at, json, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out));
+            match written {
+                // A reader that stopped early (`followup list | head`) is not an error.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                written => written.context("writing to standard output")?,
+            }
             exit_without_freeing((config, log));
             Ok(ExitCode::SUCCESS)
         }

@@ -140,17 +140,59 @@ impl Light {
 
 /// The light of a commitment in `state` at `at`.
 pub fn light(config: &Config, commitment: &Commitment, state: State, at: DateTime<Utc>) -> Light {
-    match state {
-        State::Done => Light::Grey,
-        State::Reported => Light::Blue,
-        State::Open if engine::is_overdue(config, commitment, at) => Light::Red,
-        State::Open => {
-            let approaching = engine::stage_at(config, commitment, at)
-                .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0);
-            if approaching {
-                Light::Yellow
-            } else {
-                Light::Green
+    Lights::new(config, at).light(commitment, state)
+}
+
+/// Lights, days left and overdue flags of many commitments at one moment: the moment's
+/// local date is worked out once, and whether a due date is in an approaching stage once
+/// per due date (a list of 100,000 commitments shares a few hundred due dates, and each
+/// answer needs a time-zone search).
+pub struct Lights<'c> {
+    config: &'c Config,
+    at: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    approaching: crate::model::FastMap<chrono::NaiveDate, bool>,
+}
+
+impl<'c> Lights<'c> {
+    pub fn new(config: &'c Config, at: DateTime<Utc>) -> Lights<'c> {
+        Lights {
+            config,
+            at,
+            today: at.with_timezone(&config.timezone).date_naive(),
+            approaching: Default::default(),
+        }
+    }
+
+    /// `engine::is_overdue`, with the local date already known.
+    pub fn overdue(&self, commitment: &Commitment) -> bool {
+        commitment.status == Status::Open && commitment.due.is_some_and(|due| self.today > due)
+    }
+
+    /// `engine::days_left`, with the local date already known.
+    pub fn days_left(&self, commitment: &Commitment) -> Option<i64> {
+        commitment.due.map(|due| (due - self.today).num_days())
+    }
+
+    pub fn light(&mut self, commitment: &Commitment, state: State) -> Light {
+        match state {
+            State::Done => Light::Grey,
+            State::Reported => Light::Blue,
+            State::Open if self.overdue(commitment) => Light::Red,
+            State::Open => {
+                let (config, at) = (self.config, self.at);
+                let approaching = match commitment.due {
+                    None => false,
+                    Some(due) => *self.approaching.entry(due).or_insert_with(|| {
+                        engine::stage_at(config, commitment, at)
+                            .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0)
+                    }),
+                };
+                if approaching {
+                    Light::Yellow
+                } else {
+                    Light::Green
+                }
             }
         }
     }
@@ -249,6 +291,7 @@ fn rows_iter<'a, 'l>(
     let mut schedules = Schedules::new(config);
     // Commitments share a few distinct next moments: each is formatted once.
     let mut formatted: crate::model::FastMap<DateTime<Utc>, Rc<str>> = Default::default();
+    let mut lights = Lights::new(config, at);
     selected(config, filter, at).map(move |(index, commitment)| {
         let after = log
             .seen
@@ -269,9 +312,7 @@ fn rows_iter<'a, 'l>(
                 .or_insert_with(|| local(config, next).into())
                 .clone()
         });
-        let mut row = row(config, index, at, next);
-        row.state = state;
-        row.light = light(config, commitment, state, at);
+        let mut row = row_with(config, &mut lights, index, next, state);
         row.latest_answer = log
             .answers
             .get(commitment.id())
@@ -280,17 +321,33 @@ fn rows_iter<'a, 'l>(
     })
 }
 
-/// One commitment's row at `at` from its file alone (state open or done, no answer), with
-/// its next reminder as already worked out (or not); `rows` adds what the log says.
+/// One commitment's row at `at` in the displayed `state` (no answer), with its next
+/// reminder as already worked out (or not); `rows` adds what the log says.
 pub fn row(
     config: &Config,
     index: usize,
     at: DateTime<Utc>,
     next_reminder: Option<Rc<str>>,
+    state: State,
 ) -> CommitmentRow<'_> {
+    row_with(
+        config,
+        &mut Lights::new(config, at),
+        index,
+        next_reminder,
+        state,
+    )
+}
+
+fn row_with<'a>(
+    config: &'a Config,
+    lights: &mut Lights<'_>,
+    index: usize,
+    next_reminder: Option<Rc<str>>,
+    state: State,
+) -> CommitmentRow<'a> {
     let commitment = &config.commitments[index];
     let letter = config.letter_of(commitment);
-    let state = state(commitment);
     CommitmentRow {
         index,
         id: commitment.id(),
@@ -304,11 +361,11 @@ pub fn row(
             .map(|id| config.department(*id).key.as_str())
             .collect(),
         due: commitment.due.map(|due| due.to_string()),
-        days_left: engine::days_left(config, commitment, at),
-        overdue: engine::is_overdue(config, commitment, at),
+        days_left: lights.days_left(commitment),
+        overdue: lights.overdue(commitment),
         status: commitment.status,
         state,
-        light: light(config, commitment, state, at),
+        light: lights.light(commitment, state),
         done_on: commitment.done_on.map(|date| date.to_string()),
         next_reminder,
         latest_answer: None,
@@ -321,12 +378,15 @@ pub fn list(
     filter: &ListFilter,
     at: DateTime<Utc>,
     json: bool,
-) -> String {
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     if json {
+        // Written as the rows come: at 100,000 commitments the array is 50 MB.
         let rows = Streamed(std::cell::Cell::new(Some(rows_iter(
             config, log, filter, at,
         ))));
-        return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        return writeln!(out);
     }
     // The answers column only once some department has answered by email about a listed
     // commitment.
@@ -385,13 +445,12 @@ pub fn list(
             ));
         }
     }
-    let mut out = table.render();
-    let _ = writeln!(
+    out.write_all(table.render().as_bytes())?;
+    writeln!(
         out,
         "{count} commitment{}",
         if count == 1 { "" } else { "s" }
-    );
-    out
+    )
 }
 
 /// A JSON array written from an iterator as it is consumed (serialised once).

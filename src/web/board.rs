@@ -111,11 +111,8 @@ pub fn row<'a>(
     next: Option<Rc<str>>,
     reported: &HashSet<String>,
 ) -> CommitmentRow<'a> {
-    let mut row = views::row(config, index, at, next);
     let commitment = &config.commitments[index];
-    row.state = state(commitment, reported);
-    row.light = views::light(config, commitment, row.state, at);
-    row
+    views::row(config, index, at, next, state(commitment, reported))
 }
 
 /// The board for `query` at `at`.
