@@ -3,7 +3,6 @@
 //! are pure (`parse_main`, `finish`); only `load` touches the file system.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
@@ -1617,8 +1616,8 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
     let mut letters = Vec::new();
     let mut commitments = Vec::new();
     // Where each commitment and letter id was first defined: (file, line, column).
-    let mut commitment_ids: FastMap<String, FirstDefined> = FastMap::default();
-    let mut letter_ids: FastMap<String, FirstDefined> = FastMap::default();
+    let mut commitment_ids = IdRegistry::default();
+    let mut letter_ids = IdRegistry::default();
     let mut paths: Vec<Arc<Path>> = vec![Arc::from(main.path.as_path())];
     for source in commitment_sources {
         let source = match source {
@@ -1706,8 +1705,8 @@ fn parse_commitments_file(
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut FastMap<String, FirstDefined>,
-    letter_ids: &mut FastMap<String, FirstDefined>,
+    commitment_ids: &mut IdRegistry,
+    letter_ids: &mut IdRegistry,
 ) {
     let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
     for error in &errors {
@@ -1782,7 +1781,7 @@ fn parse_commitment_items(
     file: &Arc<Path>,
     values: &mut FileValuesBuilder,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut FastMap<String, FirstDefined>,
+    commitment_ids: &mut IdRegistry,
 ) {
     let Some(list) = root.get("commitment") else {
         ctx.warn(0..0, "commitment", "this letter has no `[[commitment]]`");
@@ -2011,6 +2010,66 @@ struct FirstDefined {
     file: Arc<Path>,
     line: u32,
     column: u32,
+    /// Where this id's text ends in `IdRegistry::text` (it starts where the previous ends).
+    end: u32,
+    /// The previous id with the same hash, if any (`u32::MAX`: none).
+    same_hash: u32,
+}
+
+/// The ids seen so far while loading and where each was first defined. Every id's text goes
+/// into one buffer and the table maps hashes to positions: 100,000 ids cost no allocation
+/// each (a `String` per id, freed after loading, left the heap the configuration lives in
+/// full of holes).
+#[derive(Default)]
+struct IdRegistry {
+    text: String,
+    ids: Vec<FirstDefined>,
+    by_hash: FastMap<u64, u32>,
+}
+
+impl IdRegistry {
+    const NONE: u32 = u32::MAX;
+
+    fn text_of(&self, index: u32) -> &str {
+        let index = index as usize;
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |previous| self.ids[previous].end as usize);
+        self.text
+            .get(start..self.ids[index].end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Where `id` was first defined, or `None` after recording it as defined at `first`.
+    fn first_or_insert(
+        &mut self,
+        id: &str,
+        first: impl FnOnce() -> (Arc<Path>, u32, u32),
+    ) -> Option<&FirstDefined> {
+        use std::hash::BuildHasher as _;
+        let hash =
+            std::hash::BuildHasherDefault::<crate::model::FastHasher>::default().hash_one(id);
+        let head = self.by_hash.get(&hash).copied().unwrap_or(Self::NONE);
+        let mut at = head;
+        while at != Self::NONE {
+            if self.text_of(at) == id {
+                return Some(&self.ids[at as usize]);
+            }
+            at = self.ids[at as usize].same_hash;
+        }
+        let (file, line, column) = first();
+        self.text.push_str(id);
+        let index = u32::try_from(self.ids.len()).unwrap_or(Self::NONE - 1);
+        self.ids.push(FirstDefined {
+            file,
+            line,
+            column,
+            end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
+            same_hash: head,
+        });
+        self.by_hash.insert(hash, index);
+        None
+    }
 }
 
 struct Ctx<'a> {
@@ -2392,33 +2451,26 @@ impl Ctx<'_> {
 
     fn unique_id(
         &mut self,
-        seen: &mut FastMap<String, FirstDefined>,
+        seen: &mut IdRegistry,
         file: &Arc<Path>,
         id: &Spanned<&str>,
         key: impl FnOnce() -> String,
         what: &str,
     ) {
-        // One hash and probe: the id is new in all but the error case.
-        match seen.entry(id.get_ref().to_string()) {
-            Entry::Occupied(first) => {
-                let first = first.get();
-                let message = format!(
-                    "duplicate {what} id `{}`, first defined at {}:{}:{}",
-                    id.get_ref(),
-                    first.file.display(),
-                    first.line,
-                    first.column
-                );
-                self.error(id.span(), &key(), message);
-            }
-            Entry::Vacant(slot) => {
-                let (line, column) = self.source.line_column(id.span().start);
-                slot.insert(FirstDefined {
-                    file: file.clone(),
-                    line: line as u32,
-                    column: column as u32,
-                });
-            }
+        let source = self.source;
+        let first = seen.first_or_insert(id.get_ref(), || {
+            let (line, column) = source.line_column(id.span().start);
+            (file.clone(), line as u32, column as u32)
+        });
+        if let Some(first) = first {
+            let message = format!(
+                "duplicate {what} id `{}`, first defined at {}:{}:{}",
+                id.get_ref(),
+                first.file.display(),
+                first.line,
+                first.column
+            );
+            self.error(id.span(), &key(), message);
         }
     }
 }
