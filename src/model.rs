@@ -701,4 +701,12 @@ mod tests {
         // 10,000 keys into 16,384 buckets reach about 7,600 when spread evenly.
         assert!(buckets.len() > 6_000, "{} buckets used", buckets.len());
     }
+
+    /// What a commitment and a letter cost beside their strings (`ARCHITECTURE.md`, "Cost"):
+    /// a field that allocates on its own would show here first.
+    #[test]
+    fn commitments_and_letters_stay_small() {
+        assert_eq!(std::mem::size_of::<Commitment>(), 96);
+        assert_eq!(std::mem::size_of::<Letter>(), 72);
+    }
 }
