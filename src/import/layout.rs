@@ -501,27 +501,92 @@ fn number_unit(blocks: &[String]) -> Option<String> {
     })
 }
 
+/// Department domains, as a letter names the work it thanks the proposer for caring about
+/// ("感谢您对我县水务事业的关心"): the domain plus the kind of unit the writer calls itself
+/// (我局 → 局, 我厅 → 厅) names the writer when nothing else does.
+const DOMAINS: [&str; 26] = [
+    "交通运输",
+    "交通",
+    "教育",
+    "卫生健康",
+    "水务",
+    "水利",
+    "城市管理",
+    "文化和旅游",
+    "文化旅游",
+    "林业",
+    "林草",
+    "公安",
+    "财政",
+    "民政",
+    "农业农村",
+    "自然资源",
+    "生态环境",
+    "住房和城乡建设",
+    "市场监管",
+    "应急管理",
+    "商务",
+    "司法行政",
+    "人力资源和社会保障",
+    "退役军人事务",
+    "医疗保障",
+    "体育",
+];
+
+/// "感谢您对我县卫生健康事业发展的关心" → 卫生健康 + `kind` (局, 厅, 委).
+fn domain_unit(all: &str, kind: &str) -> Option<String> {
+    all.match_indices('对').find_map(|(at, _)| {
+        let span: String = all[at + '对'.len_utf8()..].chars().take(24).collect();
+        let thanks = ["的关心", "的关注", "的支持", "的理解"]
+            .iter()
+            .filter_map(|w| span.find(w))
+            .min()?;
+        let head = &span[..thanks];
+        if head.contains(['，', '。', '、', '；']) {
+            return None;
+        }
+        let work = ["工作", "事业"].iter().filter_map(|w| head.find(w)).min()?;
+        let before = &head[..work];
+        let domain = DOMAINS.iter().find(|d| before.ends_with(**d))?;
+        // "对新平县文化旅游工作", "对我县水务事业": the place's level comes with it.
+        let level = before[..before.len() - domain.len()]
+            .chars()
+            .last()
+            .filter(|c| "省市县区州旗".contains(*c))
+            .map(String::from)
+            .unwrap_or_default();
+        Some(format!("{level}{domain}{kind}"))
+    })
+}
+
 /// When nothing else names the replying unit: the unit the letter's self-references point
 /// at. "我局" → the 局 the letter names most often ("盘山县水利局对…"); "我镇"/"我乡" with
-/// no name → 镇政府 / 乡政府.
+/// no name → 镇政府 / 乡政府. A writer that calls itself only 我们 (or nothing) is the
+/// department the letter names with its place ("县水务局已多次…"), else the department of
+/// the work it thanks the proposer for caring about ([`domain_unit`]).
 fn self_named(blocks: &[String]) -> Option<String> {
     let all: String = blocks
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join("\n");
-    let (word, suffix) = [
+    let word = [
         ("我局", "局"),
         ("我厅", "厅"),
         ("我委", "委"),
         ("我办", "办"),
         ("我中心", "中心"),
+        ("我大队", "大队"),
         ("我镇", "镇"),
         ("我乡", "乡"),
     ]
     .into_iter()
     .filter(|(w, _)| all.contains(w))
-    .max_by_key(|(w, _)| all.matches(w).count())?;
+    .max_by_key(|(w, _)| all.matches(w).count());
+    let suffixes: Vec<&str> = match word {
+        Some((_, suffix)) => vec![suffix],
+        None => vec!["局", "委", "厅", "大队"],
+    };
     let mut counts: Vec<(String, usize)> = Vec::new();
     // A name is counted once, not again as each of its tails ("区发展改革委").
     let mut past_name = 0;
@@ -534,15 +599,15 @@ fn self_named(blocks: &[String]) -> Option<String> {
             past_name = i + len;
         }
         if let Some((name, _)) = found
-            && name.ends_with(suffix)
-            && !name.starts_with(word)
+            && suffixes.iter().any(|s| name.ends_with(s))
+            && word.is_none_or(|(w, _)| !name.starts_with(w))
             && name.chars().count() <= 12
             && super::owners::split_place(&name).0.is_some()
             // "积极配合自治区发展改革委…": a partner, not the writer.
             && !["配合", "会同", "协调", "协助", "联合", "与", "向", "和", "及", "、"]
                 .iter()
                 .any(|w| all[..i].ends_with(w))
-            && !["问题", "转发", "代表", "届", "会议", "我"]
+            && !["问题", "转发", "代表", "届", "会议", "我", "政府"]
                 .iter()
                 .any(|w| name.contains(w))
         {
@@ -554,27 +619,47 @@ fn self_named(blocks: &[String]) -> Option<String> {
     }
     // Longest name among the most frequent: "盘山县水利局" over "水利局".
     let best = counts.iter().map(|(_, k)| *k).max();
-    counts
-        .into_iter()
-        .filter(|(_, k)| Some(*k) == best)
-        .max_by_key(|(n, _)| n.chars().count())
-        .map(|(n, _)| n)
-        .or_else(|| match suffix {
-            "镇" => Some("镇政府".to_owned()),
-            "乡" => Some("乡政府".to_owned()),
-            _ => None,
-        })
+    let named = || {
+        counts
+            .iter()
+            .filter(|(_, k)| Some(*k) == best)
+            .max_by_key(|(n, _)| n.chars().count())
+            .map(|(n, _)| n.clone())
+    };
+    let kind = match word {
+        Some((_, s)) if ["局", "厅", "委"].contains(&s) => s,
+        Some(_) => "",
+        None if matches!(letter_level(blocks), Some("省" | "自治区")) => "厅",
+        None => "局",
+    };
+    let by_domain = || (!kind.is_empty()).then(|| domain_unit(&all, kind)).flatten();
+    let guess = if word.is_some() {
+        named().or_else(by_domain)
+    } else {
+        by_domain().or_else(named)
+    };
+    guess.or_else(|| match word.map(|(_, s)| s) {
+        Some("镇") => Some("镇政府".to_owned()),
+        Some("乡") => Some("乡政府".to_owned()),
+        _ => None,
+    })
 }
 
 /// The last organisation line in the letter's tail (a signature not followed by a date line,
 /// or followed by contact lines).
 fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
     let from = blocks.len().saturating_sub(8).max(layout.body_start);
-    blocks[from..]
-        .iter()
-        .rev()
-        .find(|b| is_org_line(b) && !is_salutation(b))
-        .map(|b| b.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+    blocks[from..].iter().rev().find_map(|b| {
+        // "舞钢市教育体育局  联系电话：…", "…街道办事处 2020年12月17日": the signature with
+        // the date or a contact on its line.
+        let (name, rest) = b.split_once(' ').unwrap_or((b.as_str(), ""));
+        let rest = rest.trim_start();
+        let furniture = rest.is_empty()
+            || rest.starts_with(|c: char| c.is_ascii_digit())
+            || ["联系", "来源", "电话"].iter().any(|w| rest.starts_with(w));
+        (furniture && is_org_line(name) && !is_salutation(name))
+            .then(|| name.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+    })
 }
 
 /// The level a letter's units work at when a name lacks it ("水利局" in a county letter):

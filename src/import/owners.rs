@@ -5,8 +5,10 @@ use super::*;
 
 // ───────────────────────────── bodies (departments) ─────────────────────────────
 
-pub(super) const BODY_SUFFIXES: [&str; 17] = [
+pub(super) const BODY_SUFFIXES: [&str; 19] = [
     "公司",
+    "大队",
+    "支队",
     "街道",
     "集团",
     "委员会",
@@ -193,6 +195,8 @@ pub(super) fn body_like(name: &str) -> bool {
     let early: String = name.chars().take(8).collect();
     starts_with_any(name, &BODY_PREFIXES).is_some()
         || "省市县区州盟旗".chars().any(|c| early.contains(c))
+        // "镇沅彝族哈尼族拉祜族自治县文化和旅游局": an autonomous place's long name.
+        || ["自治县", "自治州", "自治旗", "自治区"].iter().any(|w| name.contains(w))
         || n <= 5
 }
 
@@ -219,9 +223,12 @@ pub(super) fn leading_body(s: &str) -> Option<(String, usize)> {
         .copied()
         .find(|&e| followed_well(e))
         .or_else(|| {
-            ends.last()
+            // "市司法局局长": the unit is named before its head's title.
+            ends.iter()
+                .rev()
                 .copied()
-                .filter(|&e| !s[e..].starts_with(['员', '公']))
+                .find(|&e| !s[e..].starts_with(['员', '公', '长']))
+                .filter(|&e| Some(&e) == ends.last() || s[e..].starts_with(['局', '厅', '委']))
         })?;
     Some((s[..pick].to_owned(), pick))
 }
@@ -523,6 +530,11 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
     };
+    // "我局", "答复单位": a self-reference the letter never tied to a name stays the
+    // flagged placeholder; "县我局" would be no unit at all.
+    if name.starts_with(['我', '本']) || name == "答复单位" {
+        return name.to_owned();
+    }
     // "我镇党委、政府": a bare government is the letter's own level's.
     if name == "政府" || name == "人民政府" {
         return format!("{level}政府");
