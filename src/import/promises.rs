@@ -25,7 +25,10 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 77] = [
+pub(super) const AFTER_JIANG: [&str; 79] = [
+    // "我们将一如既往地争取…", "我们将针对您的建议，…".
+    "一如既往",
+    "针对",
     "继续",
     "持续",
     "进一步",
@@ -180,6 +183,22 @@ pub(super) fn mentions_past_year(s: &str, reply_year: Option<i32>) -> bool {
                 .parse::<i32>()
                 .is_ok_and(|y| y < reply)
             && !s[at..].starts_with("年以来")
+            && !dates_a_thing(&s[at + '年'.len_utf8()..])
+    })
+}
+
+/// "2000年以前建成的小区", "2015年修建的道路": the year dates the thing the clause is about
+/// (a relative clause ending in 的), not the act the clause reports. `after` follows 年.
+pub(super) fn dates_a_thing(after: &str) -> bool {
+    let span: String = after
+        .chars()
+        .take(8)
+        .take_while(|c| !"，。；：、".contains(*c))
+        .collect();
+    span.find('的').is_some_and(|p| {
+        ["建成", "修建", "建设", "以前", "前", "出台", "颁布", "成立"]
+            .iter()
+            .any(|w| span[..p].contains(w))
     })
 }
 
@@ -252,6 +271,24 @@ pub(super) fn is_closing(s: &str) -> bool {
     let bare = starts_with_any(head, &SELF_REFS).map_or(head, |w| &head[w.len()..]);
     if starts_with_any(bare, &["相信", "坚信", "深信", "期待", "期盼", "期望"]).is_some()
         && !bare.contains('将')
+    {
+        return true;
+    }
+    // "我们将以这次建议为契机，…": the proposal taken as an occasion, a courtesy pledge.
+    if let Some(p) = s.find("为契机")
+        && ["建议", "提案", "议案"].iter().any(|w| s[..p].contains(w))
+    {
+        return true;
+    }
+    // "我们将积极采纳、认真研究。": a pledge to consider the proposal and nothing else.
+    let pledge = bare
+        .trim_start_matches(['将', '会'])
+        .trim_end_matches(['。', '；', '！']);
+    if !pledge.is_empty()
+        && pledge.len() < bare.len()
+        && pledge
+            .split('、')
+            .all(|w| ["积极采纳", "认真研究", "采纳", "研究", "认真吸纳", "吸纳", "参考", "积极研究"].contains(&w))
     {
         return true;
     }
@@ -1120,6 +1157,11 @@ fn puts_into(after_jiang: &str) -> bool {
         .find(['，', '；', '。'])
         .unwrap_or(after_jiang.len());
     let clause = &after_jiang[..clause_end];
+    // "我们将您的建议纳入重要议事日程": the proposal as the object of 将 (= 把) reports
+    // what was done with it; "会将您的建议纳入…" speaks of the future by its 会.
+    if starts_with_any(clause, &["您", "你", "代表", "委员"]).is_some() {
+        return false;
+    }
     ["纳入", "列入"].iter().any(|w| {
         clause
             .find(w)
@@ -1207,6 +1249,12 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 || puts_into(after))
             .then_some(p)
         })
+        // "…已纳入规划当中，会逐步进行改造": a clause opening with 会 + an adverb of action.
+        .chain(seg.match_indices('会').filter_map(|(p, w)| {
+            let opens = seg[..p].ends_with(['，', '；']);
+            let after = &seg[p + w.len()..];
+            (opens && starts_with_any(after, &AFTER_JIANG).is_some()).then_some(p)
+        }))
         .collect();
     let strong = STRONG_FUTURE.iter().filter_map(|w| {
         let p = seg.find(w)?;
@@ -1299,7 +1347,14 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 .iter()
                 .any(|w| previous_clause.contains(w))
             || mentions_past_year(head, reply_year);
-        let past = past || past_time;
+        // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
+        // to come is not put in the past by the time at the head of the sentence.
+        let own_time = completion_date(own_clause).is_some()
+            || dated_completion(own_clause)
+            || ["年内", "年底前", "月底前"]
+                .iter()
+                .any(|w| own_clause.contains(w));
+        let past = past || (past_time && !own_time);
         (!past).then_some(start)
     })
 }
