@@ -449,11 +449,20 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
             if let Some((unit, _)) = super::owners::leading_body(&name) {
                 return Some(unit);
             }
+            // "承办单位：清原满族自治县住房和城乡建设": a department's name cut before its 局.
+            if DOMAINS
+                .iter()
+                .chain(&["城乡建设"])
+                .any(|d| name.ends_with(d))
+                && super::owners::body_like(&format!("{name}局"))
+            {
+                return Some(format!("{name}局"));
+            }
             // The next label may follow with its spaces taken out: "微山县鲁桥镇组配分类：".
             let end = name
                 .char_indices()
                 .skip(1)
-                .find(|(_, c)| matches!(c, '镇' | '乡'))
+                .find(|(i, c)| matches!(c, '镇' | '乡') && !name[..*i].ends_with('城'))
                 .map(|(i, c)| i + c.len_utf8())?;
             (name[..end].chars().count() <= 12).then(|| format!("{}人民政府", &name[..end]))
         })

@@ -489,6 +489,9 @@ pub(super) struct Walker<'o, 'a> {
     /// The last unit named as a sentence's subject in this paragraph: a following sentence
     /// with no subject of its own ("在规划中将结合…") continues it.
     pub(super) last_named: Option<Subject>,
+    /// Whether a sentence of the reply was read yet: a reply that opens with an enumerated
+    /// item (一是…) is a list of measures.
+    pub(super) started: bool,
     pub(super) items: Vec<Item>,
 }
 
@@ -506,6 +509,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             current: None,
             current_numbered: false,
             last_named: None,
+            started: false,
             items: Vec::new(),
         }
     }
@@ -580,6 +584,20 @@ impl<'o, 'a> Walker<'o, 'a> {
             .split('，')
             .take(4)
             .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
+        // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
+        // written in the present is a list of measures, as if under a next-steps heading.
+        if !self.started
+            && ord.is_some()
+            && seg.starts_with("一是")
+            && !self.in_region()
+            && !self.in_progress()
+            && !has_past(body, self.reply_year)
+        {
+            self.region_seen = true;
+            let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
+            self.inline_until = Some(deepest);
+        }
+        self.started = true;
         self.segment_inner(seg, ord, body);
         if named.is_some() {
             self.last_named = named;
