@@ -849,4 +849,72 @@ mod tests {
             Some("住建局")
         );
     }
+
+    #[test]
+    fn the_replying_unit_when_the_letter_never_names_itself() {
+        let read = |lines: &[&str]| {
+            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            let layout = Layout::of(&b);
+            read_letter(&b, &layout, &mut Vec::new()).replied_by
+        };
+        // The department of the work the writer thanks the proposer for caring about, with
+        // the kind of unit it calls itself (我厅) and the letter's level.
+        assert_eq!(
+            read(&[
+                "对政协甘肃省十一届四次会议第181号提案的答复",
+                "你们提出的提案收悉，现答复如下：",
+                "我厅将在规划调整时对该项目予以重点考虑。",
+                "感谢你们对交通工作的关心与支持！"
+            ])
+            .as_deref(),
+            Some("省交通厅")
+        );
+        assert_eq!(
+            domain_unit("再次感谢你们对新平县文化旅游工作的关注与支持", "局").as_deref(),
+            Some("县文化旅游局")
+        );
+        // Work that is no department's domain names nobody.
+        assert_eq!(domain_unit("感谢你们对政府工作的关心和支持。", "局"), None);
+        // A writer that says only 我们: the department the letter names with its place.
+        assert_eq!(
+            read(&[
+                "李家彪代表：",
+                "您提出的建议收悉，现答复如下：",
+                "县水务局已多次向省、州水务部门汇报，我们将继续争取资金。"
+            ])
+            .as_deref(),
+            Some("县水务局")
+        );
+        // A signature with its date or contact on the same line.
+        assert_eq!(
+            read(&[
+                "网民：",
+                "交办单收悉，现报告如下：",
+                "下一步，我街道将继续关注此事。",
+                "重庆市开州区人民政府镇东街道办事处 2020年12月17日 来源：问政专区"
+            ])
+            .as_deref(),
+            Some("重庆市开州区人民政府镇东街道办事处")
+        );
+        // A unit whose name ends in 大队, on the letterhead.
+        assert_eq!(
+            read(&[
+                "罗甸县消防救援大队",
+                "熊灿代表：",
+                "你的建议收悉，现答复如下。",
+                "下一步，我大队将持续跟踪资金划拨情况。"
+            ])
+            .as_deref(),
+            Some("罗甸县消防救援大队")
+        );
+    }
+
+    #[test]
+    fn a_labelled_department_cut_before_its_suffix() {
+        let org = |s: &str| label_org(&[s.to_owned()]);
+        assert_eq!(
+            org("承办单位：清原满族自治县住房和城乡建设").as_deref(),
+            Some("清原满族自治县住房和城乡建设局")
+        );
+    }
 }

@@ -597,6 +597,24 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_that_opens_with_yishi_items_is_a_list_of_measures() {
+        let d = draft(
+            "熊灿代表：\n你的建议收悉，现答复如下。\n\
+             一是增设消火栓，优化消防设施布局。\n\
+             二是由县水务局指导优化供水压力，确保消防用水需求。\n\
+             罗甸县消防救援大队\n2025年5月27日\n",
+        );
+        assert_eq!(owners(&d), ["县消防救援大队", "县水务局"]);
+        // Items that report work done open no list.
+        let err = import(
+            "张三代表：\n你的建议收悉，现答复如下。\n\
+             一是已增设消火栓10个。\n二是优化了供水压力。\n罗甸县消防救援大队\n2025年5月27日\n",
+            &plain(),
+        );
+        assert_eq!(err, Err(ImportError::NoCommitments));
+    }
+
+    #[test]
     fn summary_counts_owners_in_order() {
         let d = draft(SEED);
         assert!(

@@ -813,4 +813,21 @@ mod tests {
             ["县财政局", "县自然资源局"]
         );
     }
+
+    #[test]
+    fn self_references_keep_no_level_and_titles_end_names() {
+        // A self-reference the letter never tied to a name stays the flagged placeholder.
+        assert_eq!(with_level("我局", Some("县")), "我局");
+        assert_eq!(with_level("我厅", Some("省")), "我厅");
+        assert_eq!(with_level("答复单位", Some("县")), "答复单位");
+        assert_eq!(with_level("教育局", Some("县")), "县教育局");
+        // "市司法局局长": the unit is named before its head's title.
+        assert_eq!(
+            leading_body("市司法局局长担任").map(|(n, _)| n).as_deref(),
+            Some("市司法局")
+        );
+        // Long names of autonomous places, and 大队 units, are unit names.
+        assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
+        assert!(body_like("罗甸县消防救援大队"));
+    }
 }

@@ -1557,4 +1557,42 @@ mod tests {
         assert!(future_clause("目前设计已完成，待项目动工后，及时拆除院墙。", None).is_some());
         assert!(future_clause("待项目审批立项后，再作具体安排。", None).is_none());
     }
+
+    #[test]
+    fn tense_of_dated_things_own_times_and_courtesy_pledges() {
+        // A past year that dates a thing does not make the act past.
+        assert!(!mentions_past_year(
+            "今年我局将实施改造，范围为7个2000年以前建成的老旧小区。",
+            Some(2023)
+        ));
+        assert!(mentions_past_year("2020年完成了改造。", Some(2023)));
+        // A clause with its own time to come is not put in the past by the head's 以来/去年.
+        assert!(
+            future_clause(
+                "自工程启动以来，累计支持330公里，截至目前已建成240公里，计划在2021年底全面建成。",
+                None
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "去年申报的小区今年已经全部开工，部分子项目已经竣工验收，其它子项目年内可完工。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        // "，会逐步…": 会 + an action adverb opening a clause promises.
+        assert!(future_clause("政府已将棚户区改造纳入规划当中，会逐步进行改造。", None).is_some());
+        // 将一如既往 / 将针对 are "will".
+        assert!(future_clause("我们将一如既往地争取上级资金的支持。", None).is_some());
+        // The proposal as the object of 将 (= 把) reports what was done with it.
+        assert!(!puts_into("您的建议纳入重要议事日程"));
+        assert!(puts_into("该处的路灯改造纳入计划"));
+        // Courtesy pledges.
+        assert!(is_closing("我们将积极采纳、认真研究。"));
+        assert!(is_closing(
+            "我们将以这次建议为契机，进一步加强交通道路建设工作。"
+        ));
+        assert!(!is_closing("我们将积极研究制定补助办法，年内出台。"));
+    }
 }
