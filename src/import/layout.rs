@@ -388,6 +388,10 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         .max(1);
     let head = &blocks[..end.min(blocks.len())];
     head.iter().find_map(|b| {
+        // "发文机关：…": a metadata label, read by [`label_org`].
+        if UNIT_LABELS.iter().any(|l| b.contains(l)) {
+            return None;
+        }
         // "复文标题：省交通运输厅关于…": a label before the title.
         let b = match b.find('：') {
             Some(at)
@@ -418,10 +422,15 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         {
             return Some(inner.to_owned());
         }
-        let at = b.find("来源：")? + "来源：".len();
-        let name: String = b[at..].chars().take_while(|c| is_cjk(*c)).collect();
-        body_like(&name).then_some(name)
+        source_org(b).filter(|n| !n.contains("政府"))
     })
+}
+
+/// "来源：市教体局", "信息来源：舒城县人民政府": the unit a web page says it comes from.
+fn source_org(block: &str) -> Option<String> {
+    let at = block.find("来源：")? + "来源：".len();
+    let name: String = block[at..].chars().take_while(|c| is_cjk(*c)).collect();
+    body_like(&name).then_some(name)
 }
 
 /// Labels a published letter's metadata puts before the replying unit.
@@ -568,6 +577,28 @@ fn domain_unit(all: &str, kind: &str) -> Option<String> {
     })
 }
 
+/// "交由县农业农村局办理", "已转交县水务局研究办理": the unit the proposal was handed to
+/// answers it. A department's name cut before its 局 ("交由县农业农村办理") is completed.
+fn handed_to(all: &str) -> Option<String> {
+    ["交由", "转交", "转由"].iter().find_map(|w| {
+        let at = all.find(w)? + w.len();
+        let span: String = all[at..].chars().take(24).collect();
+        let end = ["研究办理", "负责办理", "办理", "答复"]
+            .iter()
+            .filter_map(|v| span.find(v))
+            .min()?;
+        let name = &span[..end];
+        if name.starts_with(['我', '本', '你', '您']) {
+            return None;
+        }
+        if body_like(name) {
+            return Some(name.to_owned());
+        }
+        let completed = format!("{name}局");
+        (DOMAINS.iter().any(|d| name.ends_with(d)) && body_like(&completed)).then_some(completed)
+    })
+}
+
 /// When nothing else names the replying unit: the unit the letter's self-references point
 /// at. "我局" → the 局 the letter names most often ("盘山县水利局对…"); "我镇"/"我乡" with
 /// no name → 镇政府 / 乡政府. A writer that calls itself only 我们 (or nothing) is the
@@ -592,6 +623,9 @@ fn self_named(blocks: &[String]) -> Option<String> {
     .into_iter()
     .filter(|(w, _)| all.contains(w))
     .max_by_key(|(w, _)| all.matches(w).count());
+    if let Some(unit) = handed_to(&all) {
+        return Some(unit);
+    }
     let suffixes: Vec<&str> = match word {
         Some((_, suffix)) => vec![suffix],
         None => vec!["局", "委", "厅", "大队"],
@@ -659,13 +693,21 @@ fn self_named(blocks: &[String]) -> Option<String> {
 fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
     let from = blocks.len().saturating_sub(8).max(layout.body_start);
     blocks[from..].iter().rev().find_map(|b| {
-        // "舞钢市教育体育局  联系电话：…", "…街道办事处 2020年12月17日": the signature with
-        // the date or a contact on its line.
-        let (name, rest) = b.split_once(' ').unwrap_or((b.as_str(), ""));
-        let rest = rest.trim_start();
+        // "舞钢市教育体育局联系电话：…", "…街道办事处2020年12月17日来源：…": the signature
+        // with the date or a contact on its line (spaces next to Chinese are gone by now).
+        let cut = ["联系", "来源", "电话"]
+            .iter()
+            .filter_map(|w| b.find(w))
+            .chain(b.find(|c: char| c.is_ascii_digit()))
+            .min()
+            .unwrap_or(b.len());
+        let name = b[..cut].trim_end();
+        let rest = &b[cut..];
         let furniture = rest.is_empty()
-            || rest.starts_with(|c: char| c.is_ascii_digit())
-            || ["联系", "来源", "电话"].iter().any(|w| rest.starts_with(w));
+            || (!rest.contains('。')
+                && (parse_cn_date(rest).is_some()
+                    || parse_iso_date(rest).is_some()
+                    || !rest.starts_with(|c: char| c.is_ascii_digit())));
         (furniture && is_org_line(name) && !is_salutation(name))
             .then(|| name.trim_end_matches(['（', '）', '盖', '章']).to_owned())
     })
@@ -721,11 +763,16 @@ pub(super) fn read_letter(
                 .trim_end_matches(['（', '）', '盖', '章'])
                 .to_owned()
         })
-        .or_else(|| label_org(blocks))
+        // A government's portal publishes its departments' letters ("发文机关：天水市人民政府
+        // 办公室", "信息来源：舒城县人民政府"): a government named by a page's label or source
+        // is the writer only when the letter itself names no other unit.
+        .or_else(|| label_org(blocks).filter(|n| !n.contains("政府")))
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
+        .or_else(|| label_org(blocks))
         .or_else(|| self_named(blocks))
+        .or_else(|| blocks.iter().take(8).find_map(|b| source_org(b)))
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
@@ -891,7 +938,7 @@ mod tests {
                 "网民：",
                 "交办单收悉，现报告如下：",
                 "下一步，我街道将继续关注此事。",
-                "重庆市开州区人民政府镇东街道办事处 2020年12月17日 来源：问政专区"
+                "重庆市开州区人民政府镇东街道办事处2020年12月17日来源：问政专区"
             ])
             .as_deref(),
             Some("重庆市开州区人民政府镇东街道办事处")
@@ -907,6 +954,42 @@ mod tests {
             .as_deref(),
             Some("罗甸县消防救援大队")
         );
+    }
+
+    #[test]
+    fn a_governments_portal_is_not_the_writer_and_a_handed_proposal_names_it() {
+        let read = |lines: &[&str]| {
+            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            let layout = Layout::of(&b);
+            read_letter(&b, &layout, &mut Vec::new()).replied_by
+        };
+        assert_eq!(
+            read(&[
+                "发文机关：天水市人民政府办公室",
+                "天水市交通运输局关于对市八届人大五次会议第144号建议的答复",
+                "马创成代表：",
+                "你们提出的建议收悉，现答复如下。",
+                "我局将积极争取项目资金。"
+            ])
+            .as_deref(),
+            Some("天水市交通运输局")
+        );
+        // With no other unit named, the government's label stands.
+        assert_eq!(
+            read(&[
+                "发布机构：盘锦市双台子区人民政府",
+                "李言璐代表：",
+                "您的建议收悉，现答复如下：",
+                "我们将整合社区用房。"
+            ])
+            .as_deref(),
+            Some("盘锦市双台子区人民政府")
+        );
+        assert_eq!(
+            handed_to("你们提出的建议，交由县农业农村办理，现答复如下：").as_deref(),
+            Some("县农业农村局")
+        );
+        assert_eq!(handed_to("您的建议交由我单位办理。"), None);
     }
 
     #[test]

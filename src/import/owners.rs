@@ -146,7 +146,10 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 8] = ["并", "请", "由", "会同", "同时", "以及", "及", "并且"];
+const FUNCTION_HEADS: [&str; 10] = [
+    "并", "请", "由", "会同", "同时", "以及", "及", "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
+    "以", "除",
+];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
 const NAME_VERBS: [&str; 10] = [
@@ -275,9 +278,9 @@ pub(super) fn skip_connectors(s: &str) -> usize {
 
 /// Words that may stand before the writer's self-reference at the head of a clause without
 /// being part of a name: "经我局研究", "同时我局将", "今年我局计划", "目前我局正在".
-const HEADS: [&str; 16] = [
+const HEADS: [&str; 19] = [
     "经", "同时", "今年", "明年", "目前", "近期", "随后", "届时", "今后", "此外", "另外", "因此",
-    "为此", "对此", "下步", "后期",
+    "为此", "对此", "下一步", "下阶段", "接下来", "下步", "后期",
 ];
 
 /// Length of a head word before a self-reference ("今年我局…" → len of 今年), else 0.
@@ -672,7 +675,16 @@ pub fn short_form(name: &str) -> String {
         let last_place = street
             .rfind(['区', '市', '县'])
             .map_or(street, |i| &street[i + 3..]);
-        let own = if own.is_empty() { last_place } else { own };
+        // "…开州区人民政府镇东街道办事处": the name after the last place, even when it starts
+        // with a level character (镇东), is the street's own.
+        let after_place = last_place.trim_start_matches("人民政府");
+        let own = if !after_place.is_empty() && after_place.chars().count() <= 6 {
+            after_place
+        } else if own.is_empty() {
+            last_place
+        } else {
+            own
+        };
         return format!("{}街道", own.trim_start_matches("人民政府"));
     }
     let (level, rest) = split_place(name);
@@ -829,5 +841,19 @@ mod tests {
         // Long names of autonomous places, and 大队 units, are unit names.
         assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
         assert!(body_like("罗甸县消防救援大队"));
+        // "以…为主", "除…外": a function word heads a clause, never a name.
+        assert!(!body_like("以市公共法律服务中心"));
+        assert!(!body_like("除舒城县全民健身活动中心"));
+        // "下一步我局将督促X…": the head word before the self-reference, then the unit told to act.
+        let subject = parse_subject("下一步我局将督促张家川县交通运输局积极开展项目前期工作");
+        assert_eq!(
+            subject.map(|s| s.bodies),
+            Some(vec!["张家川县交通运输局".to_owned()])
+        );
+        // A street whose own name starts with a level character.
+        assert_eq!(
+            short_form("重庆市开州区人民政府镇东街道办事处"),
+            "镇东街道"
+        );
     }
 }

@@ -1249,6 +1249,27 @@ pub(super) fn dated_completion(from: &str) -> bool {
     timed && done.iter().any(|w| clause.contains(w))
 }
 
+/// "獐狮坝水库于2024年开工建设" in a 2023 letter: a year after the reply's, with the start or
+/// finish of work in the same clause, is a date set for work to come. Returns where the
+/// year starts.
+pub(super) fn future_year(seg: &str, reply_year: Option<i32>) -> Option<usize> {
+    let reply = reply_year?;
+    seg.match_indices('年').find_map(|(at, _)| {
+        let before = &seg[..at];
+        let digits = before
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let start = at - digits;
+        let year: i32 = before[start..].parse().ok().filter(|_| digits == 4)?;
+        let after = &seg[at..];
+        let clause = &after[..after.find(['，', '；', '。']).unwrap_or(after.len())];
+        let work = ["开工", "建成", "完工", "竣工", "投用", "投入使用", "通车", "完成"];
+        (year > reply && work.iter().any(|w| clause.contains(w))).then_some(start)
+    })
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1309,6 +1330,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .chain(once)
         .chain(completion_date(seg))
         .chain(after_event(seg))
+        .chain(future_year(seg, reply_year))
         .collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
@@ -1368,6 +1390,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
         // to come is not put in the past by the time at the head of the sentence.
         let own_time = completion_date(own_clause).is_some()
+            || future_year(own_clause, reply_year).is_some()
             || dated_completion(own_clause)
             || ["年内", "年底前", "月底前"]
                 .iter()
@@ -1594,5 +1617,18 @@ mod tests {
             "我们将以这次建议为契机，进一步加强交通道路建设工作。"
         ));
         assert!(!is_closing("我们将积极研究制定补助办法，年内出台。"));
+        // A year after the reply's, with work starting or finishing in its clause.
+        assert!(
+            future_year("优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。", Some(2023))
+                .is_some()
+        );
+        assert!(future_year("獐狮坝水库于2022年开工建设。", Some(2023)).is_none());
+        assert!(
+            future_clause(
+                "优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。",
+                Some(2023)
+            )
+            .is_some()
+        );
     }
 }
