@@ -145,6 +145,8 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "去年",
         "曾经",
         "高度重视",
+        // "乡、村一直计划采取…": a plan held all along, not a new one.
+        "一直",
     ];
     // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
     let mut s_acts = s
@@ -992,8 +994,14 @@ pub(super) fn dated_before(seg: &str, reply: Option<(i32, u32, u32)>) -> bool {
     let Some(at) = head.find('年') else {
         return false;
     };
-    let Ok(year) = head[..at].parse::<i32>() else {
-        return false;
+    // "今年2月，向省文旅厅上报…" in a July letter: this year's earlier month.
+    let year = if &head[..at] == "今" {
+        reply.0
+    } else {
+        let Ok(year) = head[..at].parse::<i32>() else {
+            return false;
+        };
+        year
     };
     let rest = &head[at + '年'.len_utf8()..];
     let digits = |s: &str| -> Option<(u32, usize)> {
@@ -1299,8 +1307,12 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let p = seg.find(w)?;
         // "计划生育", "拟定" of the past, "待遇": the word is part of another.
         let after = &seg[p + w.len()..];
+        // "由于无工程项目计划，": a plan named as a thing, ending its clause.
         let part_of_word = (*w == "计划"
-            && (after.starts_with("生育") || after.starts_with("单列")))
+            && (after.starts_with("生育")
+                || after.starts_with("单列")
+                || after.starts_with(['，', '。', '；', '、'])
+                || seg[..p].ends_with('无')))
             || (*w == "待"
                 && ["遇", "业", "客", "人"]
                     .iter()
@@ -1321,7 +1333,11 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let put_off = ["再作", "再做", "再行", "再研究", "视情况"]
             .iter()
             .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
-        (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
+        // "待新建道路投用时一并开通…": 时 ending the awaited event, not 及时/同时/适时.
+        let when = then.char_indices().any(|(i, c)| {
+            c == '时' && i > 0 && !then[..i].ends_with(['及', '同', '适', '按', '准', '临', '随', '届', '暂'])
+        });
+        (at_clause_start && (then.contains('后') || when) && !put_off).then_some(p)
     });
     let mut hits: Vec<usize> = jiang
         .iter()
@@ -1395,7 +1411,18 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || ["年内", "年底前", "月底前"]
                 .iter()
                 .any(|w| own_clause.contains(w));
-        let past = past || (past_time && !own_time);
+        // "县水务局已多次…汇报，争取项目资金…", "正在申报中，争取尽快实施", "进行了研究，
+        // 立即责令…": what the act just reported was for, or how it went on, is no promise.
+        let narrative = ["争取", "积极争取", "立即"]
+            .iter()
+            .any(|w| seg[p..].starts_with(w))
+            && has_past(previous_clause, reply_year);
+        // "已将A列入计划，同时也将B列入该计划": 将 (= 把) in parallel with 已将 reports too.
+        let after_p = &seg[p..];
+        let parallel_done = after_p.starts_with('将')
+            && starts_with_any(&after_p['将'.len_utf8()..], &AFTER_JIANG).is_none()
+            && seg[..p].contains("已将");
+        let past = past || ((past_time || narrative) && !own_time) || parallel_done;
         (!past).then_some(start)
     })
 }
@@ -1623,6 +1650,26 @@ mod tests {
                 .is_some()
         );
         assert!(future_year("獐狮坝水库于2022年开工建设。", Some(2023)).is_none());
+        // What a reported act was for is no promise; nor a 将 in parallel with 已将.
+        for done in [
+            "县水务局已多次向省、州水务部门进行汇报，争取项目资金对其进行除险加固。",
+            "目前我们对该项目正在申报中，争取尽快实施。",
+            "我厅积极汇报衔接，已将A段列入近期计划，同时也将B段列入该计划。",
+            "由于无工程项目计划，该公路提质改造一直无法进行。",
+        ] {
+            assert_eq!(future_clause(done, Some(2023)), None, "{done}");
+        }
+        assert!(future_clause("我局已完成设计，力争年底前开工。", Some(2023)).is_some());
+        assert!(
+            future_clause(
+                "该小区周边两条公路均有新建改造计划，待新建道路投用时一并开通公交线路。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        // "今年2月，…" in a July letter reports what was done.
+        assert!(dated_before("今年2月，向省文旅厅上报项目。", Some((2021, 7, 15))));
+        assert!(!dated_before("今年9月，完成验收。", Some((2021, 7, 15))));
         assert!(
             future_clause(
                 "优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。",
