@@ -605,6 +605,24 @@ mod tests {
              罗甸县消防救援大队\n2025年5月27日\n",
         );
         assert_eq!(owners(&d), ["县消防救援大队", "县水务局"]);
+        // A sentence naming its own actor (由X…, X负责…) is a measure of its own.
+        let d = draft(
+            "熊灿代表：\n你的建议收悉，现答复如下。\n\
+             一是增设消火栓，优化消防设施布局，确保取水半径覆盖关键区域。\
+             预计费用为2万元，由县消防救援大队会同边阳镇人民政府联合编制预算。\n\
+             二是接入供水主管网，由县水务局指导优化供水压力。边阳镇人民政府负责施工协调。\n\
+             罗甸县消防救援大队\n2025年5月27日\n",
+        );
+        assert_eq!(
+            owners(&d),
+            [
+                "县消防救援大队",
+                "县消防救援大队",
+                "县水务局",
+                "边阳镇政府"
+            ]
+        );
+        assert_eq!(d.commitments[1].co_owners, ["边阳镇政府"]);
         // Items that report work done open no list.
         let err = import(
             "张三代表：\n你的建议收悉，现答复如下。\n\

@@ -198,6 +198,8 @@ pub(super) fn body_like(name: &str) -> bool {
     let early: String = name.chars().take(8).collect();
     starts_with_any(name, &BODY_PREFIXES).is_some()
         || "省市县区州盟旗".chars().any(|c| early.contains(c))
+        // "边阳镇人民政府": a township's government.
+        || (name.ends_with("政府") && "镇乡".chars().any(|c| early.contains(c)))
         // "镇沅彝族哈尼族拉祜族自治县文化和旅游局": an autonomous place's long name.
         || ["自治县", "自治州", "自治旗", "自治区"].iter().any(|w| name.contains(w))
         || n <= 5
@@ -841,6 +843,7 @@ mod tests {
         // Long names of autonomous places, and 大队 units, are unit names.
         assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
         assert!(body_like("罗甸县消防救援大队"));
+        assert!(body_like("边阳镇人民政府"));
         // "以…为主", "除…外": a function word heads a clause, never a name.
         assert!(!body_like("以市公共法律服务中心"));
         assert!(!body_like("除舒城县全民健身活动中心"));

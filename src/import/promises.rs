@@ -701,6 +701,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             !numbered
                 && aspect.is_none()
                 && !(explicit && item.owner != owner.name)
+                // "…。由县消防救援大队会同边阳镇人民政府联合编制预算": a sentence that names
+                // its own actor is a measure of its own, even the item's actor.
+                && !explicit
                 // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
                 // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
@@ -1069,6 +1072,10 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
 pub(super) fn later_subject(s: &str) -> Option<Subject> {
     s.split('，').skip(1).take(3).find_map(|clause| {
         let subject = parse_subject(clause)?;
+        // "…，由县水务局指导优化供水压力": 由 names the agent whatever verb follows.
+        if clause.starts_with('由') && !subject.bodies.is_empty() {
+            return Some(subject);
+        }
         let rest = &clause[subject.end..];
         starts_with_any(
             rest,
