@@ -189,7 +189,7 @@ pub(super) fn body_like(name: &str) -> bool {
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
         || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
         // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
-        || ["提交", "报请", "报送", "上报", "提请", "结果"]
+        || ["提交", "报请", "报送", "上报", "提请", "结果", "情况"]
             .iter()
             .any(|w| name.contains(w))
     {
@@ -844,6 +844,8 @@ mod tests {
         assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
         assert!(body_like("罗甸县消防救援大队"));
         assert!(body_like("边阳镇人民政府"));
+        // "新增运力情况报区政府": a report handed to a body, not a name.
+        assert!(!body_like("新增运力情况报区政府"));
         // "以…为主", "除…外": a function word heads a clause, never a name.
         assert!(!body_like("以市公共法律服务中心"));
         assert!(!body_like("除舒城县全民健身活动中心"));

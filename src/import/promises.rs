@@ -1303,6 +1303,20 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 || puts_into(after))
             .then_some(p)
         })
+        // "我州将合理优化…": 将 right after the clause's subject is "will".
+        .chain(seg.match_indices('将').filter_map(|(p, w)| {
+            let start = clause_start(p);
+            let after = &seg[p + w.len()..];
+            let subject = parse_subject(&seg[start..])?;
+            (start + subject.end == p
+                && !starts_with_any(after, &["您", "你", "其", "此", "这"]).is_some())
+            .then_some(p)
+        }))
+        // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
+        .chain(seg.match_indices(['下', '今']).filter_map(|(p, _)| {
+            let opens = p == 0 || seg[..p].ends_with(['，', '；']);
+            (opens && next_steps_marker(&seg[p..]).is_some()).then_some(p)
+        }))
         // "…已纳入规划当中，会逐步进行改造": a clause opening with 会 + an adverb of action.
         .chain(seg.match_indices('会').filter_map(|(p, w)| {
             let opens = seg[..p].ends_with(['，', '；']);
@@ -1413,6 +1427,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
         // to come is not put in the past by the time at the head of the sentence.
         let own_time = completion_date(own_clause).is_some()
+            || next_steps_marker(clause).is_some()
             || future_year(own_clause, reply_year).is_some()
             || dated_completion(own_clause)
             || ["年内", "年底前", "月底前"]
@@ -1665,6 +1680,22 @@ mod tests {
                 .is_some()
         );
         assert!(future_year("獐狮坝水库于2022年开工建设。", Some(2023)).is_none());
+        // 将 right after the clause's subject; a clause opening with the next steps.
+        assert!(
+            future_clause(
+                "为更好的进行学校分类建设，我州将合理优化教育资源，重新布局规划台江县小学和初中。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "2024年积极向上申报了日间照料中心项目，目前正在进行招标，下一步实施动工。",
+                Some(2025)
+            )
+            .is_some()
+        );
+        assert!(future_clause("我们将您的建议纳入重要议事日程。", None).is_none());
         // What a reported act was for is no promise; nor a 将 in parallel with 已将.
         for done in [
             "县水务局已多次向省、州水务部门进行汇报，争取项目资金对其进行除险加固。",
