@@ -684,7 +684,14 @@ fn self_named(blocks: &[String]) -> Option<String> {
     guess.or_else(|| match word.map(|(_, s)| s) {
         Some("镇") => Some("镇政府".to_owned()),
         Some("乡") => Some("乡政府".to_owned()),
-        _ => None,
+        Some(_) => None,
+        // "我区正在进行街道社区体制改革…感谢您对我们工作的关心": a writer that speaks only as
+        // its place and as 我们, naming no department, is the place's government.
+        None => [("我区", "区"), ("我县", "县"), ("我市", "市"), ("我州", "州"), ("我旗", "旗")]
+            .into_iter()
+            .filter(|(w, _)| all.contains(w))
+            .max_by_key(|(w, _)| all.matches(w).count())
+            .map(|(_, level)| format!("{level}政府")),
     })
 }
 
@@ -931,6 +938,17 @@ mod tests {
             ])
             .as_deref(),
             Some("县水务局")
+        );
+        // A writer that speaks only as its place and as 我们 is the place's government.
+        assert_eq!(
+            read(&[
+                "李言璐代表：",
+                "您的建议收悉，现答复如下：",
+                "目前我区正在进行街道社区体制改革，下一步将对社区办公用房进行整合。",
+                "感谢您一直以来对我们工作的关心和支持。"
+            ])
+            .as_deref(),
+            Some("区政府")
         );
         // A signature with its date or contact on the same line.
         assert_eq!(

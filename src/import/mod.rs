@@ -623,6 +623,16 @@ mod tests {
             ]
         );
         assert_eq!(d.commitments[1].co_owners, ["边阳镇政府"]);
+        // Items right after a promise spell it out.
+        let d = draft(
+            "贺宽峰代表：\n您的建议收悉，现答复如下：\n\
+             这是一个较好的思路，作为文化旅游部门我们将积极配合。\n\
+             一是积极配合市发改部门，使更多的文化旅游资源编入规划。\n\
+             二是积极配合水利、环保部门，做好沿途景区的环境保护。\n\
+             郑州市文化广电和旅游局\n2020年7月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 3, "{:#?}", d.commitments);
+        assert!(d.commitments[1].text.starts_with("积极配合市发改部门"));
         // Items that report work done open no list.
         let err = import(
             "张三代表：\n你的建议收悉，现答复如下。\n\

@@ -494,6 +494,8 @@ pub(super) struct Walker<'o, 'a> {
     /// Whether a sentence of the reply was read yet: a reply that opens with an enumerated
     /// item (一是…) is a list of measures.
     pub(super) started: bool,
+    /// Whether the last sentence read was a promise: items 一是… right after it spell it out.
+    pub(super) promised_last: bool,
     pub(super) items: Vec<Item>,
 }
 
@@ -512,6 +514,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             current_numbered: false,
             last_named: None,
             started: false,
+            promised_last: false,
             items: Vec::new(),
         }
     }
@@ -588,7 +591,8 @@ impl<'o, 'a> Walker<'o, 'a> {
             .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
         // written in the present is a list of measures, as if under a next-steps heading.
-        if !self.started
+        // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
+        if (!self.started || self.promised_last)
             && ord.is_some()
             && seg.starts_with("一是")
             && !self.in_region()
@@ -600,7 +604,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
         }
         self.started = true;
+        let before = self.items.len();
         self.segment_inner(seg, ord, body);
+        self.promised_last = self.items.len() > before;
         if named.is_some() {
             self.last_named = named;
         }
