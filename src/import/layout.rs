@@ -71,7 +71,18 @@ pub(super) fn ordinal(s: &str) -> Option<Ordinal> {
             return found(6, '第'.len_utf8() + n + 3);
         }
     }
-    for word in ["首先，", "其次，", "再次，", "最后，", "此外，", "另外，"] {
+    for word in [
+        "首先，",
+        "其次，",
+        "再次，",
+        "最后，",
+        "此外，",
+        "另外，",
+        "另一方面，",
+        "一方面，",
+        "另一方面",
+        "一方面",
+    ] {
         if s.starts_with(word) {
             return found(6, word.len());
         }

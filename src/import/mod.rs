@@ -643,6 +643,26 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_in_before_yifangmian_items_is_not_a_measure_and_tongshi_starts_one() {
+        let d = draft(
+            "李志文委员：\n你们提出的建议收悉，现答复如下：\n\
+             下步，我们将结合古州文化资源优势，围绕文化与旅游融合发展。一方面积极向上争取资金支持；\
+             另一方面加强与地方政府对接，积极谋划项目列入规划。同时，充分利用新媒体平台加大宣传。\n\
+             新平彝族傣族自治县文化和旅游局\n2025年9月8日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "积极向上争取资金支持。",
+                "加强与地方政府对接，积极谋划项目列入规划。",
+                "同时，充分利用新媒体平台加大宣传。"
+            ]
+        );
+        assert!(owners(&d).iter().all(|o| *o == "县文旅局"));
+    }
+
+    #[test]
     fn summary_counts_owners_in_order() {
         let d = draft(SEED);
         assert!(

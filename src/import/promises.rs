@@ -603,6 +603,19 @@ impl<'o, 'a> Walker<'o, 'a> {
             let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
             self.inline_until = Some(deepest);
         }
+        // "下步，我们将结合…，围绕…融合发展。一方面…；另一方面…": the sentence that a list
+        // in the same paragraph opens right after is its lead-in, not a measure of its own.
+        let first_item = starts_with_any(seg, &["一是", "一方面", "首先，"]).is_some();
+        if first_item
+            && self.in_region()
+            && self.promised_last
+            && !self.current_numbered
+            && self.current.is_some_and(|i| i + 1 == self.items.len())
+            && let Some(lead) = self.items.pop()
+        {
+            self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
+            self.current = None;
+        }
         self.started = true;
         let before = self.items.len();
         self.segment_inner(seg, ord, body);
@@ -717,6 +730,8 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && (self.current_numbered || !opens_with_action(text))
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
+                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
+                && !text.starts_with("同时，")
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
