@@ -663,6 +663,18 @@ mod tests {
     }
 
     #[test]
+    fn in_a_report_of_work_done_a_clause_turning_to_what_comes_next_promises() {
+        let d = draft(
+            "伏正洪代表：\n你提出的建议已收悉，现答复如下：\n办理情况：\n\
+             一、关于林木被砍伐问题。该地段属县林场管理。\n\
+             二、关于水源森林保护问题：按照规定，林木采伐后必须当年更新，采伐后林场一定及时更新造林，\
+             今后林场会加强对新造幼林的管理和保护。\n马关县林业局\n2020年6月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert!(d.commitments[0].source.contains("一定及时更新造林"));
+    }
+
+    #[test]
     fn summary_counts_owners_in_order() {
         let d = draft(SEED);
         assert!(

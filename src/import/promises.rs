@@ -672,8 +672,16 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
             self.outside_segment(seg);
-        } else if self_will(seg) || completion_date(seg).is_some() {
-            // In a report of work done, only "我局将…"/"县卫健局将…" speaks of the future.
+        } else if self_will(seg)
+            || completion_date(seg).is_some()
+            || seg
+                .split(['，', '；'])
+                .skip(1)
+                .any(|clause| next_steps_marker(clause).is_some())
+        {
+            // In a report of work done, only "我局将…"/"县卫健局将…", a date set for completion
+            // or a clause that turns to what comes next ("…，今后金城林场会加强…") speaks of
+            // the future.
             self.outside_segment(seg);
         }
     }
