@@ -672,6 +672,14 @@ mod tests {
         );
         assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
         assert!(d.commitments[0].source.contains("一定及时更新造林"));
+        // A plan dated to its finish, in a report of work done.
+        let d = draft(
+            "李四代表：\n您的建议收悉，现答复如下：\n一、支持织金县情况\n\
+             自工程启动以来，累计支持织金县计划约330公里，截至目前已建成路面240公里，\
+             计划在2021年底全面建成。\n贵州省交通运输厅\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert_eq!(d.commitments[0].text, "计划在2021年底全面建成。");
     }
 
     #[test]

@@ -678,6 +678,11 @@ impl<'o, 'a> Walker<'o, 'a> {
                 .split(['，', '；'])
                 .skip(1)
                 .any(|clause| next_steps_marker(clause).is_some())
+            // "…，计划在2021年底全面建成": a plan dated to its finish.
+            || seg.split(['，', '；']).any(|clause| {
+                dated_completion(clause)
+                    && ["计划", "预计", "力争"].iter().any(|w| clause.contains(w))
+            })
         {
             // In a report of work done, only "我局将…"/"县卫健局将…", a date set for completion
             // or a clause that turns to what comes next ("…，今后金城林场会加强…") speaks of
@@ -1353,8 +1358,12 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             (opens && starts_with_any(after, &AFTER_JIANG).is_some()).then_some(p)
         }))
         .collect();
-    let strong = STRONG_FUTURE.iter().filter_map(|w| {
-        let p = seg.find(w)?;
+    // Every occurrence: "累计支持计划约330公里，…已建成240公里，计划在2021年底全面建成".
+    let strong = STRONG_FUTURE.iter().flat_map(|w| {
+        seg.match_indices(w).map(move |(p, _)| (*w, p))
+    });
+    let strong = strong.filter_map(|(w, p)| {
+        let w = &w;
         // "计划生育", "拟定" of the past, "待遇": the word is part of another.
         let after = &seg[p + w.len()..];
         // "由于无工程项目计划，": a plan named as a thing, ending its clause.
@@ -1368,7 +1377,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                     .iter()
                     .any(|x| after.starts_with(x)))
             || (*w == "拟" && seg[..p].ends_with("模"))
-            || (*w == "年内" && after.starts_with('蒙'));
+            || (*w == "年内" && after.starts_with('蒙'))
+            // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
+            || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
         (!part_of_word).then_some(p)
     });
     // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
@@ -1481,7 +1492,16 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let parallel_done = after_p.starts_with('将')
             && starts_with_any(&after_p['将'.len_utf8()..], &AFTER_JIANG).is_none()
             && seg[..p].contains("已将");
-        let past = past || ((past_time || narrative) && !own_time) || parallel_done;
+        // "近年来，…，在下步工作中，我局将…": the next steps announced after the head's time.
+        let turned = MARKERS.iter().any(|m| {
+            head.rfind(m).is_some_and(|at| {
+                ["后来", "近年来", "此前", "去年", "当时", "以来"]
+                    .iter()
+                    .filter_map(|w| head.rfind(w))
+                    .all(|t| t < at)
+            })
+        });
+        let past = past || ((past_time || narrative) && !own_time && !turned) || parallel_done;
         (!past).then_some(start)
     })
 }
@@ -1725,6 +1745,22 @@ mod tests {
             .is_some()
         );
         assert!(future_clause("我们将您的建议纳入重要议事日程。", None).is_none());
+        // Every plan in the sentence is weighed, not only the first 计划.
+        assert!(
+            future_clause(
+                "累计支持织金县计划约330公里，截至目前已建成路面240公里，计划在2021年底全面建成。",
+                None
+            )
+            .is_some()
+        );
+        assert!(future_clause("目前已争取到国家专项债券资金2500万元。", None).is_none());
+        assert!(
+            future_clause(
+                "近年来，国家对小型水库建设高度重视，根据您的建议，在下步工作中，我局将积极努力，把西安闸水库注册为小（二）型。",
+                Some(2020)
+            )
+            .is_some()
+        );
         // What a reported act was for is no promise; nor a 将 in parallel with 已将.
         for done in [
             "县水务局已多次向省、州水务部门进行汇报，争取项目资金对其进行除险加固。",
