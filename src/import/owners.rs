@@ -487,6 +487,23 @@ pub(super) fn resolve_from(name: &str, options: &Options, home: Option<&str>) ->
     }
 }
 
+/// Whether `name`, written without a place, abbreviates the department `full` names: its
+/// characters in order within the department's, the same last one ("交运局" of "安宁市交通运输局",
+/// "住建局" of "…住房和城乡建设局").
+pub(super) fn abbreviates(name: &str, full: &str) -> bool {
+    let (level, short) = split_place(name);
+    let (_, dept) = split_place(full);
+    if level.is_some() && places(name).iter().any(|p| !full.contains(p.as_str())) {
+        return false;
+    }
+    let n = short.chars().count();
+    if n < 3 || n >= dept.chars().count() || short.chars().last() != dept.chars().last() {
+        return false;
+    }
+    let mut rest = dept.chars();
+    short.chars().all(|c| rest.any(|d| d == c))
+}
+
 /// Province 5, prefecture 4, county 3, township 2.
 fn level_rank(level: &str) -> u8 {
     match level {
@@ -844,6 +861,11 @@ mod tests {
         assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
         assert!(body_like("罗甸县消防救援大队"));
         assert!(body_like("边阳镇人民政府"));
+        assert!(abbreviates("交运局", "安宁市交通运输局"));
+        assert!(abbreviates("住建局", "清原满族自治县住房和城乡建设局"));
+        assert!(!abbreviates("水务局", "牟定县水利局"));
+        assert!(!abbreviates("交通运输局", "安宁市交通运输局"));
+        assert!(!abbreviates("财政局", "安宁市交通运输局"));
         // "新增运力情况报区政府": a report handed to a body, not a name.
         assert!(!body_like("新增运力情况报区政府"));
         // "以…为主", "除…外": a function word heads a clause, never a name.

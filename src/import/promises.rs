@@ -929,6 +929,16 @@ impl<'o, 'a> Walker<'o, 'a> {
         });
         let co_written: Vec<&String> = subject.map(|s| s.co.iter().collect()).unwrap_or_default();
         let (name, resolved, low, rest) = match chosen {
+            // "经交运局、公交公司…" in a 交通运输局's letter: the writer under its abbreviation.
+            Some(s)
+                if self
+                    .replying
+                    .as_deref()
+                    .is_some_and(|r| abbreviates(&s.bodies[0], r)) =>
+            {
+                let (n, r, low) = self.replying_owner(Some(s));
+                (n, r, low, s.bodies[1..].iter().chain(co_written).collect())
+            }
             Some(s) => {
                 let (n, r) = resolve_from(&s.bodies[0], self.options, self.replying.as_deref());
                 (n, r, None, s.bodies[1..].iter().chain(co_written).collect())
