@@ -70,6 +70,11 @@ pub(super) fn ordinal(s: &str) -> Option<Ordinal> {
         if n > 0 && inner[n..].starts_with(['，', '是']) {
             return found(6, '第'.len_utf8() + n + 3);
         }
+        // "第一步首先对…安装空调。第二步对…": the steps of a plan.
+        if n > 0 && inner[n..].starts_with('步') {
+            let comma = if inner[n + 3..].starts_with('，') { 3 } else { 0 };
+            return found(6, '第'.len_utf8() + n + 3 + comma);
+        }
     }
     for word in [
         "首先，",
@@ -837,6 +842,7 @@ mod tests {
         assert_eq!(level("（二）下一步工作"), Some(2));
         assert_eq!(level("3、推进建设"), Some(3));
         assert_eq!(level("（4）完善政策"), Some(4));
+        assert_eq!(level("第二步对城区学校补充安装空调。"), Some(6));
         assert_eq!(level("①加强领导"), Some(5));
         assert_eq!(level("二是优化布局"), Some(6));
         assert_eq!(level("1.3亿元"), None);

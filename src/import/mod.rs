@@ -631,8 +631,24 @@ mod tests {
              二是积极配合水利、环保部门，做好沿途景区的环境保护。\n\
              郑州市文化广电和旅游局\n2020年7月1日\n",
         );
-        assert_eq!(d.commitments.len(), 3, "{:#?}", d.commitments);
-        assert!(d.commitments[1].text.starts_with("积极配合市发改部门"));
+        // The promise the items spell out is their lead-in, not a measure of its own.
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.starts_with("积极配合市发改部门"));
+        // A decision to act, then its steps.
+        let d = draft(
+            "王委员：\n您的提案收悉，现答复如下：\n\
+             根据上级要求并结合我市实际情况，决定实施农村寄宿制学校温暖工程。\
+             第一步首先对8个乡镇的18所寄宿制学校的教室安装空调。第二步对城区学校教室补充安装空调。\n\
+             舞钢市教育体育局\n2022年10月27日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "首先对8个乡镇的18所寄宿制学校的教室安装空调。",
+                "对城区学校教室补充安装空调。"
+            ]
+        );
         // Items that report work done open no list.
         let err = import(
             "张三代表：\n你的建议收悉，现答复如下。\n\

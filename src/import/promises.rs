@@ -589,12 +589,13 @@ impl<'o, 'a> Walker<'o, 'a> {
             .split('，')
             .take(4)
             .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
+        let was_in_region = self.in_region();
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
         // written in the present is a list of measures, as if under a next-steps heading.
         // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
         if (!self.started || self.promised_last)
             && ord.is_some()
-            && seg.starts_with("一是")
+            && (seg.starts_with("一是") || (self.promised_last && seg.starts_with("第一步")))
             && !self.in_region()
             && !self.in_progress()
             && !has_past(body, self.reply_year)
@@ -604,13 +605,19 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.inline_until = Some(deepest);
         }
         // "下步，我们将结合…，围绕…融合发展。一方面…；另一方面…": the sentence that a list
-        // in the same paragraph opens right after is its lead-in, not a measure of its own.
-        let first_item = starts_with_any(seg, &["一是", "一方面", "首先，"]).is_some();
+        // in the same paragraph opens right after is its lead-in, not a measure of its own;
+        // so is a promise found elsewhere that a list opens right after ("决定实施…工程。
+        // 第一步…").
+        let first_item = starts_with_any(seg, &["一是", "一方面", "首先，", "第一步"]).is_some();
+        let lead_in = if was_in_region {
+            !self.current_numbered && self.current.is_some_and(|i| i + 1 == self.items.len())
+        } else {
+            self.in_region()
+        };
         if first_item
             && self.in_region()
             && self.promised_last
-            && !self.current_numbered
-            && self.current.is_some_and(|i| i + 1 == self.items.len())
+            && lead_in
             && let Some(lead) = self.items.pop()
         {
             self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
@@ -1209,8 +1216,10 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 16] = [
+const STRONG_FUTURE: [&str; 17] = [
     "计划",
+    // "决定实施…温暖工程": a decision to act.
+    "决定",
     "拟",
     "力争",
     "积极争取",
@@ -1388,6 +1397,11 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                     .any(|x| after.starts_with(x)))
             || (*w == "拟" && seg[..p].ends_with("模"))
             || (*w == "年内" && after.starts_with('蒙'))
+            // "《…的决定》", "决定性作用", "作出了决定": 决定 as a noun, not deciding to act.
+            || (*w == "决定"
+                && (!starts_with_any(after, &["实施", "开展", "启动", "将", "建设", "对", "在"])
+                    .is_some()
+                    || seg[..p].ends_with(['的', '《'])))
             // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
             || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
         (!part_of_word).then_some(p)

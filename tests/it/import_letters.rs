@@ -158,10 +158,10 @@ const RECORDED_HELDOUT_SPURIOUS_AT_MOST: usize = 1;
 /// The recorded level over tests/letters/heldout2/*.txt: 34 letters annotated apart from the
 /// importer and scored once, unseen, on 2026-11-30 at 23:08 UTC (12 of 42 found with the right
 /// owner, 14 of 42 drafted spurious). Since 23:13 UTC it is a development set too (follow-up
-/// 10s tuned rules on it): the level below is the development figure, 27 found, 3 spurious
+/// 10s tuned rules on it): the level below is the development figure, 29 found, 2 spurious
 /// (17 and 7 before follow-up 10t, 2026-12-01).
-const RECORDED_HELDOUT2_FOUND: usize = 27;
-const RECORDED_HELDOUT2_SPURIOUS_AT_MOST: usize = 3;
+const RECORDED_HELDOUT2_FOUND: usize = 29;
+const RECORDED_HELDOUT2_SPURIOUS_AT_MOST: usize = 2;
 
 /// The recorded level over tests/letters/heldout3/*.txt: 39 letters annotated apart from the
 /// importer and scored once, unseen, on 2026-11-30 at 23:30 UTC (21 of 57 found with the right
