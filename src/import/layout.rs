@@ -72,7 +72,11 @@ pub(super) fn ordinal(s: &str) -> Option<Ordinal> {
         }
         // "第一步首先对…安装空调。第二步对…": the steps of a plan.
         if n > 0 && inner[n..].starts_with('步') {
-            let comma = if inner[n + 3..].starts_with('，') { 3 } else { 0 };
+            let comma = if inner[n + 3..].starts_with('，') {
+                3
+            } else {
+                0
+            };
             return found(6, '第'.len_utf8() + n + 3 + comma);
         }
     }
@@ -691,7 +695,11 @@ fn self_named(blocks: &[String]) -> Option<String> {
         None if matches!(letter_level(blocks), Some("省" | "自治区")) => "厅",
         None => "局",
     };
-    let by_domain = || (!kind.is_empty()).then(|| domain_unit(&all, kind)).flatten();
+    let by_domain = || {
+        (!kind.is_empty())
+            .then(|| domain_unit(&all, kind))
+            .flatten()
+    };
     let guess = if word.is_some() {
         named().or_else(by_domain)
     } else {
@@ -703,11 +711,17 @@ fn self_named(blocks: &[String]) -> Option<String> {
         Some(_) => None,
         // "我区正在进行街道社区体制改革…感谢您对我们工作的关心": a writer that speaks only as
         // its place and as 我们, naming no department, is the place's government.
-        None => [("我区", "区"), ("我县", "县"), ("我市", "市"), ("我州", "州"), ("我旗", "旗")]
-            .into_iter()
-            .filter(|(w, _)| all.contains(w))
-            .max_by_key(|(w, _)| all.matches(w).count())
-            .map(|(_, level)| format!("{level}政府")),
+        None => [
+            ("我区", "区"),
+            ("我县", "县"),
+            ("我市", "市"),
+            ("我州", "州"),
+            ("我旗", "旗"),
+        ]
+        .into_iter()
+        .filter(|(w, _)| all.contains(w))
+        .max_by_key(|(w, _)| all.matches(w).count())
+        .map(|(_, level)| format!("{level}政府")),
     })
 }
 

@@ -615,12 +615,7 @@ mod tests {
         );
         assert_eq!(
             owners(&d),
-            [
-                "县消防救援大队",
-                "县消防救援大队",
-                "县水务局",
-                "边阳镇政府"
-            ]
+            ["县消防救援大队", "县消防救援大队", "县水务局", "边阳镇政府"]
         );
         assert_eq!(d.commitments[1].co_owners, ["边阳镇政府"]);
         // Items right after a promise spell it out.

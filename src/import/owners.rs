@@ -147,7 +147,8 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
 const FUNCTION_HEADS: [&str; 10] = [
-    "并", "请", "由", "会同", "同时", "以及", "及", "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
+    "并", "请", "由", "会同", "同时", "以及", "及",
+    "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
     "以", "除",
 ];
 
@@ -281,8 +282,25 @@ pub(super) fn skip_connectors(s: &str) -> usize {
 /// Words that may stand before the writer's self-reference at the head of a clause without
 /// being part of a name: "经我局研究", "同时我局将", "今年我局计划", "目前我局正在".
 const HEADS: [&str; 19] = [
-    "经", "同时", "今年", "明年", "目前", "近期", "随后", "届时", "今后", "此外", "另外", "因此",
-    "为此", "对此", "下一步", "下阶段", "接下来", "下步", "后期",
+    "经",
+    "同时",
+    "今年",
+    "明年",
+    "目前",
+    "近期",
+    "随后",
+    "届时",
+    "今后",
+    "此外",
+    "另外",
+    "因此",
+    "为此",
+    "对此",
+    "下一步",
+    "下阶段",
+    "接下来",
+    "下步",
+    "后期",
 ];
 
 /// Length of a head word before a self-reference ("今年我局…" → len of 今年), else 0.
@@ -878,9 +896,6 @@ mod tests {
             Some(vec!["张家川县交通运输局".to_owned()])
         );
         // A street whose own name starts with a level character.
-        assert_eq!(
-            short_form("重庆市开州区人民政府镇东街道办事处"),
-            "镇东街道"
-        );
+        assert_eq!(short_form("重庆市开州区人民政府镇东街道办事处"), "镇东街道");
     }
 }

@@ -288,9 +288,19 @@ pub(super) fn is_closing(s: &str) -> bool {
         .trim_end_matches(['。', '；', '！']);
     if !pledge.is_empty()
         && pledge.len() < bare.len()
-        && pledge
-            .split('、')
-            .all(|w| ["积极采纳", "认真研究", "采纳", "研究", "认真吸纳", "吸纳", "参考", "积极研究"].contains(&w))
+        && pledge.split('、').all(|w| {
+            [
+                "积极采纳",
+                "认真研究",
+                "采纳",
+                "研究",
+                "认真吸纳",
+                "吸纳",
+                "参考",
+                "积极研究",
+            ]
+            .contains(&w)
+        })
     {
         return true;
     }
@@ -1333,7 +1343,16 @@ pub(super) fn future_year(seg: &str, reply_year: Option<i32>) -> Option<usize> {
         let year: i32 = before[start..].parse().ok().filter(|_| digits == 4)?;
         let after = &seg[at..];
         let clause = &after[..after.find(['，', '；', '。']).unwrap_or(after.len())];
-        let work = ["开工", "建成", "完工", "竣工", "投用", "投入使用", "通车", "完成"];
+        let work = [
+            "开工",
+            "建成",
+            "完工",
+            "竣工",
+            "投用",
+            "投入使用",
+            "通车",
+            "完成",
+        ];
         (year > reply && work.iter().any(|w| clause.contains(w))).then_some(start)
     })
 }
@@ -1378,9 +1397,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         }))
         .collect();
     // Every occurrence: "累计支持计划约330公里，…已建成240公里，计划在2021年底全面建成".
-    let strong = STRONG_FUTURE.iter().flat_map(|w| {
-        seg.match_indices(w).map(move |(p, _)| (*w, p))
-    });
+    let strong = STRONG_FUTURE
+        .iter()
+        .flat_map(|w| seg.match_indices(w).map(move |(p, _)| (*w, p)));
     let strong = strong.filter_map(|(w, p)| {
         let w = &w;
         // "计划生育", "拟定" of the past, "待遇": the word is part of another.
@@ -1420,7 +1439,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
         // "待新建道路投用时一并开通…": 时 ending the awaited event, not 及时/同时/适时.
         let when = then.char_indices().any(|(i, c)| {
-            c == '时' && i > 0 && !then[..i].ends_with(['及', '同', '适', '按', '准', '临', '随', '届', '暂'])
+            c == '时'
+                && i > 0
+                && !then[..i].ends_with(['及', '同', '适', '按', '准', '临', '随', '届', '暂'])
         });
         (at_clause_start && (then.contains('后') || when) && !put_off).then_some(p)
     });
@@ -1749,8 +1770,11 @@ mod tests {
         assert!(!is_closing("我们将积极研究制定补助办法，年内出台。"));
         // A year after the reply's, with work starting or finishing in its clause.
         assert!(
-            future_year("优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。", Some(2023))
-                .is_some()
+            future_year(
+                "优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。",
+                Some(2023)
+            )
+            .is_some()
         );
         assert!(future_year("獐狮坝水库于2022年开工建设。", Some(2023)).is_none());
         // 将 right after the clause's subject; a clause opening with the next steps.
@@ -1803,7 +1827,10 @@ mod tests {
             .is_some()
         );
         // "今年2月，…" in a July letter reports what was done.
-        assert!(dated_before("今年2月，向省文旅厅上报项目。", Some((2021, 7, 15))));
+        assert!(dated_before(
+            "今年2月，向省文旅厅上报项目。",
+            Some((2021, 7, 15))
+        ));
         assert!(!dated_before("今年9月，完成验收。", Some((2021, 7, 15))));
         assert!(
             future_clause(
