@@ -749,9 +749,8 @@ impl<'o, 'a> Walker<'o, 'a> {
         let continues = self.current.and_then(|i| self.items.get(i)).filter(|item| {
             !numbered
                 && aspect.is_none()
-                && !(explicit && item.owner != owner.name)
                 // "…。由县消防救援大队会同边阳镇人民政府联合编制预算": a sentence that names
-                // its own actor is a measure of its own, even the item's actor.
+                // its own actor is a measure of its own, whether or not it is the item's actor.
                 && !explicit
                 // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
@@ -1381,7 +1380,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             let after = &seg[p + w.len()..];
             let subject = parse_subject(&seg[start..])?;
             (start + subject.end == p
-                && !starts_with_any(after, &["您", "你", "其", "此", "这"]).is_some())
+                && starts_with_any(after, &["您", "你", "其", "此", "这"]).is_none())
             .then_some(p)
         }))
         // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
@@ -1418,8 +1417,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || (*w == "年内" && after.starts_with('蒙'))
             // "《…的决定》", "决定性作用", "作出了决定": 决定 as a noun, not deciding to act.
             || (*w == "决定"
-                && (!starts_with_any(after, &["实施", "开展", "启动", "将", "建设", "对", "在"])
-                    .is_some()
+                && (starts_with_any(after, &["实施", "开展", "启动", "将", "建设", "对", "在"])
+                    .is_none()
                     || seg[..p].ends_with(['的', '《'])))
             // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
             || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
