@@ -39,7 +39,7 @@ fn main() {
             .iter()
             .map(|commitment| {
                 (
-                    commitment.id.clone(),
+                    commitment.id().to_owned(),
                     Seen {
                         first_seen: start,
                         last_moment: None,

@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let on = commitment
                     .done_on
                     .map_or_else(String::new, |date| format!(" on {date}"));
-                println!("{id}: already done{on} in {}", commitment.file.display());
+                println!("{id}: already done{on} in {}", commitment.file().display());
             }
             if ids.is_empty() {
                 return Ok(ExitCode::SUCCESS);
@@ -553,8 +553,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 owner,
                 overdue,
             };
-            let log = log_view(&config)?;
-            print!("{}", views::list(&config, &log, &filter, at, json));
+            let log = match Ledger::open_read_only(&config.state_dir)? {
+                Some(ledger) => ledger.log_view_for_views()?,
+                None => LogView::default(),
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = views::list(&config, &log, &filter, at, json, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out));
+            match written {
+                // A reader that stopped early (`followup list | head`) is not an error.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                written => written.context("writing to standard output")?,
+            }
+            exit_without_freeing((config, log));
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
@@ -572,6 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
             print!("{}", views::plan_with(&config, &log, &reminders, json));
+            exit_without_freeing((config, log, reminders));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -962,7 +974,16 @@ fn check(path: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     println!("{}", views::summary(&loaded.config, now));
+    exit_without_freeing(loaded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// For the one-shot views, whose process ends right after printing: the configuration and
+/// log are left for the kernel to take back at exit, instead of being freed value by value
+/// (at 100,000 commitments that is a few per cent of `check`'s time). Nothing is written or
+/// held open by what is dropped here.
+fn exit_without_freeing<T>(values: T) {
+    std::mem::forget(values);
 }
 
 /// Loads the configuration, printing warnings, or every problem and `None`.
@@ -1015,7 +1036,7 @@ fn commitment(config: &Config, id: &str) -> Result<usize> {
     if let Some(index) = config.find_commitment(id) {
         return Ok(index);
     }
-    match config::suggest(id, config.commitments.iter().map(|c| c.id.as_str())) {
+    match config::suggest(id, config.commitments.iter().map(|c| c.id())) {
         Some(found) => bail!("unknown commitment `{id}` (did you mean `{found}`?)"),
         None => bail!("unknown commitment `{id}`"),
     }

@@ -3,6 +3,7 @@
 //! are pure (`parse_main`, `finish`); only `load` touches the file system.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
@@ -18,9 +19,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::calendar::Calendar;
 use crate::model::{
-    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, Config,
-    Department, DepartmentId, FastMap, Inbox, Language, Letter, Mail, Recipient, Replies, Report,
-    Schedule, Stage, Status, Tls, Transport, first_firing_day,
+    CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, CommitmentFields,
+    Config, Department, DepartmentId, FastMap, FileValuesBuilder, Inbox, Language, Letter, Mail,
+    Recipient, Replies, Report, Schedule, Stage, Status, Tls, Transport, first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -400,7 +401,7 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     // text and syntax tree are in memory at once (at 100,000 commitments the texts alone
     // are tens of megabytes).
     let mut files: Vec<(PathBuf, Range<usize>)> = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     let mut unmatched = Vec::new();
     let mut budget = MAX_GLOB_ENTRIES;
     for pattern in &draft.commitment_patterns {
@@ -1655,6 +1656,10 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         return Err(Invalid { problems });
     }
     let schedule = schedule.expect("a schedule draft exists whenever there are no errors");
+    // Both grew by doubling; what is kept for the daemon's lifetime is trimmed to its size.
+    letters.shrink_to_fit();
+    commitments.shrink_to_fit();
+    paths.shrink_to_fit();
     let base = base_dir(&main.path);
     let patterns = commitment_patterns
         .iter()
@@ -1717,15 +1722,15 @@ fn parse_commitments_file(
     };
     ctx.check_keys(letter_table, "letter", LETTER_KEYS);
     let file: Arc<Path> = Arc::from(ctx.source.path.as_path());
-    let id = ctx.required_string(letter_table, "letter", "id", letter_span.clone());
+    let id = ctx.required_str(letter_table, "letter", "id", letter_span.clone());
     if let Some(id) = &id {
-        ctx.unique_id(letter_ids, &file, id, "letter.id", "letter");
+        ctx.unique_id(letter_ids, &file, id, || "letter.id".into(), "letter");
     }
     let title = ctx.required_string(letter_table, "letter", "title", letter_span);
     let replied_on = ctx.date(letter_table, "letter", "replied_on");
     let letter_due = ctx.date(letter_table, "letter", "due");
     letters.push(Letter {
-        id: id.map(Spanned::into_inner).unwrap_or_default(),
+        id: id.map(|id| id.into_inner().to_owned()).unwrap_or_default(),
         title: title.map(Spanned::into_inner).unwrap_or_default(),
         session: ctx
             .string(letter_table, "letter", "session")
@@ -1755,13 +1760,15 @@ fn parse_commitments_file(
         ctx.type_error(list, "commitment", "an array of tables `[[commitment]]`");
         return;
     };
+    let first = commitments.len();
+    let mut values = FileValuesBuilder::default();
     for (index, item) in items.iter().enumerate() {
         let path = format!("commitment[{}]", index + 1);
         let Some(table) = ctx.expect_table(item, &path) else {
             continue;
         };
         ctx.check_keys(table, &path, COMMITMENT_KEYS);
-        let id = ctx.required_string(table, &path, "id", item.span());
+        let id = ctx.required_str(table, &path, "id", item.span());
         if let Some(id) = &id {
             if id.get_ref().trim().is_empty() || id.get_ref().contains(['\r', '\n', ',']) {
                 ctx.error(
@@ -1781,7 +1788,7 @@ fn parse_commitments_file(
                 commitment_ids,
                 &file,
                 id,
-                &format!("{path}.id"),
+                || format!("{path}.id"),
                 "commitment",
             );
         }
@@ -1815,7 +1822,7 @@ fn parse_commitments_file(
                 .filter_map(|name| ctx.department(names, name, &format!("{path}.co_owners")))
                 .collect(),
         };
-        let text = ctx.required_string(table, &path, "text", item.span());
+        let text = ctx.required_str(table, &path, "text", item.span());
         let due = ctx.date(table, &path, "due").or(letter_due);
         let remind = ctx
             .string(table, &path, "remind")
@@ -1866,21 +1873,23 @@ fn parse_commitments_file(
         let (Some(id), Some(owner), Some(text)) = (id, owner, text) else {
             continue;
         };
-        commitments.push(Commitment {
+        let topic = ctx.str(table, &path, "topic");
+        let note = ctx.str(table, &path, "note");
+        commitments.push(values.commitment(CommitmentFields {
             id: id.into_inner(),
             letter: letter_index,
-            topic: ctx.string(table, &path, "topic").map(Spanned::into_inner),
+            topic: topic.map(Spanned::into_inner),
             owner,
-            co_owners,
+            co_owners: &co_owners,
             text: text.into_inner(),
             due,
             remind,
             status,
             done_on,
-            note: ctx.string(table, &path, "note").map(Spanned::into_inner),
-            file: file.clone(),
-        });
+            note: note.map(Spanned::into_inner),
+        }));
     }
+    values.finish(file, &mut commitments[first..]);
 }
 
 /// The departments an array of names refers to, when every entry is a string naming a known
@@ -2078,9 +2087,21 @@ impl Ctx<'_> {
     }
 
     fn string(&mut self, table: &DeTable, path: &str, key: &str) -> Option<Spanned<String>> {
+        self.str(table, path, key)
+            .map(|value| Spanned::new(value.span(), value.into_inner().to_owned()))
+    }
+
+    /// A string value as it sits in the parsed file: no copy (commitment values go straight
+    /// into their file's `FileValues`).
+    fn str<'t>(
+        &mut self,
+        table: &'t DeTable<'_>,
+        path: &str,
+        key: &str,
+    ) -> Option<Spanned<&'t str>> {
         let value = table.get(key)?;
         match value.get_ref() {
-            DeValue::String(text) => Some(Spanned::new(value.span(), text.to_string())),
+            DeValue::String(text) => Some(Spanned::new(value.span(), text.as_ref())),
             _ => {
                 self.type_error(value, &join_path(path, key), "a string");
                 None
@@ -2095,6 +2116,17 @@ impl Ctx<'_> {
         key: &str,
         table_span: Range<usize>,
     ) -> Option<Spanned<String>> {
+        self.required_str(table, path, key, table_span)
+            .map(|value| Spanned::new(value.span(), value.into_inner().to_owned()))
+    }
+
+    fn required_str<'t>(
+        &mut self,
+        table: &'t DeTable<'_>,
+        path: &str,
+        key: &str,
+        table_span: Range<usize>,
+    ) -> Option<Spanned<&'t str>> {
         if table.get(key).is_none() {
             self.error(
                 table_span,
@@ -2103,7 +2135,7 @@ impl Ctx<'_> {
             );
             return None;
         }
-        let value = self.string(table, path, key)?;
+        let value = self.str(table, path, key)?;
         if value.get_ref().trim().is_empty() {
             self.error(
                 value.span(),
@@ -2333,12 +2365,14 @@ impl Ctx<'_> {
         &mut self,
         seen: &mut FastMap<String, FirstDefined>,
         file: &Arc<Path>,
-        id: &Spanned<String>,
-        key: &str,
+        id: &Spanned<&str>,
+        key: impl FnOnce() -> String,
         what: &str,
     ) {
-        match seen.get(id.get_ref()) {
-            Some(first) => {
+        // One hash and probe: the id is new in all but the error case.
+        match seen.entry(id.get_ref().to_string()) {
+            Entry::Occupied(first) => {
+                let first = first.get();
                 let message = format!(
                     "duplicate {what} id `{}`, first defined at {}:{}:{}",
                     id.get_ref(),
@@ -2346,18 +2380,15 @@ impl Ctx<'_> {
                     first.line,
                     first.column
                 );
-                self.error(id.span(), key, message);
+                self.error(id.span(), &key(), message);
             }
-            None => {
+            Entry::Vacant(slot) => {
                 let (line, column) = self.source.line_column(id.span().start);
-                seen.insert(
-                    id.get_ref().clone(),
-                    FirstDefined {
-                        file: file.clone(),
-                        line: line as u32,
-                        column: column as u32,
-                    },
-                );
+                slot.insert(FirstDefined {
+                    file: file.clone(),
+                    line: line as u32,
+                    column: column as u32,
+                });
             }
         }
     }

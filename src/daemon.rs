@@ -493,7 +493,7 @@ impl Daemon {
             .commitments
             .iter()
             .filter(|commitment| commitment.status == Status::Open)
-            .map(|commitment| commitment.id.as_str())
+            .map(|commitment| commitment.id())
             .collect();
         // A queued bulletin stays queued while `[report]` is configured.
         if config.report.is_some() {
@@ -545,7 +545,7 @@ impl Daemon {
         }
         // Answers recorded meanwhile (`receive`, the IMAP intake) and the office's decisions
         // (`reject`, `done`): the engine learns which done claims wait now, before it decides.
-        let claims: HashMap<String, DateTime<Utc>> =
+        let claims: crate::model::FastMap<String, DateTime<Utc>> =
             crate::replies::store::waiting_done_claims(self.ledger.connection())?
                 .into_iter()
                 .collect();
@@ -557,7 +557,7 @@ impl Daemon {
         let mut first_seen: Vec<(String, DateTime<Utc>)> = tick
             .first_seen
             .iter()
-            .map(|index| (self.config.commitments[*index].id.clone(), now))
+            .map(|index| (self.config.commitments[*index].id().to_owned(), now))
             .collect();
         let mut emails: Vec<Email> = tick
             .reminders

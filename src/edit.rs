@@ -55,10 +55,7 @@ pub fn apply(config: &Config, ids: &[String], change: &Change) -> anyhow::Result
         let Some(index) = config.find_commitment(id) else {
             let suggestion = crate::config::suggest(
                 id,
-                config
-                    .commitments
-                    .iter()
-                    .map(|commitment| commitment.id.as_str()),
+                config.commitments.iter().map(|commitment| commitment.id()),
             );
             unknown.push(match suggestion {
                 Some(known) => format!("unknown commitment `{id}` (did you mean `{known}`?)"),
@@ -66,7 +63,7 @@ pub fn apply(config: &Config, ids: &[String], change: &Change) -> anyhow::Result
             });
             continue;
         };
-        let file = &*config.commitments[index].file;
+        let file = config.commitments[index].file();
         match files.iter_mut().find(|(path, _)| *path == file) {
             Some((_, file_ids)) => file_ids.push(id),
             None => files.push((file, vec![id])),

@@ -14,7 +14,7 @@
 //! starting point, not once per commitment.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
@@ -42,14 +42,14 @@ pub struct Seen {
 /// The delivery log as the engine needs it: per commitment id.
 #[derive(Debug, Clone, Default)]
 pub struct LogView {
-    pub seen: HashMap<String, Seen>,
+    pub seen: FastMap<String, Seen>,
     /// Commitments whose done claim waits for review (`reported`), with when it arrived:
     /// the department gets no reminders for them, and once `schedule.review_within` working
     /// days have passed their reminders go to the reviewer.
-    pub reported: HashMap<String, DateTime<Utc>>,
+    pub reported: FastMap<String, DateTime<Utc>>,
     /// Per commitment, its department's latest answer by email, for the views (the engine
     /// ignores it).
-    pub answers: HashMap<String, Answer>,
+    pub answers: FastMap<String, Answer>,
 }
 
 /// A department's latest answer by email about one commitment, as views show it.
@@ -111,7 +111,7 @@ impl Reminder {
     pub fn commitment_ids<'c>(&self, config: &'c Config) -> Vec<&'c str> {
         self.items
             .iter()
-            .map(|item| config.commitments[item.commitment].id.as_str())
+            .map(|item| config.commitments[item.commitment].id())
             .collect()
     }
 }
@@ -159,7 +159,7 @@ impl Engine {
             anchors: config
                 .commitments
                 .iter()
-                .map(|commitment| log.seen.get(&commitment.id).copied())
+                .map(|commitment| log.seen.get(commitment.id()).copied())
                 .collect(),
             queue: BTreeSet::new(),
             schedules: Schedules::with_sharing(&config, sharing),
@@ -176,7 +176,7 @@ impl Engine {
 
     /// The waiting done claims changed in the log (an answer was recorded, or the office
     /// decided): replaces them without rebuilding the schedule queue. O(k log n) for k claims.
-    pub fn set_reported(&mut self, reported: &HashMap<String, DateTime<Utc>>) {
+    pub fn set_reported(&mut self, reported: &FastMap<String, DateTime<Utc>>) {
         self.reviews = reviews(&self.config, reported);
     }
 
@@ -346,7 +346,7 @@ pub fn review_late(config: &Config, claimed: DateTime<Utc>) -> DateTime<Utc> {
 /// Per commitment index with a waiting done claim: (when it arrived, when its review is late).
 fn reviews(
     config: &Config,
-    reported: &HashMap<String, DateTime<Utc>>,
+    reported: &FastMap<String, DateTime<Utc>>,
 ) -> FastMap<usize, (DateTime<Utc>, DateTime<Utc>)> {
     reported
         .iter()
@@ -676,7 +676,7 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
     };
     for item in &reminder.items {
         let commitment = &config.commitments[item.commitment];
-        for co_owner in &commitment.co_owners {
+        for co_owner in commitment.co_owners() {
             config.department(*co_owner).to.iter().for_each(&mut add);
         }
     }

@@ -154,7 +154,7 @@ pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
                 number: letter.number.clone().unwrap_or_default(),
                 owner: view.owner.to_string(),
                 co_owners: view.co_owners.iter().map(|name| name.to_string()).collect(),
-                text: commitment.text.clone(),
+                text: commitment.text().to_owned(),
                 due: view.due.clone(),
                 status: state.as_str(),
                 light,

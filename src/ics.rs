@@ -104,7 +104,7 @@ pub fn uid(config: &Config, commitment: &Commitment) -> String {
                     .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         })
         .unwrap_or("followup.invalid");
-    format!("followup-{}@{domain}", commitment.id)
+    format!("followup-{}@{domain}", commitment.id())
 }
 
 /// When the alarm rings: the start of the first stage before the due date (the
@@ -145,7 +145,7 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
     writer.line("BEGIN", "VTODO");
     writer.line("UID", &escape_text(&uid(config, commitment)));
     writer.line("DTSTAMP", &utc_stamp(stamp));
-    let headline = commitment.topic.as_deref().unwrap_or(&commitment.text);
+    let headline = commitment.topic().unwrap_or(commitment.text());
     let summary = match config.language {
         Language::Zh => format!("【督办】{owner}：{headline}"),
         Language::En => format!("[Commitment] {owner}: {headline}"),
@@ -154,11 +154,17 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
     let description = match config.language {
         Language::Zh => format!(
             "{}\n\n来文：{}（{}）\n编号：{}",
-            commitment.text, letter.title, letter.id, commitment.id
+            commitment.text(),
+            letter.title,
+            letter.id,
+            commitment.id()
         ),
         Language::En => format!(
             "{}\n\nLetter: {} ({})\nId: {}",
-            commitment.text, letter.title, letter.id, commitment.id
+            commitment.text(),
+            letter.title,
+            letter.id,
+            commitment.id()
         ),
     };
     writer.text("DESCRIPTION", &description);
@@ -212,7 +218,7 @@ pub fn department_feed(config: &Config, department: usize, stamp: DateTime<Utc>)
     );
     for commitment in config.commitments.iter().filter(|commitment| {
         commitment.status == Status::Open
-            && (commitment.owner == department || commitment.co_owners.contains(&department))
+            && (commitment.owner == department || commitment.co_owners().contains(&department))
     }) {
         todo(&mut writer, config, commitment, stamp);
     }

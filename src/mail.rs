@@ -215,7 +215,7 @@ fn plus_addressed(config: &Config, reminder: &Reminder, reply_to: Mailbox) -> Ma
     if !config.replies.plus_address {
         return reply_to;
     }
-    let id = &config.commitments[item.commitment].id;
+    let id = &config.commitments[item.commitment].id();
     let safe = id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
@@ -628,7 +628,7 @@ fn reminder_context(
             let days_left = engine::days_left(config, commitment, reminder.moment);
             let overdue = engine::is_overdue(config, commitment, reminder.moment);
             ItemContext {
-                id: commitment.id.clone(),
+                id: commitment.id().to_owned(),
                 letter: LetterContext {
                     id: letter.id.clone(),
                     title: letter.title.clone(),
@@ -638,8 +638,8 @@ fn reminder_context(
                     replied_by: letter.replied_by.clone(),
                     replied_on: letter.replied_on.map(|date| date.to_string()),
                 },
-                topic: commitment.topic.clone(),
-                text: commitment.text.clone(),
+                topic: commitment.topic().map(str::to_owned),
+                text: commitment.text().to_owned(),
                 due: commitment.due.map(|date| date.to_string()),
                 days_left,
                 overdue,
@@ -649,9 +649,11 @@ fn reminder_context(
                     0
                 },
                 first_notice: item.why == Why::FirstNotice,
-                feedback: feedback.get(&commitment.id).map(|found| found.line.clone()),
+                feedback: feedback
+                    .get(commitment.id())
+                    .map(|found| found.line.clone()),
                 returned: feedback
-                    .get(&commitment.id)
+                    .get(commitment.id())
                     .and_then(|found| found.returned.clone()),
                 review: matches!(item.why, Why::Review { .. }),
             }

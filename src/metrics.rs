@@ -73,7 +73,7 @@ pub fn render(snapshot: &Snapshot, at: DateTime<Utc>) -> String {
         for commitment in &config.commitments {
             let state = views::state_with(
                 commitment,
-                snapshot.awaiting_review.contains(&commitment.id),
+                snapshot.awaiting_review.contains(commitment.id()),
             );
             let light = views::light(config, commitment, state, at);
             commitments

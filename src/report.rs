@@ -111,9 +111,9 @@ pub fn bulletin(
         let commitment = &config.commitments[index];
         let row = &rows[index];
         Item {
-            id: commitment.id.clone(),
+            id: commitment.id().to_owned(),
             owner: row.owner.clone(),
-            text: short(commitment.topic.as_deref().unwrap_or(&commitment.text)),
+            text: short(commitment.topic().unwrap_or(commitment.text())),
             due: row.due.clone(),
             days_overdue: row.days_overdue,
             done_on: commitment.done_on.map(|date| date.to_string()),

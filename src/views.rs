@@ -3,8 +3,7 @@
 //! Pure: takes the configuration, the engine's answers and `now`; never writes anything.
 //! Depends on the model and the engine only: `cli` and `web` depend on it, never the reverse.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -141,17 +140,59 @@ impl Light {
 
 /// The light of a commitment in `state` at `at`.
 pub fn light(config: &Config, commitment: &Commitment, state: State, at: DateTime<Utc>) -> Light {
-    match state {
-        State::Done => Light::Grey,
-        State::Reported => Light::Blue,
-        State::Open if engine::is_overdue(config, commitment, at) => Light::Red,
-        State::Open => {
-            let approaching = engine::stage_at(config, commitment, at)
-                .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0);
-            if approaching {
-                Light::Yellow
-            } else {
-                Light::Green
+    Lights::new(config, at).light(commitment, state)
+}
+
+/// Lights, days left and overdue flags of many commitments at one moment: the moment's
+/// local date is worked out once, and whether a due date is in an approaching stage once
+/// per due date (a list of 100,000 commitments shares a few hundred due dates, and each
+/// answer needs a time-zone search).
+pub struct Lights<'c> {
+    config: &'c Config,
+    at: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    approaching: crate::model::FastMap<chrono::NaiveDate, bool>,
+}
+
+impl<'c> Lights<'c> {
+    pub fn new(config: &'c Config, at: DateTime<Utc>) -> Lights<'c> {
+        Lights {
+            config,
+            at,
+            today: at.with_timezone(&config.timezone).date_naive(),
+            approaching: Default::default(),
+        }
+    }
+
+    /// `engine::is_overdue`, with the local date already known.
+    pub fn overdue(&self, commitment: &Commitment) -> bool {
+        commitment.status == Status::Open && commitment.due.is_some_and(|due| self.today > due)
+    }
+
+    /// `engine::days_left`, with the local date already known.
+    pub fn days_left(&self, commitment: &Commitment) -> Option<i64> {
+        commitment.due.map(|due| (due - self.today).num_days())
+    }
+
+    pub fn light(&mut self, commitment: &Commitment, state: State) -> Light {
+        match state {
+            State::Done => Light::Grey,
+            State::Reported => Light::Blue,
+            State::Open if self.overdue(commitment) => Light::Red,
+            State::Open => {
+                let (config, at) = (self.config, self.at);
+                let approaching = match commitment.due {
+                    None => false,
+                    Some(due) => *self.approaching.entry(due).or_insert_with(|| {
+                        engine::stage_at(config, commitment, at)
+                            .is_some_and(|stage| config.schedule.stages[stage].from_seconds < 0)
+                    }),
+                };
+                if approaching {
+                    Light::Yellow
+                } else {
+                    Light::Green
+                }
             }
         }
     }
@@ -169,7 +210,7 @@ pub fn state(commitment: &Commitment) -> State {
 /// The displayed state of a commitment with the log: `Reported` while a done claim by
 /// email waits for review (`LogView::reported`).
 pub fn state_in(commitment: &Commitment, log: &LogView) -> State {
-    state_with(commitment, log.reported.contains_key(&commitment.id))
+    state_with(commitment, log.reported.contains_key(commitment.id()))
 }
 
 /// The displayed state of a commitment whose done claim does (`awaiting_review`) or does
@@ -212,9 +253,15 @@ pub fn rows<'a>(
     filter: &ListFilter,
     at: DateTime<Utc>,
 ) -> Vec<CommitmentRow<'a>> {
-    let mut schedules = Schedules::new(config);
-    // Commitments share a few distinct next moments: each is formatted once.
-    let mut formatted: HashMap<DateTime<Utc>, Rc<str>> = HashMap::new();
+    rows_iter(config, log, filter, at).collect()
+}
+
+/// The commitments `filter` selects, with their indices, in configuration order.
+fn selected<'a, 'l>(
+    config: &'a Config,
+    filter: &'l ListFilter,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = (usize, &'a Commitment)> + use<'a, 'l> {
     config
         .commitments
         .iter()
@@ -226,71 +273,99 @@ pub fn rows<'a>(
         })
         .filter(|(_, commitment)| {
             filter.owner.is_none_or(|owner| {
-                commitment.owner == owner || commitment.co_owners.contains(&owner)
+                commitment.owner == owner || commitment.co_owners().contains(&owner)
             })
         })
-        .filter(|(_, commitment)| !filter.overdue || engine::is_overdue(config, commitment, at))
-        .map(|(index, commitment)| {
-            let after = log
-                .seen
-                .get(&commitment.id)
-                .and_then(|seen| seen.last_moment)
-                .map_or(at, |last| last.max(at));
-            let state = state_in(commitment, log);
-            // A reported commitment's next reminder is the reviewer's, once the review is late.
-            let after = match log.reported.get(&commitment.id) {
-                Some(claimed) if state == State::Reported => {
-                    after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
-                }
-                _ => after,
-            };
-            let next = schedules.next_moment(config, index, after).map(|next| {
-                formatted
-                    .entry(next)
-                    .or_insert_with(|| local(config, next).into())
-                    .clone()
-            });
-            let mut row = row(config, index, at, next);
-            row.state = state;
-            row.light = light(config, commitment, state, at);
-            row.latest_answer = log
-                .answers
-                .get(&commitment.id)
-                .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
-            row
+        .filter(move |(_, commitment)| {
+            !filter.overdue || engine::is_overdue(config, commitment, at)
         })
-        .collect()
 }
 
-/// One commitment's row at `at` from its file alone (state open or done, no answer), with
-/// its next reminder as already worked out (or not); `rows` adds what the log says.
+/// `rows`, one at a time: `list` writes each as it comes instead of holding 100,000.
+fn rows_iter<'a, 'l>(
+    config: &'a Config,
+    log: &'l LogView,
+    filter: &'l ListFilter,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = CommitmentRow<'a>> + use<'a, 'l> {
+    let mut schedules = Schedules::new(config);
+    // Commitments share a few distinct next moments: each is formatted once.
+    let mut formatted: crate::model::FastMap<DateTime<Utc>, Rc<str>> = Default::default();
+    let mut lights = Lights::new(config, at);
+    selected(config, filter, at).map(move |(index, commitment)| {
+        let after = log
+            .seen
+            .get(commitment.id())
+            .and_then(|seen| seen.last_moment)
+            .map_or(at, |last| last.max(at));
+        let state = state_in(commitment, log);
+        // A reported commitment's next reminder is the reviewer's, once the review is late.
+        let after = match log.reported.get(commitment.id()) {
+            Some(claimed) if state == State::Reported => {
+                after.max(engine::review_late(config, *claimed) - chrono::Duration::seconds(1))
+            }
+            _ => after,
+        };
+        let next = schedules.next_moment(config, index, after).map(|next| {
+            formatted
+                .entry(next)
+                .or_insert_with(|| local(config, next).into())
+                .clone()
+        });
+        let mut row = row_with(config, &mut lights, index, next, state);
+        row.latest_answer = log
+            .answers
+            .get(commitment.id())
+            .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
+        row
+    })
+}
+
+/// One commitment's row at `at` in the displayed `state` (no answer), with its next
+/// reminder as already worked out (or not); `rows` adds what the log says.
 pub fn row(
     config: &Config,
     index: usize,
     at: DateTime<Utc>,
     next_reminder: Option<Rc<str>>,
+    state: State,
 ) -> CommitmentRow<'_> {
+    row_with(
+        config,
+        &mut Lights::new(config, at),
+        index,
+        next_reminder,
+        state,
+    )
+}
+
+fn row_with<'a>(
+    config: &'a Config,
+    lights: &mut Lights<'_>,
+    index: usize,
+    next_reminder: Option<Rc<str>>,
+    state: State,
+) -> CommitmentRow<'a> {
     let commitment = &config.commitments[index];
     let letter = config.letter_of(commitment);
-    let state = state(commitment);
     CommitmentRow {
         index,
-        id: &commitment.id,
+        id: commitment.id(),
         letter: &letter.id,
         title: &letter.title,
-        topic: commitment.topic.as_deref(),
+        topic: commitment.topic(),
         owner: &config.department(commitment.owner).key,
         co_owners: commitment
-            .co_owners
+            .co_owners()
             .iter()
             .map(|id| config.department(*id).key.as_str())
             .collect(),
         due: commitment.due.map(|due| due.to_string()),
-        days_left: engine::days_left(config, commitment, at),
-        overdue: engine::is_overdue(config, commitment, at),
+        days_left: lights.days_left(commitment),
+        overdue: lights.overdue(commitment),
         status: commitment.status,
         state,
-        light: light(config, commitment, state, at),
+        light: lights.light(commitment, state),
         done_on: commitment.done_on.map(|date| date.to_string()),
         next_reminder,
         latest_answer: None,
@@ -303,13 +378,21 @@ pub fn list(
     filter: &ListFilter,
     at: DateTime<Utc>,
     json: bool,
-) -> String {
-    let rows = rows(config, log, filter, at);
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     if json {
-        return serde_json::to_string_pretty(&rows).expect("list rows always serialize") + "\n";
+        // Written as the rows come: at 100,000 commitments the array is 50 MB.
+        let rows = Streamed(std::cell::Cell::new(Some(rows_iter(
+            config, log, filter, at,
+        ))));
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        return writeln!(out);
     }
-    // The answers column only once some department has answered by email.
-    let answers = rows.iter().any(|row| row.latest_answer.is_some());
+    // The answers column only once some department has answered by email about a listed
+    // commitment.
+    let answers = !log.answers.is_empty()
+        && selected(config, filter, at)
+            .any(|(_, commitment)| log.answers.contains_key(commitment.id()));
     let mut table = if answers {
         Table::new(&[
             "ID",
@@ -322,45 +405,61 @@ pub fn list(
     } else {
         Table::new(&["ID", "OWNER", "DUE", "STATUS", "NEXT REMINDER"])
     };
-    for row in &rows {
-        let mut owner = row.owner.to_string();
-        if !row.co_owners.is_empty() {
-            owner = format!("{owner} (+{})", row.co_owners.join(", "));
+    let mut count = 0;
+    for row in rows_iter(config, log, filter, at) {
+        count += 1;
+        table.cell(format_args!("{}", row.id));
+        if row.co_owners.is_empty() {
+            table.cell(format_args!("{}", row.owner));
+        } else {
+            table.cell(format_args!(
+                "{} (+{})",
+                row.owner,
+                row.co_owners.join(", ")
+            ));
         }
-        let due = match (&row.due, row.days_left) {
+        match (&row.due, row.days_left) {
             (Some(due), Some(days)) if row.status == Status::Open && days < 0 => {
-                format!("{due} ({} days overdue)", -days)
+                table.cell(format_args!("{due} ({} days overdue)", -days));
             }
             (Some(due), Some(days)) if row.status == Status::Open => {
-                format!("{due} ({days} days left)")
+                table.cell(format_args!("{due} ({days} days left)"));
             }
-            (Some(due), _) => due.clone(),
-            (None, _) => "-".into(),
-        };
-        let status = match &row.done_on {
-            Some(done_on) if row.status == Status::Done => format!("done {done_on}"),
-            _ => row.state.as_str().to_string(),
-        };
-        let mut cells = vec![
-            row.id.to_string(),
-            owner,
-            due,
-            status,
-            row.next_reminder.as_deref().unwrap_or("-").to_string(),
-        ];
-        if answers {
-            cells.push(row.latest_answer.clone().unwrap_or_else(|| "-".into()));
+            (Some(due), _) => table.cell(format_args!("{due}")),
+            (None, _) => table.cell(format_args!("-")),
         }
-        table.row(cells);
+        match &row.done_on {
+            Some(done_on) if row.status == Status::Done => {
+                table.cell(format_args!("done {done_on}"));
+            }
+            _ => table.cell(format_args!("{}", row.state.as_str())),
+        }
+        table.cell(format_args!(
+            "{}",
+            row.next_reminder.as_deref().unwrap_or("-")
+        ));
+        if answers {
+            table.cell(format_args!(
+                "{}",
+                row.latest_answer.as_deref().unwrap_or("-")
+            ));
+        }
     }
-    let mut out = table.render();
-    let _ = writeln!(
+    out.write_all(table.render().as_bytes())?;
+    writeln!(
         out,
-        "{} commitment{}",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    );
-    out
+        "{count} commitment{}",
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+/// A JSON array written from an iterator as it is consumed (serialised once).
+struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -392,7 +491,7 @@ pub fn plan(config: &Config, reminders: &[Reminder], json: bool) -> String {
 pub fn plan_with(config: &Config, log: &LogView, reminders: &[Reminder], json: bool) -> String {
     let answer = |index: usize| {
         log.answers
-            .get(&config.commitments[index].id)
+            .get(config.commitments[index].id())
             .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text))
     };
     if !json {
@@ -410,7 +509,7 @@ pub fn plan_with(config: &Config, log: &LogView, reminders: &[Reminder], json: b
                 .items
                 .iter()
                 .map(|item| PlanWhy {
-                    commitment: &config.commitments[item.commitment].id,
+                    commitment: config.commitments[item.commitment].id(),
                     why: &item.why,
                     text: describe_why(&item.why),
                     latest_answer: answer(item.commitment),
@@ -439,7 +538,7 @@ fn plan_text(
         }
         for item in &reminder.items {
             out.push_str("    ");
-            out.push_str(&config.commitments[item.commitment].id);
+            out.push_str(config.commitments[item.commitment].id());
             out.push_str("  ");
             write_why(&mut out, &item.why);
             if let Some(answer) = answer(item.commitment) {
@@ -577,53 +676,66 @@ pub use crate::timefmt::local;
 
 /// A plain text table that lines up CJK text by display width.
 struct Table {
-    rows: Vec<Vec<String>>,
+    /// Every cell's text, one after another.
+    text: String,
+    /// Where each cell ends in `text`, and its display width, row after row.
+    cells: Vec<(u32, u32)>,
+    columns: usize,
+    /// The widest cell of each column so far.
+    widths: Vec<usize>,
 }
 
 impl Table {
     fn new(header: &[&str]) -> Self {
-        Table {
-            rows: vec![header.iter().map(|cell| cell.to_string()).collect()],
+        let mut table = Table {
+            text: String::new(),
+            cells: Vec::new(),
+            columns: header.len(),
+            widths: vec![0; header.len()],
+        };
+        for cell in header {
+            table.cell(format_args!("{cell}"));
         }
+        table
+    }
+
+    /// Appends the next cell (rows are `columns` cells each). Cells are written straight
+    /// into one buffer and measured once: a list at 100,000 rows has half a million cells,
+    /// and a `String` for each would be most of its cost.
+    fn cell(&mut self, value: fmt::Arguments<'_>) {
+        let start = self.text.len();
+        let _ = self.text.write_fmt(value);
+        let width = self.text[start..].width();
+        let column = self.cells.len() % self.columns;
+        self.widths[column] = self.widths[column].max(width);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.cells
+            .push((end, u32::try_from(width).unwrap_or(u32::MAX)));
     }
 
     fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        for cell in cells {
+            self.cell(format_args!("{cell}"));
+        }
     }
 
     fn render(&self) -> String {
-        let columns = self.rows[0].len();
-        // Each cell's display width is measured once (a list at 100,000 rows has half a
-        // million cells); lines are written straight into one buffer.
-        let cell_widths: Vec<usize> = self
-            .rows
-            .iter()
-            .flat_map(|row| row.iter().map(|cell| cell.width()))
-            .collect();
-        let widths: Vec<usize> = (0..columns)
-            .map(|column| {
-                cell_widths
-                    .iter()
-                    .skip(column)
-                    .step_by(columns)
-                    .max()
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let bytes: usize = self.rows.iter().flatten().map(String::len).sum();
-        let mut out = String::with_capacity(bytes + self.rows.len() * columns * 4);
-        for (row, row_widths) in self.rows.iter().zip(cell_widths.chunks(columns)) {
-            let start = out.len();
-            for (column, cell) in row.iter().enumerate() {
-                out.push_str(cell);
+        let columns = self.columns;
+        let mut out = String::with_capacity(self.text.len() + self.cells.len() * 4);
+        let mut start = 0;
+        for row in self.cells.chunks(columns) {
+            let line = out.len();
+            for (column, (end, width)) in row.iter().enumerate() {
+                let end = *end as usize;
+                out.push_str(&self.text[start..end]);
+                start = end;
                 if column + 1 < columns {
-                    let pad = widths[column] - row_widths[column] + 2;
+                    let pad = self.widths[column] - *width as usize + 2;
                     out.extend(std::iter::repeat_n(' ', pad));
                 }
             }
-            let trimmed = out[start..].trim_end().len();
-            out.truncate(start + trimmed);
+            let trimmed = out[line..].trim_end().len();
+            out.truncate(line + trimmed);
             out.push('\n');
         }
         out

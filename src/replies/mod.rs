@@ -215,7 +215,7 @@ pub fn accept(
     let reports: Vec<store::NewReport> = decisions
         .iter()
         .map(|(index, state, reason)| store::NewReport {
-            commitment: index.map(|index| config.commitments[index].id.as_str()),
+            commitment: index.map(|index| config.commitments[index].id()),
             intent,
             requested_due,
             text: &text,
@@ -257,7 +257,7 @@ pub fn accept(
             .zip(&decisions)
             .map(|(id, (index, state, _))| Recorded {
                 id,
-                commitment: index.map(|index| config.commitments[index].id.clone()),
+                commitment: index.map(|index| config.commitments[index].id().to_owned()),
                 intent,
                 state: *state,
             })

@@ -26,7 +26,7 @@ pub fn for_claim(
     attachments: &[Stored],
 ) -> Vec<NewNotice> {
     let zh = config.language == Language::Zh;
-    let id = &commitment.id;
+    let id = commitment.id();
     let what = match (intent, zh) {
         (Intent::Extension, true) => format!(
             "延期申请（申请延至{}）",
@@ -60,7 +60,7 @@ pub fn for_claim(
         notices.push(NewNotice {
             kind: "receipt",
             report: position,
-            commitment: id.clone(),
+            commitment: id.to_owned(),
             message_id: derived_id(config, "receipt", answer_id, id),
             to: vec![sender.to_string()],
             in_reply_to: Some(answer_id.to_string()),
@@ -102,7 +102,7 @@ pub fn for_claim(
         notices.push(NewNotice {
             kind: "review",
             report: position,
-            commitment: id.clone(),
+            commitment: id.to_owned(),
             message_id: derived_id(config, "review", answer_id, id),
             to: reviewers.to_vec(),
             in_reply_to: None,

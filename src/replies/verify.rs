@@ -13,7 +13,7 @@ use super::parse::Incoming;
 pub fn allowed(config: &Config, commitment: &Commitment, sender: &str) -> bool {
     let sender = sender.trim().to_lowercase();
     std::iter::once(commitment.owner)
-        .chain(commitment.co_owners.iter().copied())
+        .chain(commitment.co_owners().iter().copied())
         .any(|department| department_allows(config, department, &sender))
 }
 

@@ -84,7 +84,7 @@ fn date(value: &Option<String>) -> Option<NaiveDate> {
 /// The displayed state: the views' (open or done), `reported` for an open commitment with
 /// a done claim awaiting review.
 pub fn state(commitment: &crate::model::Commitment, reported: &HashSet<String>) -> State {
-    views::state_with(commitment, reported.contains(&commitment.id))
+    views::state_with(commitment, reported.contains(commitment.id()))
 }
 
 /// The lights of every commitment at `at`.
@@ -111,11 +111,8 @@ pub fn row<'a>(
     next: Option<Rc<str>>,
     reported: &HashSet<String>,
 ) -> CommitmentRow<'a> {
-    let mut row = views::row(config, index, at, next);
     let commitment = &config.commitments[index];
-    row.state = state(commitment, reported);
-    row.light = views::light(config, commitment, row.state, at);
-    row
+    views::row(config, index, at, next, state(commitment, reported))
 }
 
 /// The board for `query` at `at`.
@@ -143,8 +140,9 @@ pub fn board<'a>(
             let letter_of = config.letter_of(commitment);
             let (state, shown) = lights[index];
             department.is_none_or(|wanted| {
-                wanted
-                    .is_some_and(|id| commitment.owner == id || commitment.co_owners.contains(&id))
+                wanted.is_some_and(|id| {
+                    commitment.owner == id || commitment.co_owners().contains(&id)
+                })
             }) && letter.is_none_or(|id| letter_of.id == id)
                 && who.is_none_or(|who| {
                     letter_of
@@ -163,9 +161,9 @@ pub fn board<'a>(
                 && words.iter().all(|word| {
                     let owner = &config.department(commitment.owner).key;
                     [
-                        Some(commitment.id.as_str()),
-                        Some(commitment.text.as_str()),
-                        commitment.topic.as_deref(),
+                        Some(commitment.id()),
+                        Some(commitment.text()),
+                        commitment.topic(),
                         Some(letter_of.title.as_str()),
                         letter_of.proposer.as_deref(),
                         Some(owner.as_str()),
@@ -179,11 +177,11 @@ pub fn board<'a>(
     // Failing first: by light, then the earliest due date, then id.
     selected.sort_unstable_by(|a, b| {
         let (ca, cb) = (&config.commitments[*a], &config.commitments[*b]);
-        (lights[*a].1, ca.due.is_none(), ca.due, &ca.id).cmp(&(
+        (lights[*a].1, ca.due.is_none(), ca.due, &ca.id()).cmp(&(
             lights[*b].1,
             cb.due.is_none(),
             cb.due,
-            &cb.id,
+            &cb.id(),
         ))
     });
 
@@ -210,7 +208,7 @@ pub fn board<'a>(
                 .map(|next| Rc::from(crate::timefmt::local(config, next)));
             BoardRow {
                 row: row(config, index, at, next, reported),
-                text: &commitment.text,
+                text: commitment.text(),
                 proposer: letter.proposer.as_deref(),
                 session: letter.session.as_deref(),
             }

@@ -589,7 +589,7 @@ pub async fn commitment(
         let letter = config.letter_of(commitment);
         let context = context! {
             c => row,
-            text => commitment.text.clone(),
+            text => commitment.text().to_owned(),
             letter => context! {
                 id => letter.id.clone(),
                 title => letter.title.clone(),
@@ -627,7 +627,7 @@ pub async fn department(
         let mut owned: Vec<usize> = (0..config.commitments.len())
             .filter(|&index| {
                 let commitment = &config.commitments[index];
-                commitment.owner == id || commitment.co_owners.contains(&id)
+                commitment.owner == id || commitment.co_owners().contains(&id)
             })
             .collect();
         let reported = super::extra::reported(&config);
@@ -638,7 +638,7 @@ pub async fn department(
         let mut rows: Vec<_> = rows
             .into_iter()
             .map(|row| {
-                let text = config.commitments[row.index].text.clone();
+                let text = config.commitments[row.index].text().to_owned();
                 (row.light, row.due.clone(), row.id.to_string(), context! { text => text, ..Value::from_serialize(&row) })
             })
             .collect();

@@ -424,10 +424,7 @@ fn apply_edits_the_file_of_each_id_and_leaves_the_other_alone() {
         (Status::Done, Some(date("2025-11-03")))
     );
     let index = after.find_commitment("a-1").expect("a-1");
-    assert_eq!(
-        after.commitments[index].note.as_deref(),
-        Some("攻关项目已立项")
-    );
+    assert_eq!(after.commitments[index].note(), Some("攻关项目已立项"));
     assert_eq!(status_of(&after, "a-2"), (Status::Open, None));
     assert_eq!(status_of(&after, "data-1"), (Status::Open, None));
 
@@ -590,7 +587,7 @@ fn twenty_concurrent_done_processes_on_one_file_keep_every_update() {
         .commitments
         .iter()
         .filter(|commitment| commitment.status != Status::Done)
-        .map(|commitment| commitment.id.as_str())
+        .map(|commitment| commitment.id())
         .collect();
     assert!(not_done.is_empty(), "updates lost for {not_done:?}");
     let leftovers: Vec<String> = std::fs::read_dir(workspace.path().join("commitments"))

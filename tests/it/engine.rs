@@ -68,7 +68,7 @@ fn seen_at(config: &Config, first_seen: DateTime<Utc>) -> LogView {
             .iter()
             .map(|commitment| {
                 (
-                    commitment.id.clone(),
+                    commitment.id().to_owned(),
                     Seen {
                         first_seen,
                         last_moment: None,
@@ -463,7 +463,7 @@ fn catch_up_after_a_three_week_stop_is_one_reminder_per_commitment() {
                 .iter()
                 .map(|item| format!(
                     "{} {}",
-                    config.commitments[item.commitment].id,
+                    config.commitments[item.commitment].id(),
                     views::describe_why(&item.why)
                 ))
                 .collect::<Vec<_>>()
@@ -773,7 +773,9 @@ fn claims_recorded_while_running_apply_at_the_next_wake() {
     };
     let first = engine.tick(at(&config, "2025-03-03 09:00"));
     assert_eq!(ids(&first), ["c1", "c2", "c3"]);
-    let claims = [("c1".to_string(), at(&config, "2025-03-03 15:00"))].into();
+    let claims = [("c1".to_string(), at(&config, "2025-03-03 15:00"))]
+        .into_iter()
+        .collect();
     engine.set_reported(&claims);
     let second = engine.tick(at(&config, "2025-03-04 09:00"));
     assert_eq!(ids(&second), ["c2", "c3"]);

@@ -63,7 +63,7 @@ fn reminders(config: &Config, from: &str, until: &str) -> Vec<Reminder> {
                     first_seen,
                     last_moment: None,
                 };
-                (commitment.id.clone(), seen)
+                (commitment.id().to_owned(), seen)
             })
             .collect(),
         ..LogView::default()
@@ -403,9 +403,9 @@ fn text_part_lists_every_commitment() {
     let parsed = MessageParser::default().parse(email.as_bytes()).unwrap();
     let text = unwire(parsed.body_text(0).unwrap());
     for commitment in &config.commitments[..2] {
-        assert!(text.contains(&commitment.id), "{}", commitment.id);
-        assert!(text.contains(commitment.topic.as_deref().unwrap()));
-        assert!(text.contains(&commitment.text));
+        assert!(text.contains(commitment.id()), "{}", commitment.id());
+        assert!(text.contains(commitment.topic().unwrap()));
+        assert!(text.contains(commitment.text()));
     }
     assert!(text.contains("《关于测试的建议》（2025年1月2日答复）"));
     assert!(text.contains("已逾期 2 天"));
@@ -435,7 +435,7 @@ fn configured_line_breaks_never_add_a_header() {
     let mut config = config();
     config.departments[0].key = format!("省科技厅{injection}");
     config.departments[0].name = Some(format!("吉林省科学技术厅{injection}"));
-    config.commitments[1].id = format!("jl-2025-ai-4{injection}");
+    config.commitments[1] = config.commitments[1].renamed(&format!("jl-2025-ai-4{injection}"));
     config.mail.from = format!("督办室{injection} <duban@example.gov.cn>");
     let reminder = june_second(&config);
     let composed = mail::compose(

@@ -164,7 +164,7 @@ proptest! {
             }
             let tick = engine.tick(now);
             for index in &tick.first_seen {
-                log.seen.insert(config.commitments[*index].id.clone(), Seen { first_seen: now, last_moment: None });
+                log.seen.insert(config.commitments[*index].id().to_owned(), Seen { first_seen: now, last_moment: None });
             }
             for reminder in &tick.reminders {
                 for item in &reminder.items {
@@ -172,10 +172,10 @@ proptest! {
                     prop_assert_eq!(commitment.status, Status::Open, "a done commitment was due");
                     prop_assert!(item.moment <= now, "a moment in the future was due");
                     prop_assert!(
-                        sent.insert((commitment.id.clone(), item.moment)),
-                        "({}, {}) was due twice", commitment.id, item.moment
+                        sent.insert((commitment.id().to_owned(), item.moment)),
+                        "({}, {}) was due twice", commitment.id(), item.moment
                     );
-                    let seen = log.seen.entry(commitment.id.clone()).or_insert(Seen { first_seen: now, last_moment: None });
+                    let seen = log.seen.entry(commitment.id().to_owned()).or_insert(Seen { first_seen: now, last_moment: None });
                     prop_assert!(item.moment >= seen.first_seen, "a moment before the commitment was seen");
                     seen.last_moment = Some(seen.last_moment.map_or(item.moment, |last| last.max(item.moment)));
                 }
@@ -273,12 +273,12 @@ proptest! {
             }
 
             for index in &expected.first_seen {
-                log.seen.insert(config.commitments[*index].id.clone(), Seen { first_seen: now, last_moment: None });
+                log.seen.insert(config.commitments[*index].id().to_owned(), Seen { first_seen: now, last_moment: None });
             }
             for item in expected.reminders.iter().flat_map(|reminder| &reminder.items) {
                 let seen = log
                     .seen
-                    .entry(config.commitments[item.commitment].id.clone())
+                    .entry(config.commitments[item.commitment].id().to_owned())
                     .or_insert(Seen { first_seen: now, last_moment: None });
                 seen.last_moment = Some(seen.last_moment.map_or(item.moment, |last| last.max(item.moment)));
             }

@@ -697,7 +697,11 @@ fn metrics_render_in_the_text_format() {
     // Done claims awaiting review on every commitment: the open ones turn blue, whatever
     // their light was; the done one stays grey.
     let claimed = followup::metrics::Snapshot {
-        awaiting_review: config.commitments.iter().map(|c| c.id.clone()).collect(),
+        awaiting_review: config
+            .commitments
+            .iter()
+            .map(|c| c.id().to_owned())
+            .collect(),
         ..snapshot
     };
     let text = followup::metrics::render(&claimed, at);
