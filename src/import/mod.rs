@@ -694,6 +694,19 @@ mod tests {
     }
 
     #[test]
+    fn the_item_after_a_promised_one_opening_with_an_action_is_a_measure() {
+        let d = draft(
+            "杨希龙委员：\n你们的提案收悉。现答复如下：\n\
+             一、整合多方力量，打造镇街的消防宣传员队伍。我局将与各镇政府协调沟通，协助建立宣传员队伍。\n\
+             二、积极配合协助消防救援部门开展防火安全教育，提高农村群众的防火意识。\n\
+             惠东县应急管理局\n2023年8月17日\n",
+        );
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(d.commitments[1].text.starts_with("积极配合协助消防救援部门"));
+        assert_eq!(owners(&d), ["县应急局", "县应急局"]);
+    }
+
+    #[test]
     fn summary_counts_owners_in_order() {
         let d = draft(SEED);
         assert!(

@@ -603,9 +603,14 @@ impl<'o, 'a> Walker<'o, 'a> {
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
         // written in the present is a list of measures, as if under a next-steps heading.
         // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
+        // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
+        // with an action verb, is a measure too.
+        let sibling = self.promised_last && opens_with_action(body);
         if (!self.started || self.promised_last)
             && ord.is_some()
-            && (seg.starts_with("一是") || (self.promised_last && seg.starts_with("第一步")))
+            && (seg.starts_with("一是")
+                || (self.promised_last && seg.starts_with("第一步"))
+                || sibling)
             && !self.in_region()
             && !self.in_progress()
             && !has_past(body, self.reply_year)

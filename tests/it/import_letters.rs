@@ -166,9 +166,9 @@ const RECORDED_HELDOUT2_SPURIOUS_AT_MOST: usize = 2;
 /// The recorded level over tests/letters/heldout3/*.txt: 39 letters annotated apart from the
 /// importer and scored once, unseen, on 2026-11-30 at 23:30 UTC (21 of 57 found with the right
 /// owner, 12 of 51 drafted spurious). Since 2026-12-01 00:30 UTC it is a development set too
-/// (follow-up 10t tuned general rules on it): the level below is the development figure, 46
-/// found, 5 spurious of 58 drafted; an estimate for unseen letters needs a newer set.
-const RECORDED_HELDOUT3_FOUND: usize = 46;
+/// (follow-up 10t tuned general rules on it): the level below is the development figure, 47
+/// found, 5 spurious of 59 drafted; an estimate for unseen letters needs a newer set.
+const RECORDED_HELDOUT3_FOUND: usize = 47;
 const RECORDED_HELDOUT3_SPURIOUS_AT_MOST: usize = 5;
 
 /// Scores every annotated letter in one folder (not its subfolders).
