@@ -702,7 +702,11 @@ mod tests {
              惠东县应急管理局\n2023年8月17日\n",
         );
         assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
-        assert!(d.commitments[1].text.starts_with("积极配合协助消防救援部门"));
+        assert!(
+            d.commitments[1]
+                .text
+                .starts_with("积极配合协助消防救援部门")
+        );
         assert_eq!(owners(&d), ["县应急局", "县应急局"]);
     }
 
