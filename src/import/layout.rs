@@ -807,9 +807,19 @@ pub(super) fn read_letter(
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
-        .or_else(|| label_org(blocks))
+        .or_else(|| label_org(blocks));
+    // What the letter's wording suggests when nothing names the unit: a guess, said so.
+    let guessed = replied_by.is_none();
+    let replied_by = replied_by
         .or_else(|| self_named(blocks))
         .or_else(|| blocks.iter().take(8).find_map(|b| source_org(b)))
+        .inspect(|name| {
+            if guessed {
+                warnings.push(format!(
+                    "the replying unit `{name}` was inferred from the letter's wording (self-references, thanks, units it names), not read from a signature or heading; check the owners"
+                ));
+            }
+        })
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
@@ -969,6 +979,23 @@ mod tests {
             ])
             .as_deref(),
             Some("县水务局")
+        );
+        // A guess is said so, for the reviewer.
+        let b: Vec<String> = [
+            "李家彪代表：",
+            "您的建议收悉，现答复如下：",
+            "县水务局已多次汇报，我们将继续争取资金。",
+        ]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+        let mut warnings = Vec::new();
+        read_letter(&b, &Layout::of(&b), &mut warnings);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`县水务局` was inferred")),
+            "{warnings:?}"
         );
         // A writer that speaks only as its place and as 我们 is the place's government.
         assert_eq!(
