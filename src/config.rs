@@ -20,8 +20,9 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::Calendar;
 use crate::model::{
     CADENCE_HORIZON_DAYS, CADENCE_HORIZON_YEARS, Cadence, CadenceId, Commitment, CommitmentFields,
-    Config, Department, DepartmentId, FastMap, FileValuesBuilder, Inbox, Language, Letter, Mail,
-    Recipient, Replies, Report, Schedule, Stage, Status, Tls, Transport, first_firing_day,
+    Config, Department, DepartmentId, FastMap, FileValuesBuilder, Inbox, Language, Letter,
+    LetterFields, Mail, Recipient, Replies, Report, Schedule, Stage, Status, Tls, Transport,
+    first_firing_day,
 };
 
 /// One text file and its name as shown in messages.
@@ -1618,7 +1619,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
     // Where each commitment and letter id was first defined: (file, line, column).
     let mut commitment_ids: FastMap<String, FirstDefined> = FastMap::default();
     let mut letter_ids: FastMap<String, FirstDefined> = FastMap::default();
-    let mut paths = vec![main.path.clone()];
+    let mut paths: Vec<Arc<Path>> = vec![Arc::from(main.path.as_path())];
     for source in commitment_sources {
         let source = match source {
             Ok(source) => source,
@@ -1628,7 +1629,10 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             }
         };
         let source = source.borrow();
-        paths.push(source.path.clone());
+        // One allocation per file name, shared by the file list, the letter and its
+        // commitments.
+        let file: Arc<Path> = Arc::from(source.path.as_path());
+        paths.push(file.clone());
         let mut ctx = Ctx {
             source,
             problems: &mut problems,
@@ -1638,6 +1642,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
         };
         parse_commitments_file(
             &mut ctx,
+            file,
             &names,
             &mut letters,
             &mut commitments,
@@ -1697,6 +1702,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
 
 fn parse_commitments_file(
     ctx: &mut Ctx,
+    file: Arc<Path>,
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
@@ -1721,37 +1727,63 @@ fn parse_commitments_file(
         return;
     };
     ctx.check_keys(letter_table, "letter", LETTER_KEYS);
-    let file: Arc<Path> = Arc::from(ctx.source.path.as_path());
     let id = ctx.required_str(letter_table, "letter", "id", letter_span.clone());
     if let Some(id) = &id {
         ctx.unique_id(letter_ids, &file, id, || "letter.id".into(), "letter");
     }
-    let title = ctx.required_string(letter_table, "letter", "title", letter_span);
+    let title = ctx.required_str(letter_table, "letter", "title", letter_span);
     let replied_on = ctx.date(letter_table, "letter", "replied_on");
     let letter_due = ctx.date(letter_table, "letter", "due");
-    letters.push(Letter {
-        id: id.map(|id| id.into_inner().to_owned()).unwrap_or_default(),
-        title: title.map(Spanned::into_inner).unwrap_or_default(),
-        session: ctx
-            .string(letter_table, "letter", "session")
-            .map(Spanned::into_inner),
-        number: ctx
-            .string(letter_table, "letter", "number")
-            .map(Spanned::into_inner),
-        proposer: ctx
-            .string(letter_table, "letter", "proposer")
-            .map(Spanned::into_inner),
-        replied_by: ctx
-            .string(letter_table, "letter", "replied_by")
-            .map(Spanned::into_inner),
+    let mut optional = |key| {
+        ctx.str(letter_table, "letter", key)
+            .map(Spanned::into_inner)
+    };
+    let (session, number, proposer, replied_by, source) = (
+        optional("session"),
+        optional("number"),
+        optional("proposer"),
+        optional("replied_by"),
+        optional("source"),
+    );
+    // The letter's and its commitments' strings, stored once for the file.
+    let mut values = FileValuesBuilder::default();
+    letters.push(values.letter(LetterFields {
+        id: id.map_or("", Spanned::into_inner),
+        title: title.map_or("", Spanned::into_inner),
+        session,
+        number,
+        proposer,
+        replied_by,
         replied_on,
         due: letter_due,
-        source: ctx
-            .string(letter_table, "letter", "source")
-            .map(Spanned::into_inner),
-        file: file.clone(),
-    });
+        source,
+    }));
+    let first = commitments.len();
+    parse_commitment_items(
+        ctx,
+        names,
+        root,
+        (letter_index, letter_due, replied_on),
+        &file,
+        &mut values,
+        commitments,
+        commitment_ids,
+    );
+    values.finish(file, letters.last_mut(), &mut commitments[first..]);
+}
 
+/// The `[[commitment]]` array of one file, each valid commitment stored in `values`.
+#[allow(clippy::too_many_arguments)]
+fn parse_commitment_items(
+    ctx: &mut Ctx,
+    names: &DepartmentNames,
+    root: &DeTable,
+    (letter_index, letter_due, replied_on): (usize, Option<NaiveDate>, Option<NaiveDate>),
+    file: &Arc<Path>,
+    values: &mut FileValuesBuilder,
+    commitments: &mut Vec<Commitment>,
+    commitment_ids: &mut FastMap<String, FirstDefined>,
+) {
     let Some(list) = root.get("commitment") else {
         ctx.warn(0..0, "commitment", "this letter has no `[[commitment]]`");
         return;
@@ -1760,8 +1792,6 @@ fn parse_commitments_file(
         ctx.type_error(list, "commitment", "an array of tables `[[commitment]]`");
         return;
     };
-    let first = commitments.len();
-    let mut values = FileValuesBuilder::default();
     for (index, item) in items.iter().enumerate() {
         let path = format!("commitment[{}]", index + 1);
         let Some(table) = ctx.expect_table(item, &path) else {
@@ -1786,7 +1816,7 @@ fn parse_commitments_file(
             }
             ctx.unique_id(
                 commitment_ids,
-                &file,
+                file,
                 id,
                 || format!("{path}.id"),
                 "commitment",
@@ -1889,7 +1919,6 @@ fn parse_commitments_file(
             note: note.map(Spanned::into_inner),
         }));
     }
-    values.finish(file, &mut commitments[first..]);
 }
 
 /// The departments an array of names refers to, when every entry is a string naming a known
@@ -1918,7 +1947,7 @@ fn known_departments(
 /// Orders problems as a reader expects (errors first, then file by file in load order, by
 /// position) and drops what a syntax error makes meaningless: in a file whose TOML does not
 /// parse, only the syntax errors are reported.
-fn tidy(problems: &mut Vec<Problem>, files: &[PathBuf]) {
+fn tidy(problems: &mut Vec<Problem>, files: &[Arc<Path>]) {
     let broken: BTreeSet<PathBuf> = problems
         .iter()
         .filter(|problem| problem.is_syntax())
@@ -1928,7 +1957,7 @@ fn tidy(problems: &mut Vec<Problem>, files: &[PathBuf]) {
     let order = |file: &Path| {
         files
             .iter()
-            .position(|path| path == file)
+            .position(|path| **path == *file)
             .unwrap_or(usize::MAX)
     };
     problems.sort_by_key(|problem| {

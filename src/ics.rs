@@ -155,15 +155,15 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
         Language::Zh => format!(
             "{}\n\n来文：{}（{}）\n编号：{}",
             commitment.text(),
-            letter.title,
-            letter.id,
+            letter.title(),
+            letter.id(),
             commitment.id()
         ),
         Language::En => format!(
             "{}\n\nLetter: {} ({})\nId: {}",
             commitment.text(),
-            letter.title,
-            letter.id,
+            letter.title(),
+            letter.id(),
             commitment.id()
         ),
     };

@@ -630,12 +630,12 @@ fn reminder_context(
             ItemContext {
                 id: commitment.id().to_owned(),
                 letter: LetterContext {
-                    id: letter.id.clone(),
-                    title: letter.title.clone(),
-                    number: letter.number.clone(),
-                    session: letter.session.clone(),
-                    proposer: letter.proposer.clone(),
-                    replied_by: letter.replied_by.clone(),
+                    id: letter.id().to_owned(),
+                    title: letter.title().to_owned(),
+                    number: letter.number().map(str::to_owned),
+                    session: letter.session().map(str::to_owned),
+                    proposer: letter.proposer().map(str::to_owned),
+                    replied_by: letter.replied_by().map(str::to_owned),
                     replied_on: letter.replied_on.map(|date| date.to_string()),
                 },
                 topic: commitment.topic().map(str::to_owned),

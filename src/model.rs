@@ -17,7 +17,7 @@ pub struct Config {
     /// The main file, as it was named on the command line.
     pub path: PathBuf,
     /// Every file read to build this configuration (the main file first), for reload watching.
-    pub files: Vec<PathBuf>,
+    pub files: Vec<Arc<Path>>,
     /// The folder of each `commitments` pattern up to its first wildcard (`commitments/*.toml`
     /// → `commitments`), and each pattern as joined to the main file's folder: the daemon
     /// watches these (or their nearest existing ancestor) so a folder that is deleted,
@@ -90,19 +90,67 @@ pub struct Department {
     pub reply_from: Vec<String>,
 }
 
+/// A reply letter: its strings are ranges of its file's `FileValues`, like its commitments'.
 #[derive(Debug, Clone)]
 pub struct Letter {
-    pub id: String,
-    pub title: String,
-    pub session: Option<String>,
-    pub number: Option<String>,
-    pub proposer: Option<String>,
-    pub replied_by: Option<String>,
+    values: Arc<FileValues>,
+    id: Slice,
+    title: Slice,
+    session: Slice,
+    number: Slice,
+    proposer: Slice,
+    replied_by: Slice,
+    source: Slice,
     pub replied_on: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
-    pub source: Option<String>,
-    /// The commitments file this letter came from (shared with its commitments).
-    pub file: Arc<Path>,
+}
+
+/// What `FileValuesBuilder::letter` needs to make a letter.
+pub struct LetterFields<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub session: Option<&'a str>,
+    pub number: Option<&'a str>,
+    pub proposer: Option<&'a str>,
+    pub replied_by: Option<&'a str>,
+    pub replied_on: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub source: Option<&'a str>,
+}
+
+impl Letter {
+    pub fn id(&self) -> &str {
+        self.values.get(self.id).unwrap_or_default()
+    }
+
+    pub fn title(&self) -> &str {
+        self.values.get(self.title).unwrap_or_default()
+    }
+
+    pub fn session(&self) -> Option<&str> {
+        self.values.get(self.session)
+    }
+
+    pub fn number(&self) -> Option<&str> {
+        self.values.get(self.number)
+    }
+
+    pub fn proposer(&self) -> Option<&str> {
+        self.values.get(self.proposer)
+    }
+
+    pub fn replied_by(&self) -> Option<&str> {
+        self.values.get(self.replied_by)
+    }
+
+    pub fn source(&self) -> Option<&str> {
+        self.values.get(self.source)
+    }
+
+    /// The commitments file this letter came from.
+    pub fn file(&self) -> &Path {
+        self.values.path()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -131,6 +179,20 @@ pub struct FileValues {
     pub path: Option<Arc<Path>>,
     text: String,
     departments: Vec<DepartmentId>,
+}
+
+impl FileValues {
+    /// The string at `slice`, `None` for `Slice::NONE`.
+    fn get(&self, slice: Slice) -> Option<&str> {
+        if slice == Slice::NONE {
+            return None;
+        }
+        self.text.get(slice.range())
+    }
+
+    fn path(&self) -> &Path {
+        self.path.as_deref().unwrap_or_else(|| Path::new(""))
+    }
 }
 
 /// A range of `FileValues::text` or `FileValues::departments`. `u32` offsets: a commitments
@@ -203,13 +265,44 @@ impl FileValuesBuilder {
         }
     }
 
-    /// Shares the collected values with `commitments` (those `commitment` made from this
+    /// A letter whose strings are stored here (see `commitment`).
+    pub fn letter(&mut self, fields: LetterFields<'_>) -> Letter {
+        let mut optional =
+            |value: Option<&str>| value.map_or(Slice::NONE, |value| self.push_str(value));
+        let session = optional(fields.session);
+        let number = optional(fields.number);
+        let proposer = optional(fields.proposer);
+        let replied_by = optional(fields.replied_by);
+        let source = optional(fields.source);
+        Letter {
+            values: Arc::clone(&self.placeholder),
+            id: self.push_str(fields.id),
+            title: self.push_str(fields.title),
+            session,
+            number,
+            proposer,
+            replied_by,
+            source,
+            replied_on: fields.replied_on,
+            due: fields.due,
+        }
+    }
+
+    /// Shares the collected values with `letter` and `commitments` (those made from this
     /// builder), trimmed to their size.
-    pub fn finish(mut self, path: Arc<Path>, commitments: &mut [Commitment]) {
+    pub fn finish(
+        mut self,
+        path: Arc<Path>,
+        letter: Option<&mut Letter>,
+        commitments: &mut [Commitment],
+    ) {
         self.values.path = Some(path);
         self.values.text.shrink_to_fit();
         self.values.departments.shrink_to_fit();
         let values = Arc::new(self.values);
+        if let Some(letter) = letter {
+            letter.values = Arc::clone(&values);
+        }
         for commitment in commitments {
             commitment.values = Arc::clone(&values);
         }
@@ -258,10 +351,7 @@ pub struct Commitment {
 
 impl Commitment {
     fn value(&self, slice: Slice) -> Option<&str> {
-        if slice == Slice::NONE {
-            return None;
-        }
-        self.values.text.get(slice.range())
+        self.values.get(slice)
     }
 
     pub fn id(&self) -> &str {
@@ -310,14 +400,14 @@ impl Commitment {
             .path
             .clone()
             .unwrap_or_else(|| Arc::from(Path::new("")));
-        values.finish(path, &mut copy);
+        values.finish(path, None, &mut copy);
         let [copy] = copy;
         copy
     }
 
     /// Its letter's file.
     pub fn file(&self) -> &Path {
-        self.values.path.as_deref().unwrap_or_else(|| Path::new(""))
+        self.values.path()
     }
 }
 

@@ -351,8 +351,8 @@ fn row_with<'a>(
     CommitmentRow {
         index,
         id: commitment.id(),
-        letter: &letter.id,
-        title: &letter.title,
+        letter: letter.id(),
+        title: letter.title(),
         topic: commitment.topic(),
         owner: &config.department(commitment.owner).key,
         co_owners: commitment

@@ -143,16 +143,10 @@ pub fn board<'a>(
                 wanted.is_some_and(|id| {
                     commitment.owner == id || commitment.co_owners().contains(&id)
                 })
-            }) && letter.is_none_or(|id| letter_of.id == id)
+            }) && letter.is_none_or(|id| letter_of.id() == id)
                 && who.is_none_or(|who| {
-                    letter_of
-                        .proposer
-                        .as_deref()
-                        .is_some_and(|p| p.contains(who))
-                        || letter_of
-                            .session
-                            .as_deref()
-                            .is_some_and(|s| s.contains(who))
+                    letter_of.proposer().is_some_and(|p| p.contains(who))
+                        || letter_of.session().is_some_and(|s| s.contains(who))
                 })
                 && status.is_none_or(|status| status == "all" || status == state.as_str())
                 && light.is_none_or(|light| light == shown.as_str())
@@ -164,8 +158,8 @@ pub fn board<'a>(
                         Some(commitment.id()),
                         Some(commitment.text()),
                         commitment.topic(),
-                        Some(letter_of.title.as_str()),
-                        letter_of.proposer.as_deref(),
+                        Some(letter_of.title()),
+                        letter_of.proposer(),
                         Some(owner.as_str()),
                     ]
                     .into_iter()
@@ -209,8 +203,8 @@ pub fn board<'a>(
             BoardRow {
                 row: row(config, index, at, next, reported),
                 text: commitment.text(),
-                proposer: letter.proposer.as_deref(),
-                session: letter.session.as_deref(),
+                proposer: letter.proposer(),
+                session: letter.session(),
             }
         })
         .collect();

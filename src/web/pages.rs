@@ -591,11 +591,11 @@ pub async fn commitment(
             c => row,
             text => commitment.text().to_owned(),
             letter => context! {
-                id => letter.id.clone(),
-                title => letter.title.clone(),
-                number => letter.number.clone(),
-                proposer => letter.proposer.clone(),
-                session => letter.session.clone(),
+                id => letter.id(),
+                title => letter.title(),
+                number => letter.number(),
+                proposer => letter.proposer(),
+                session => letter.session(),
             },
             timeline => timeline,
             ..base(&shared, &viewer)
