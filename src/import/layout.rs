@@ -70,8 +70,28 @@ pub(super) fn ordinal(s: &str) -> Option<Ordinal> {
         if n > 0 && inner[n..].starts_with(['，', '是']) {
             return found(6, '第'.len_utf8() + n + 3);
         }
+        // "第一步首先对…安装空调。第二步对…": the steps of a plan.
+        if n > 0 && inner[n..].starts_with('步') {
+            let comma = if inner[n + 3..].starts_with('，') {
+                3
+            } else {
+                0
+            };
+            return found(6, '第'.len_utf8() + n + 3 + comma);
+        }
     }
-    for word in ["首先，", "其次，", "再次，", "最后，", "此外，", "另外，"] {
+    for word in [
+        "首先，",
+        "其次，",
+        "再次，",
+        "最后，",
+        "此外，",
+        "另外，",
+        "另一方面，",
+        "一方面，",
+        "另一方面",
+        "一方面",
+    ] {
         if s.starts_with(word) {
             return found(6, word.len());
         }
@@ -388,6 +408,10 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         .max(1);
     let head = &blocks[..end.min(blocks.len())];
     head.iter().find_map(|b| {
+        // "发文机关：…": a metadata label, read by [`label_org`].
+        if UNIT_LABELS.iter().any(|l| b.contains(l)) {
+            return None;
+        }
         // "复文标题：省交通运输厅关于…": a label before the title.
         let b = match b.find('：') {
             Some(at)
@@ -418,10 +442,15 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
         {
             return Some(inner.to_owned());
         }
-        let at = b.find("来源：")? + "来源：".len();
-        let name: String = b[at..].chars().take_while(|c| is_cjk(*c)).collect();
-        body_like(&name).then_some(name)
+        source_org(b).filter(|n| !n.contains("政府"))
     })
+}
+
+/// "来源：市教体局", "信息来源：舒城县人民政府": the unit a web page says it comes from.
+fn source_org(block: &str) -> Option<String> {
+    let at = block.find("来源：")? + "来源：".len();
+    let name: String = block[at..].chars().take_while(|c| is_cjk(*c)).collect();
+    body_like(&name).then_some(name)
 }
 
 /// Labels a published letter's metadata puts before the replying unit.
@@ -449,11 +478,20 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
             if let Some((unit, _)) = super::owners::leading_body(&name) {
                 return Some(unit);
             }
+            // "承办单位：清原满族自治县住房和城乡建设": a department's name cut before its 局.
+            if DOMAINS
+                .iter()
+                .chain(&["城乡建设"])
+                .any(|d| name.ends_with(d))
+                && super::owners::body_like(&format!("{name}局"))
+            {
+                return Some(format!("{name}局"));
+            }
             // The next label may follow with its spaces taken out: "微山县鲁桥镇组配分类：".
             let end = name
                 .char_indices()
                 .skip(1)
-                .find(|(_, c)| matches!(c, '镇' | '乡'))
+                .find(|(i, c)| matches!(c, '镇' | '乡') && !name[..*i].ends_with('城'))
                 .map(|(i, c)| i + c.len_utf8())?;
             (name[..end].chars().count() <= 12).then(|| format!("{}人民政府", &name[..end]))
         })
@@ -501,27 +539,117 @@ fn number_unit(blocks: &[String]) -> Option<String> {
     })
 }
 
+/// Department domains, as a letter names the work it thanks the proposer for caring about
+/// ("感谢您对我县水务事业的关心"): the domain plus the kind of unit the writer calls itself
+/// (我局 → 局, 我厅 → 厅) names the writer when nothing else does.
+const DOMAINS: [&str; 26] = [
+    "交通运输",
+    "交通",
+    "教育",
+    "卫生健康",
+    "水务",
+    "水利",
+    "城市管理",
+    "文化和旅游",
+    "文化旅游",
+    "林业",
+    "林草",
+    "公安",
+    "财政",
+    "民政",
+    "农业农村",
+    "自然资源",
+    "生态环境",
+    "住房和城乡建设",
+    "市场监管",
+    "应急管理",
+    "商务",
+    "司法行政",
+    "人力资源和社会保障",
+    "退役军人事务",
+    "医疗保障",
+    "体育",
+];
+
+/// "感谢您对我县卫生健康事业发展的关心" → 卫生健康 + `kind` (局, 厅, 委).
+fn domain_unit(all: &str, kind: &str) -> Option<String> {
+    all.match_indices('对').find_map(|(at, _)| {
+        let span: String = all[at + '对'.len_utf8()..].chars().take(24).collect();
+        let thanks = ["的关心", "的关注", "的支持", "的理解"]
+            .iter()
+            .filter_map(|w| span.find(w))
+            .min()?;
+        let head = &span[..thanks];
+        if head.contains(['，', '。', '、', '；']) {
+            return None;
+        }
+        let work = ["工作", "事业"].iter().filter_map(|w| head.find(w)).min()?;
+        let before = &head[..work];
+        let domain = DOMAINS.iter().find(|d| before.ends_with(**d))?;
+        // "对新平县文化旅游工作", "对我县水务事业": the place's level comes with it.
+        let level = before[..before.len() - domain.len()]
+            .chars()
+            .last()
+            .filter(|c| "省市县区州旗".contains(*c))
+            .map(String::from)
+            .unwrap_or_default();
+        Some(format!("{level}{domain}{kind}"))
+    })
+}
+
+/// "交由县农业农村局办理", "已转交县水务局研究办理": the unit the proposal was handed to
+/// answers it. A department's name cut before its 局 ("交由县农业农村办理") is completed.
+fn handed_to(all: &str) -> Option<String> {
+    ["交由", "转交", "转由"].iter().find_map(|w| {
+        let at = all.find(w)? + w.len();
+        let span: String = all[at..].chars().take(24).collect();
+        let end = ["研究办理", "负责办理", "办理", "答复"]
+            .iter()
+            .filter_map(|v| span.find(v))
+            .min()?;
+        let name = &span[..end];
+        if name.starts_with(['我', '本', '你', '您']) {
+            return None;
+        }
+        if body_like(name) {
+            return Some(name.to_owned());
+        }
+        let completed = format!("{name}局");
+        (DOMAINS.iter().any(|d| name.ends_with(d)) && body_like(&completed)).then_some(completed)
+    })
+}
+
 /// When nothing else names the replying unit: the unit the letter's self-references point
 /// at. "我局" → the 局 the letter names most often ("盘山县水利局对…"); "我镇"/"我乡" with
-/// no name → 镇政府 / 乡政府.
+/// no name → 镇政府 / 乡政府. A writer that calls itself only 我们 (or nothing) is the
+/// department the letter names with its place ("县水务局已多次…"), else the department of
+/// the work it thanks the proposer for caring about ([`domain_unit`]).
 fn self_named(blocks: &[String]) -> Option<String> {
     let all: String = blocks
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join("\n");
-    let (word, suffix) = [
+    let word = [
         ("我局", "局"),
         ("我厅", "厅"),
         ("我委", "委"),
         ("我办", "办"),
         ("我中心", "中心"),
+        ("我大队", "大队"),
         ("我镇", "镇"),
         ("我乡", "乡"),
     ]
     .into_iter()
     .filter(|(w, _)| all.contains(w))
-    .max_by_key(|(w, _)| all.matches(w).count())?;
+    .max_by_key(|(w, _)| all.matches(w).count());
+    if let Some(unit) = handed_to(&all) {
+        return Some(unit);
+    }
+    let suffixes: Vec<&str> = match word {
+        Some((_, suffix)) => vec![suffix],
+        None => vec!["局", "委", "厅", "大队"],
+    };
     let mut counts: Vec<(String, usize)> = Vec::new();
     // A name is counted once, not again as each of its tails ("区发展改革委").
     let mut past_name = 0;
@@ -534,15 +662,15 @@ fn self_named(blocks: &[String]) -> Option<String> {
             past_name = i + len;
         }
         if let Some((name, _)) = found
-            && name.ends_with(suffix)
-            && !name.starts_with(word)
+            && suffixes.iter().any(|s| name.ends_with(s))
+            && word.is_none_or(|(w, _)| !name.starts_with(w))
             && name.chars().count() <= 12
             && super::owners::split_place(&name).0.is_some()
             // "积极配合自治区发展改革委…": a partner, not the writer.
             && !["配合", "会同", "协调", "协助", "联合", "与", "向", "和", "及", "、"]
                 .iter()
                 .any(|w| all[..i].ends_with(w))
-            && !["问题", "转发", "代表", "届", "会议", "我"]
+            && !["问题", "转发", "代表", "届", "会议", "我", "政府"]
                 .iter()
                 .any(|w| name.contains(w))
         {
@@ -554,27 +682,72 @@ fn self_named(blocks: &[String]) -> Option<String> {
     }
     // Longest name among the most frequent: "盘山县水利局" over "水利局".
     let best = counts.iter().map(|(_, k)| *k).max();
-    counts
+    let named = || {
+        counts
+            .iter()
+            .filter(|(_, k)| Some(*k) == best)
+            .max_by_key(|(n, _)| n.chars().count())
+            .map(|(n, _)| n.clone())
+    };
+    let kind = match word {
+        Some((_, s)) if ["局", "厅", "委"].contains(&s) => s,
+        Some(_) => "",
+        None if matches!(letter_level(blocks), Some("省" | "自治区")) => "厅",
+        None => "局",
+    };
+    let by_domain = || {
+        (!kind.is_empty())
+            .then(|| domain_unit(&all, kind))
+            .flatten()
+    };
+    let guess = if word.is_some() {
+        named().or_else(by_domain)
+    } else {
+        by_domain().or_else(named)
+    };
+    guess.or_else(|| match word.map(|(_, s)| s) {
+        Some("镇") => Some("镇政府".to_owned()),
+        Some("乡") => Some("乡政府".to_owned()),
+        Some(_) => None,
+        // "我区正在进行街道社区体制改革…感谢您对我们工作的关心": a writer that speaks only as
+        // its place and as 我们, naming no department, is the place's government.
+        None => [
+            ("我区", "区"),
+            ("我县", "县"),
+            ("我市", "市"),
+            ("我州", "州"),
+            ("我旗", "旗"),
+        ]
         .into_iter()
-        .filter(|(_, k)| Some(*k) == best)
-        .max_by_key(|(n, _)| n.chars().count())
-        .map(|(n, _)| n)
-        .or_else(|| match suffix {
-            "镇" => Some("镇政府".to_owned()),
-            "乡" => Some("乡政府".to_owned()),
-            _ => None,
-        })
+        .filter(|(w, _)| all.contains(w))
+        .max_by_key(|(w, _)| all.matches(w).count())
+        .map(|(_, level)| format!("{level}政府")),
+    })
 }
 
 /// The last organisation line in the letter's tail (a signature not followed by a date line,
 /// or followed by contact lines).
 fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
     let from = blocks.len().saturating_sub(8).max(layout.body_start);
-    blocks[from..]
-        .iter()
-        .rev()
-        .find(|b| is_org_line(b) && !is_salutation(b))
-        .map(|b| b.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+    blocks[from..].iter().rev().find_map(|b| {
+        // "舞钢市教育体育局联系电话：…", "…街道办事处2020年12月17日来源：…": the signature
+        // with the date or a contact on its line (spaces next to Chinese are gone by now).
+        let cut = ["联系", "来源", "电话"]
+            .iter()
+            .filter_map(|w| b.find(w))
+            .chain(b.find(|c: char| c.is_ascii_digit()))
+            .min()
+            .unwrap_or(b.len());
+        let name = b[..cut].trim_end();
+        let rest = &b[cut..];
+        let furniture = rest.is_empty()
+            || (!rest.contains('。')
+                && (parse_cn_date(rest).is_some()
+                    || parse_iso_date(rest).is_some()
+                    || !rest.starts_with(|c: char| c.is_ascii_digit())));
+        (furniture && is_org_line(name) && !is_salutation(name))
+            .then(|| name.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+    })
 }
 
 /// The level a letter's units work at when a name lacks it ("水利局" in a county letter):
@@ -627,11 +800,26 @@ pub(super) fn read_letter(
                 .trim_end_matches(['（', '）', '盖', '章'])
                 .to_owned()
         })
-        .or_else(|| label_org(blocks))
+        // A government's portal publishes its departments' letters ("发文机关：天水市人民政府
+        // 办公室", "信息来源：舒城县人民政府"): a government named by a page's label or source
+        // is the writer only when the letter itself names no other unit.
+        .or_else(|| label_org(blocks).filter(|n| !n.contains("政府")))
         .or_else(|| header_org(blocks, layout))
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
+        .or_else(|| label_org(blocks));
+    // What the letter's wording suggests when nothing names the unit: a guess, said so.
+    let guessed = replied_by.is_none();
+    let replied_by = replied_by
         .or_else(|| self_named(blocks))
+        .or_else(|| blocks.iter().take(8).find_map(|b| source_org(b)))
+        .inspect(|name| {
+            if guessed {
+                warnings.push(format!(
+                    "the replying unit `{name}` was inferred from the letter's wording (self-references, thanks, units it names), not read from a signature or heading; check the owners"
+                ));
+            }
+        })
         .map(|name| {
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
@@ -678,6 +866,7 @@ mod tests {
         assert_eq!(level("（二）下一步工作"), Some(2));
         assert_eq!(level("3、推进建设"), Some(3));
         assert_eq!(level("（4）完善政策"), Some(4));
+        assert_eq!(level("第二步对城区学校补充安装空调。"), Some(6));
         assert_eq!(level("①加强领导"), Some(5));
         assert_eq!(level("二是优化布局"), Some(6));
         assert_eq!(level("1.3亿元"), None);
@@ -753,6 +942,138 @@ mod tests {
             ])
             .as_deref(),
             Some("住建局")
+        );
+    }
+
+    #[test]
+    fn the_replying_unit_when_the_letter_never_names_itself() {
+        let read = |lines: &[&str]| {
+            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            let layout = Layout::of(&b);
+            read_letter(&b, &layout, &mut Vec::new()).replied_by
+        };
+        // The department of the work the writer thanks the proposer for caring about, with
+        // the kind of unit it calls itself (我厅) and the letter's level.
+        assert_eq!(
+            read(&[
+                "对政协甘肃省十一届四次会议第181号提案的答复",
+                "你们提出的提案收悉，现答复如下：",
+                "我厅将在规划调整时对该项目予以重点考虑。",
+                "感谢你们对交通工作的关心与支持！"
+            ])
+            .as_deref(),
+            Some("省交通厅")
+        );
+        assert_eq!(
+            domain_unit("再次感谢你们对新平县文化旅游工作的关注与支持", "局").as_deref(),
+            Some("县文化旅游局")
+        );
+        // Work that is no department's domain names nobody.
+        assert_eq!(domain_unit("感谢你们对政府工作的关心和支持。", "局"), None);
+        // A writer that says only 我们: the department the letter names with its place.
+        assert_eq!(
+            read(&[
+                "李家彪代表：",
+                "您提出的建议收悉，现答复如下：",
+                "县水务局已多次向省、州水务部门汇报，我们将继续争取资金。"
+            ])
+            .as_deref(),
+            Some("县水务局")
+        );
+        // A guess is said so, for the reviewer.
+        let b: Vec<String> = [
+            "李家彪代表：",
+            "您的建议收悉，现答复如下：",
+            "县水务局已多次汇报，我们将继续争取资金。",
+        ]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+        let mut warnings = Vec::new();
+        read_letter(&b, &Layout::of(&b), &mut warnings);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`县水务局` was inferred")),
+            "{warnings:?}"
+        );
+        // A writer that speaks only as its place and as 我们 is the place's government.
+        assert_eq!(
+            read(&[
+                "李言璐代表：",
+                "您的建议收悉，现答复如下：",
+                "目前我区正在进行街道社区体制改革，下一步将对社区办公用房进行整合。",
+                "感谢您一直以来对我们工作的关心和支持。"
+            ])
+            .as_deref(),
+            Some("区政府")
+        );
+        // A signature with its date or contact on the same line.
+        assert_eq!(
+            read(&[
+                "网民：",
+                "交办单收悉，现报告如下：",
+                "下一步，我街道将继续关注此事。",
+                "重庆市开州区人民政府镇东街道办事处2020年12月17日来源：问政专区"
+            ])
+            .as_deref(),
+            Some("重庆市开州区人民政府镇东街道办事处")
+        );
+        // A unit whose name ends in 大队, on the letterhead.
+        assert_eq!(
+            read(&[
+                "罗甸县消防救援大队",
+                "熊灿代表：",
+                "你的建议收悉，现答复如下。",
+                "下一步，我大队将持续跟踪资金划拨情况。"
+            ])
+            .as_deref(),
+            Some("罗甸县消防救援大队")
+        );
+    }
+
+    #[test]
+    fn a_governments_portal_is_not_the_writer_and_a_handed_proposal_names_it() {
+        let read = |lines: &[&str]| {
+            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            let layout = Layout::of(&b);
+            read_letter(&b, &layout, &mut Vec::new()).replied_by
+        };
+        assert_eq!(
+            read(&[
+                "发文机关：天水市人民政府办公室",
+                "天水市交通运输局关于对市八届人大五次会议第144号建议的答复",
+                "马创成代表：",
+                "你们提出的建议收悉，现答复如下。",
+                "我局将积极争取项目资金。"
+            ])
+            .as_deref(),
+            Some("天水市交通运输局")
+        );
+        // With no other unit named, the government's label stands.
+        assert_eq!(
+            read(&[
+                "发布机构：盘锦市双台子区人民政府",
+                "李言璐代表：",
+                "您的建议收悉，现答复如下：",
+                "我们将整合社区用房。"
+            ])
+            .as_deref(),
+            Some("盘锦市双台子区人民政府")
+        );
+        assert_eq!(
+            handed_to("你们提出的建议，交由县农业农村办理，现答复如下：").as_deref(),
+            Some("县农业农村局")
+        );
+        assert_eq!(handed_to("您的建议交由我单位办理。"), None);
+    }
+
+    #[test]
+    fn a_labelled_department_cut_before_its_suffix() {
+        let org = |s: &str| label_org(&[s.to_owned()]);
+        assert_eq!(
+            org("承办单位：清原满族自治县住房和城乡建设").as_deref(),
+            Some("清原满族自治县住房和城乡建设局")
         );
     }
 }

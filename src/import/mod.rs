@@ -597,6 +597,120 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_that_opens_with_yishi_items_is_a_list_of_measures() {
+        let d = draft(
+            "熊灿代表：\n你的建议收悉，现答复如下。\n\
+             一是增设消火栓，优化消防设施布局。\n\
+             二是由县水务局指导优化供水压力，确保消防用水需求。\n\
+             罗甸县消防救援大队\n2025年5月27日\n",
+        );
+        assert_eq!(owners(&d), ["县消防救援大队", "县水务局"]);
+        // A sentence naming its own actor (由X…, X负责…) is a measure of its own.
+        let d = draft(
+            "熊灿代表：\n你的建议收悉，现答复如下。\n\
+             一是增设消火栓，优化消防设施布局，确保取水半径覆盖关键区域。\
+             预计费用为2万元，由县消防救援大队会同边阳镇人民政府联合编制预算。\n\
+             二是接入供水主管网，由县水务局指导优化供水压力。边阳镇人民政府负责施工协调。\n\
+             罗甸县消防救援大队\n2025年5月27日\n",
+        );
+        assert_eq!(
+            owners(&d),
+            ["县消防救援大队", "县消防救援大队", "县水务局", "边阳镇政府"]
+        );
+        assert_eq!(d.commitments[1].co_owners, ["边阳镇政府"]);
+        // Items right after a promise spell it out.
+        let d = draft(
+            "贺宽峰代表：\n您的建议收悉，现答复如下：\n\
+             这是一个较好的思路，作为文化旅游部门我们将积极配合。\n\
+             一是积极配合市发改部门，使更多的文化旅游资源编入规划。\n\
+             二是积极配合水利、环保部门，做好沿途景区的环境保护。\n\
+             郑州市文化广电和旅游局\n2020年7月1日\n",
+        );
+        // The promise the items spell out is their lead-in, not a measure of its own.
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.starts_with("积极配合市发改部门"));
+        // A decision to act, then its steps.
+        let d = draft(
+            "王委员：\n您的提案收悉，现答复如下：\n\
+             根据上级要求并结合我市实际情况，决定实施农村寄宿制学校温暖工程。\
+             第一步首先对8个乡镇的18所寄宿制学校的教室安装空调。第二步对城区学校教室补充安装空调。\n\
+             舞钢市教育体育局\n2022年10月27日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "首先对8个乡镇的18所寄宿制学校的教室安装空调。",
+                "对城区学校教室补充安装空调。"
+            ]
+        );
+        // Items that report work done open no list.
+        let err = import(
+            "张三代表：\n你的建议收悉，现答复如下。\n\
+             一是已增设消火栓10个。\n二是优化了供水压力。\n罗甸县消防救援大队\n2025年5月27日\n",
+            &plain(),
+        );
+        assert_eq!(err, Err(ImportError::NoCommitments));
+    }
+
+    #[test]
+    fn a_lead_in_before_yifangmian_items_is_not_a_measure_and_tongshi_starts_one() {
+        let d = draft(
+            "李志文委员：\n你们提出的建议收悉，现答复如下：\n\
+             下步，我们将结合古州文化资源优势，围绕文化与旅游融合发展。一方面积极向上争取资金支持；\
+             另一方面加强与地方政府对接，积极谋划项目列入规划。同时，充分利用新媒体平台加大宣传。\n\
+             新平彝族傣族自治县文化和旅游局\n2025年9月8日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "积极向上争取资金支持。",
+                "加强与地方政府对接，积极谋划项目列入规划。",
+                "同时，充分利用新媒体平台加大宣传。"
+            ]
+        );
+        assert!(owners(&d).iter().all(|o| *o == "县文旅局"));
+    }
+
+    #[test]
+    fn in_a_report_of_work_done_a_clause_turning_to_what_comes_next_promises() {
+        let d = draft(
+            "伏正洪代表：\n你提出的建议已收悉，现答复如下：\n办理情况：\n\
+             一、关于林木被砍伐问题。该地段属县林场管理。\n\
+             二、关于水源森林保护问题：按照规定，林木采伐后必须当年更新，采伐后林场一定及时更新造林，\
+             今后林场会加强对新造幼林的管理和保护。\n马关县林业局\n2020年6月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert!(d.commitments[0].source.contains("一定及时更新造林"));
+        // A plan dated to its finish, in a report of work done.
+        let d = draft(
+            "李四代表：\n您的建议收悉，现答复如下：\n一、支持织金县情况\n\
+             自工程启动以来，累计支持织金县计划约330公里，截至目前已建成路面240公里，\
+             计划在2021年底全面建成。\n贵州省交通运输厅\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert_eq!(d.commitments[0].text, "计划在2021年底全面建成。");
+    }
+
+    #[test]
+    fn the_item_after_a_promised_one_opening_with_an_action_is_a_measure() {
+        let d = draft(
+            "杨希龙委员：\n你们的提案收悉。现答复如下：\n\
+             一、整合多方力量，打造镇街的消防宣传员队伍。我局将与各镇政府协调沟通，协助建立宣传员队伍。\n\
+             二、积极配合协助消防救援部门开展防火安全教育，提高农村群众的防火意识。\n\
+             惠东县应急管理局\n2023年8月17日\n",
+        );
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(
+            d.commitments[1]
+                .text
+                .starts_with("积极配合协助消防救援部门")
+        );
+        assert_eq!(owners(&d), ["县应急局", "县应急局"]);
+    }
+
+    #[test]
     fn summary_counts_owners_in_order() {
         let d = draft(SEED);
         assert!(

@@ -5,8 +5,10 @@ use super::*;
 
 // ───────────────────────────── bodies (departments) ─────────────────────────────
 
-pub(super) const BODY_SUFFIXES: [&str; 17] = [
+pub(super) const BODY_SUFFIXES: [&str; 19] = [
     "公司",
+    "大队",
+    "支队",
     "街道",
     "集团",
     "委员会",
@@ -144,7 +146,11 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 8] = ["并", "请", "由", "会同", "同时", "以及", "及", "并且"];
+const FUNCTION_HEADS: [&str; 10] = [
+    "并", "请", "由", "会同", "同时", "以及", "及",
+    "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
+    "以", "除",
+];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
 const NAME_VERBS: [&str; 10] = [
@@ -184,7 +190,7 @@ pub(super) fn body_like(name: &str) -> bool {
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
         || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
         // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
-        || ["提交", "报请", "报送", "上报", "提请", "结果"]
+        || ["提交", "报请", "报送", "上报", "提请", "结果", "情况"]
             .iter()
             .any(|w| name.contains(w))
     {
@@ -193,6 +199,10 @@ pub(super) fn body_like(name: &str) -> bool {
     let early: String = name.chars().take(8).collect();
     starts_with_any(name, &BODY_PREFIXES).is_some()
         || "省市县区州盟旗".chars().any(|c| early.contains(c))
+        // "边阳镇人民政府": a township's government.
+        || (name.ends_with("政府") && "镇乡".chars().any(|c| early.contains(c)))
+        // "镇沅彝族哈尼族拉祜族自治县文化和旅游局": an autonomous place's long name.
+        || ["自治县", "自治州", "自治旗", "自治区"].iter().any(|w| name.contains(w))
         || n <= 5
 }
 
@@ -219,9 +229,12 @@ pub(super) fn leading_body(s: &str) -> Option<(String, usize)> {
         .copied()
         .find(|&e| followed_well(e))
         .or_else(|| {
-            ends.last()
+            // "市司法局局长": the unit is named before its head's title.
+            ends.iter()
+                .rev()
                 .copied()
-                .filter(|&e| !s[e..].starts_with(['员', '公']))
+                .find(|&e| !s[e..].starts_with(['员', '公', '长']))
+                .filter(|&e| Some(&e) == ends.last() || s[e..].starts_with(['局', '厅', '委']))
         })?;
     Some((s[..pick].to_owned(), pick))
 }
@@ -268,9 +281,26 @@ pub(super) fn skip_connectors(s: &str) -> usize {
 
 /// Words that may stand before the writer's self-reference at the head of a clause without
 /// being part of a name: "经我局研究", "同时我局将", "今年我局计划", "目前我局正在".
-const HEADS: [&str; 16] = [
-    "经", "同时", "今年", "明年", "目前", "近期", "随后", "届时", "今后", "此外", "另外", "因此",
-    "为此", "对此", "下步", "后期",
+const HEADS: [&str; 19] = [
+    "经",
+    "同时",
+    "今年",
+    "明年",
+    "目前",
+    "近期",
+    "随后",
+    "届时",
+    "今后",
+    "此外",
+    "另外",
+    "因此",
+    "为此",
+    "对此",
+    "下一步",
+    "下阶段",
+    "接下来",
+    "下步",
+    "后期",
 ];
 
 /// Length of a head word before a self-reference ("今年我局…" → len of 今年), else 0.
@@ -475,6 +505,23 @@ pub(super) fn resolve_from(name: &str, options: &Options, home: Option<&str>) ->
     }
 }
 
+/// Whether `name`, written without a place, abbreviates the department `full` names: its
+/// characters in order within the department's, the same last one ("交运局" of "安宁市交通运输局",
+/// "住建局" of "…住房和城乡建设局").
+pub(super) fn abbreviates(name: &str, full: &str) -> bool {
+    let (level, short) = split_place(name);
+    let (_, dept) = split_place(full);
+    if level.is_some() && places(name).iter().any(|p| !full.contains(p.as_str())) {
+        return false;
+    }
+    let n = short.chars().count();
+    if n < 3 || n >= dept.chars().count() || short.chars().last() != dept.chars().last() {
+        return false;
+    }
+    let mut rest = dept.chars();
+    short.chars().all(|c| rest.any(|d| d == c))
+}
+
 /// Province 5, prefecture 4, county 3, township 2.
 fn level_rank(level: &str) -> u8 {
     match level {
@@ -523,6 +570,11 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
     };
+    // "我局", "答复单位": a self-reference the letter never tied to a name stays the
+    // flagged placeholder; "县我局" would be no unit at all.
+    if name.starts_with(['我', '本']) || name == "答复单位" {
+        return name.to_owned();
+    }
     // "我镇党委、政府": a bare government is the letter's own level's.
     if name == "政府" || name == "人民政府" {
         return format!("{level}政府");
@@ -660,7 +712,16 @@ pub fn short_form(name: &str) -> String {
         let last_place = street
             .rfind(['区', '市', '县'])
             .map_or(street, |i| &street[i + 3..]);
-        let own = if own.is_empty() { last_place } else { own };
+        // "…开州区人民政府镇东街道办事处": the name after the last place, even when it starts
+        // with a level character (镇东), is the street's own.
+        let after_place = last_place.trim_start_matches("人民政府");
+        let own = if !after_place.is_empty() && after_place.chars().count() <= 6 {
+            after_place
+        } else if own.is_empty() {
+            last_place
+        } else {
+            own
+        };
         return format!("{}街道", own.trim_start_matches("人民政府"));
     }
     let (level, rest) = split_place(name);
@@ -800,5 +861,41 @@ mod tests {
             who("县交通局牵头，县财政局、县自然资源局配合，加快推进。").1,
             ["县财政局", "县自然资源局"]
         );
+    }
+
+    #[test]
+    fn self_references_keep_no_level_and_titles_end_names() {
+        // A self-reference the letter never tied to a name stays the flagged placeholder.
+        assert_eq!(with_level("我局", Some("县")), "我局");
+        assert_eq!(with_level("我厅", Some("省")), "我厅");
+        assert_eq!(with_level("答复单位", Some("县")), "答复单位");
+        assert_eq!(with_level("教育局", Some("县")), "县教育局");
+        // "市司法局局长": the unit is named before its head's title.
+        assert_eq!(
+            leading_body("市司法局局长担任").map(|(n, _)| n).as_deref(),
+            Some("市司法局")
+        );
+        // Long names of autonomous places, and 大队 units, are unit names.
+        assert!(body_like("镇沅彝族哈尼族拉祜族自治县文化和旅游局"));
+        assert!(body_like("罗甸县消防救援大队"));
+        assert!(body_like("边阳镇人民政府"));
+        assert!(abbreviates("交运局", "安宁市交通运输局"));
+        assert!(abbreviates("住建局", "清原满族自治县住房和城乡建设局"));
+        assert!(!abbreviates("水务局", "牟定县水利局"));
+        assert!(!abbreviates("交通运输局", "安宁市交通运输局"));
+        assert!(!abbreviates("财政局", "安宁市交通运输局"));
+        // "新增运力情况报区政府": a report handed to a body, not a name.
+        assert!(!body_like("新增运力情况报区政府"));
+        // "以…为主", "除…外": a function word heads a clause, never a name.
+        assert!(!body_like("以市公共法律服务中心"));
+        assert!(!body_like("除舒城县全民健身活动中心"));
+        // "下一步我局将督促X…": the head word before the self-reference, then the unit told to act.
+        let subject = parse_subject("下一步我局将督促张家川县交通运输局积极开展项目前期工作");
+        assert_eq!(
+            subject.map(|s| s.bodies),
+            Some(vec!["张家川县交通运输局".to_owned()])
+        );
+        // A street whose own name starts with a level character.
+        assert_eq!(short_form("重庆市开州区人民政府镇东街道办事处"), "镇东街道");
     }
 }

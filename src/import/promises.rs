@@ -25,7 +25,10 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 77] = [
+pub(super) const AFTER_JIANG: [&str; 79] = [
+    // "我们将一如既往地争取…", "我们将针对您的建议，…".
+    "一如既往",
+    "针对",
     "继续",
     "持续",
     "进一步",
@@ -142,6 +145,8 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "去年",
         "曾经",
         "高度重视",
+        // "乡、村一直计划采取…": a plan held all along, not a new one.
+        "一直",
     ];
     // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
     let mut s_acts = s
@@ -180,6 +185,22 @@ pub(super) fn mentions_past_year(s: &str, reply_year: Option<i32>) -> bool {
                 .parse::<i32>()
                 .is_ok_and(|y| y < reply)
             && !s[at..].starts_with("年以来")
+            && !dates_a_thing(&s[at + '年'.len_utf8()..])
+    })
+}
+
+/// "2000年以前建成的小区", "2015年修建的道路": the year dates the thing the clause is about
+/// (a relative clause ending in 的), not the act the clause reports. `after` follows 年.
+pub(super) fn dates_a_thing(after: &str) -> bool {
+    let span: String = after
+        .chars()
+        .take(8)
+        .take_while(|c| !"，。；：、".contains(*c))
+        .collect();
+    span.find('的').is_some_and(|p| {
+        ["建成", "修建", "建设", "以前", "前", "出台", "颁布", "成立"]
+            .iter()
+            .any(|w| span[..p].contains(w))
     })
 }
 
@@ -252,6 +273,34 @@ pub(super) fn is_closing(s: &str) -> bool {
     let bare = starts_with_any(head, &SELF_REFS).map_or(head, |w| &head[w.len()..]);
     if starts_with_any(bare, &["相信", "坚信", "深信", "期待", "期盼", "期望"]).is_some()
         && !bare.contains('将')
+    {
+        return true;
+    }
+    // "我们将以这次建议为契机，…": the proposal taken as an occasion, a courtesy pledge.
+    if let Some(p) = s.find("为契机")
+        && ["建议", "提案", "议案"].iter().any(|w| s[..p].contains(w))
+    {
+        return true;
+    }
+    // "我们将积极采纳、认真研究。": a pledge to consider the proposal and nothing else.
+    let pledge = bare
+        .trim_start_matches(['将', '会'])
+        .trim_end_matches(['。', '；', '！']);
+    if !pledge.is_empty()
+        && pledge.len() < bare.len()
+        && pledge.split('、').all(|w| {
+            [
+                "积极采纳",
+                "认真研究",
+                "采纳",
+                "研究",
+                "认真吸纳",
+                "吸纳",
+                "参考",
+                "积极研究",
+            ]
+            .contains(&w)
+        })
     {
         return true;
     }
@@ -452,6 +501,11 @@ pub(super) struct Walker<'o, 'a> {
     /// The last unit named as a sentence's subject in this paragraph: a following sentence
     /// with no subject of its own ("在规划中将结合…") continues it.
     pub(super) last_named: Option<Subject>,
+    /// Whether a sentence of the reply was read yet: a reply that opens with an enumerated
+    /// item (一是…) is a list of measures.
+    pub(super) started: bool,
+    /// Whether the last sentence read was a promise: items 一是… right after it spell it out.
+    pub(super) promised_last: bool,
     pub(super) items: Vec<Item>,
 }
 
@@ -469,6 +523,8 @@ impl<'o, 'a> Walker<'o, 'a> {
             current: None,
             current_numbered: false,
             last_named: None,
+            started: false,
+            promised_last: false,
             items: Vec::new(),
         }
     }
@@ -543,7 +599,49 @@ impl<'o, 'a> Walker<'o, 'a> {
             .split('，')
             .take(4)
             .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
+        let was_in_region = self.in_region();
+        // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
+        // written in the present is a list of measures, as if under a next-steps heading.
+        // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
+        // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
+        // with an action verb, is a measure too.
+        let sibling = self.promised_last && opens_with_action(body);
+        if (!self.started || self.promised_last)
+            && ord.is_some()
+            && (seg.starts_with("一是")
+                || (self.promised_last && seg.starts_with("第一步"))
+                || sibling)
+            && !self.in_region()
+            && !self.in_progress()
+            && !has_past(body, self.reply_year)
+        {
+            self.region_seen = true;
+            let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
+            self.inline_until = Some(deepest);
+        }
+        // "下步，我们将结合…，围绕…融合发展。一方面…；另一方面…": the sentence that a list
+        // in the same paragraph opens right after is its lead-in, not a measure of its own;
+        // so is a promise found elsewhere that a list opens right after ("决定实施…工程。
+        // 第一步…").
+        let first_item = starts_with_any(seg, &["一是", "一方面", "首先，", "第一步"]).is_some();
+        let lead_in = if was_in_region {
+            !self.current_numbered && self.current.is_some_and(|i| i + 1 == self.items.len())
+        } else {
+            self.in_region()
+        };
+        if first_item
+            && self.in_region()
+            && self.promised_last
+            && lead_in
+            && let Some(lead) = self.items.pop()
+        {
+            self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
+            self.current = None;
+        }
+        self.started = true;
+        let before = self.items.len();
         self.segment_inner(seg, ord, body);
+        self.promised_last = self.items.len() > before;
         if named.is_some() {
             self.last_named = named;
         }
@@ -596,8 +694,21 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
             self.outside_segment(seg);
-        } else if self_will(seg) || completion_date(seg).is_some() {
-            // In a report of work done, only "我局将…"/"县卫健局将…" speaks of the future.
+        } else if self_will(seg)
+            || completion_date(seg).is_some()
+            || seg
+                .split(['，', '；'])
+                .skip(1)
+                .any(|clause| next_steps_marker(clause).is_some())
+            // "…，计划在2021年底全面建成": a plan dated to its finish.
+            || seg.split(['，', '；']).any(|clause| {
+                dated_completion(clause)
+                    && ["计划", "预计", "力争"].iter().any(|w| clause.contains(w))
+            })
+        {
+            // In a report of work done, only "我局将…"/"县卫健局将…", a date set for completion
+            // or a clause that turns to what comes next ("…，今后金城林场会加强…") speaks of
+            // the future.
             self.outside_segment(seg);
         }
     }
@@ -643,7 +754,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         let continues = self.current.and_then(|i| self.items.get(i)).filter(|item| {
             !numbered
                 && aspect.is_none()
-                && !(explicit && item.owner != owner.name)
+                // "…。由县消防救援大队会同边阳镇人民政府联合编制预算": a sentence that names
+                // its own actor is a measure of its own, whether or not it is the item's actor.
+                && !explicit
                 // "我局将…。同时我局将…。": a sentence that names who acts is a measure of its own.
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
                 // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
@@ -651,6 +764,8 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && (self.current_numbered || !opens_with_action(text))
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
+                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
+                && !text.starts_with("同时，")
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
@@ -835,6 +950,16 @@ impl<'o, 'a> Walker<'o, 'a> {
         });
         let co_written: Vec<&String> = subject.map(|s| s.co.iter().collect()).unwrap_or_default();
         let (name, resolved, low, rest) = match chosen {
+            // "经交运局、公交公司…" in a 交通运输局's letter: the writer under its abbreviation.
+            Some(s)
+                if self
+                    .replying
+                    .as_deref()
+                    .is_some_and(|r| abbreviates(&s.bodies[0], r)) =>
+            {
+                let (n, r, low) = self.replying_owner(Some(s));
+                (n, r, low, s.bodies[1..].iter().chain(co_written).collect())
+            }
             Some(s) => {
                 let (n, r) = resolve_from(&s.bodies[0], self.options, self.replying.as_deref());
                 (n, r, None, s.bodies[1..].iter().chain(co_written).collect())
@@ -937,8 +1062,14 @@ pub(super) fn dated_before(seg: &str, reply: Option<(i32, u32, u32)>) -> bool {
     let Some(at) = head.find('年') else {
         return false;
     };
-    let Ok(year) = head[..at].parse::<i32>() else {
-        return false;
+    // "今年2月，向省文旅厅上报…" in a July letter: this year's earlier month.
+    let year = if &head[..at] == "今" {
+        reply.0
+    } else {
+        let Ok(year) = head[..at].parse::<i32>() else {
+            return false;
+        };
+        year
     };
     let rest = &head[at + '年'.len_utf8()..];
     let digits = |s: &str| -> Option<(u32, usize)> {
@@ -1006,6 +1137,10 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
 pub(super) fn later_subject(s: &str) -> Option<Subject> {
     s.split('，').skip(1).take(3).find_map(|clause| {
         let subject = parse_subject(clause)?;
+        // "…，由县水务局指导优化供水压力": 由 names the agent whatever verb follows.
+        if clause.starts_with('由') && !subject.bodies.is_empty() {
+            return Some(subject);
+        }
         let rest = &clause[subject.end..];
         starts_with_any(
             rest,
@@ -1095,8 +1230,10 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 16] = [
+const STRONG_FUTURE: [&str; 17] = [
     "计划",
+    // "决定实施…温暖工程": a decision to act.
+    "决定",
     "拟",
     "力争",
     "积极争取",
@@ -1120,6 +1257,11 @@ fn puts_into(after_jiang: &str) -> bool {
         .find(['，', '；', '。'])
         .unwrap_or(after_jiang.len());
     let clause = &after_jiang[..clause_end];
+    // "我们将您的建议纳入重要议事日程": the proposal as the object of 将 (= 把) reports
+    // what was done with it; "会将您的建议纳入…" speaks of the future by its 会.
+    if starts_with_any(clause, &["您", "你", "代表", "委员"]).is_some() {
+        return false;
+    }
     ["纳入", "列入"].iter().any(|w| {
         clause
             .find(w)
@@ -1189,6 +1331,36 @@ pub(super) fn dated_completion(from: &str) -> bool {
     timed && done.iter().any(|w| clause.contains(w))
 }
 
+/// "獐狮坝水库于2024年开工建设" in a 2023 letter: a year after the reply's, with the start or
+/// finish of work in the same clause, is a date set for work to come. Returns where the
+/// year starts.
+pub(super) fn future_year(seg: &str, reply_year: Option<i32>) -> Option<usize> {
+    let reply = reply_year?;
+    seg.match_indices('年').find_map(|(at, _)| {
+        let before = &seg[..at];
+        let digits = before
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let start = at - digits;
+        let year: i32 = before[start..].parse().ok().filter(|_| digits == 4)?;
+        let after = &seg[at..];
+        let clause = &after[..after.find(['，', '；', '。']).unwrap_or(after.len())];
+        let work = [
+            "开工",
+            "建成",
+            "完工",
+            "竣工",
+            "投用",
+            "投入使用",
+            "通车",
+            "完成",
+        ];
+        (year > reply && work.iter().any(|w| clause.contains(w))).then_some(start)
+    })
+}
+
 /// The start of the clause holding a future-tense promise with no past marker, if any.
 pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize> {
     let clause_start = |p: usize| {
@@ -1207,19 +1379,54 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 || puts_into(after))
             .then_some(p)
         })
+        // "我州将合理优化…": 将 right after the clause's subject is "will".
+        .chain(seg.match_indices('将').filter_map(|(p, w)| {
+            let start = clause_start(p);
+            let after = &seg[p + w.len()..];
+            let subject = parse_subject(&seg[start..])?;
+            (start + subject.end == p
+                && starts_with_any(after, &["您", "你", "其", "此", "这"]).is_none())
+            .then_some(p)
+        }))
+        // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
+        .chain(seg.match_indices(['下', '今']).filter_map(|(p, _)| {
+            let opens = p == 0 || seg[..p].ends_with(['，', '；']);
+            (opens && next_steps_marker(&seg[p..]).is_some()).then_some(p)
+        }))
+        // "…已纳入规划当中，会逐步进行改造": a clause opening with 会 + an adverb of action.
+        .chain(seg.match_indices('会').filter_map(|(p, w)| {
+            let opens = seg[..p].ends_with(['，', '；']);
+            let after = &seg[p + w.len()..];
+            (opens && starts_with_any(after, &AFTER_JIANG).is_some()).then_some(p)
+        }))
         .collect();
-    let strong = STRONG_FUTURE.iter().filter_map(|w| {
-        let p = seg.find(w)?;
+    // Every occurrence: "累计支持计划约330公里，…已建成240公里，计划在2021年底全面建成".
+    let strong = STRONG_FUTURE
+        .iter()
+        .flat_map(|w| seg.match_indices(w).map(move |(p, _)| (*w, p)));
+    let strong = strong.filter_map(|(w, p)| {
+        let w = &w;
         // "计划生育", "拟定" of the past, "待遇": the word is part of another.
         let after = &seg[p + w.len()..];
+        // "由于无工程项目计划，": a plan named as a thing, ending its clause.
         let part_of_word = (*w == "计划"
-            && (after.starts_with("生育") || after.starts_with("单列")))
+            && (after.starts_with("生育")
+                || after.starts_with("单列")
+                || after.starts_with(['，', '。', '；', '、'])
+                || seg[..p].ends_with('无')))
             || (*w == "待"
                 && ["遇", "业", "客", "人"]
                     .iter()
                     .any(|x| after.starts_with(x)))
             || (*w == "拟" && seg[..p].ends_with("模"))
-            || (*w == "年内" && after.starts_with('蒙'));
+            || (*w == "年内" && after.starts_with('蒙'))
+            // "《…的决定》", "决定性作用", "作出了决定": 决定 as a noun, not deciding to act.
+            || (*w == "决定"
+                && (starts_with_any(after, &["实施", "开展", "启动", "将", "建设", "对", "在"])
+                    .is_none()
+                    || seg[..p].ends_with(['的', '《'])))
+            // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
+            || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
         (!part_of_word).then_some(p)
     });
     // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
@@ -1234,7 +1441,13 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let put_off = ["再作", "再做", "再行", "再研究", "视情况"]
             .iter()
             .any(|w| rest.trim_start_matches(['，', '；']).starts_with(w));
-        (at_clause_start && (then.contains('后') || then.ends_with('时')) && !put_off).then_some(p)
+        // "待新建道路投用时一并开通…": 时 ending the awaited event, not 及时/同时/适时.
+        let when = then.char_indices().any(|(i, c)| {
+            c == '时'
+                && i > 0
+                && !then[..i].ends_with(['及', '同', '适', '按', '准', '临', '随', '届', '暂'])
+        });
+        (at_clause_start && (then.contains('后') || when) && !put_off).then_some(p)
     });
     let mut hits: Vec<usize> = jiang
         .iter()
@@ -1243,6 +1456,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .chain(once)
         .chain(completion_date(seg))
         .chain(after_event(seg))
+        .chain(future_year(seg, reply_year))
         .collect();
     hits.sort_unstable();
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
@@ -1299,7 +1513,44 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 .iter()
                 .any(|w| previous_clause.contains(w))
             || mentions_past_year(head, reply_year);
-        let past = past || past_time;
+        // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
+        // to come is not put in the past by the time at the head of the sentence.
+        let own_time = completion_date(own_clause).is_some()
+            || next_steps_marker(clause).is_some()
+            || future_year(own_clause, reply_year).is_some()
+            || dated_completion(own_clause)
+            || ["年内", "年底前", "月底前"]
+                .iter()
+                .any(|w| own_clause.contains(w));
+        // "县水务局已多次…汇报，争取项目资金…", "正在申报中，争取尽快实施", "进行了研究，
+        // 立即责令…": what the act just reported was for, or how it went on, is no promise.
+        // "…，争取尽快开工建设" keeps its time to come: an aim, not a purpose.
+        let narrative = ["争取", "积极争取", "立即", "并争取"]
+            .iter()
+            .find(|w| seg[start..].starts_with(**w))
+            .is_some_and(|w| {
+                starts_with_any(
+                    &seg[start + w.len()..],
+                    &["尽快", "早日", "年内", "年底", "于", "在", "按期", "如期"],
+                )
+                .is_none()
+            })
+            && has_past(previous_clause, reply_year);
+        // "已将A列入计划，同时也将B列入该计划": 将 (= 把) in parallel with 已将 reports too.
+        let after_p = &seg[p..];
+        let parallel_done = after_p.starts_with('将')
+            && starts_with_any(&after_p['将'.len_utf8()..], &AFTER_JIANG).is_none()
+            && seg[..p].contains("已将");
+        // "近年来，…，在下步工作中，我局将…": the next steps announced after the head's time.
+        let turned = MARKERS.iter().any(|m| {
+            head.rfind(m).is_some_and(|at| {
+                ["后来", "近年来", "此前", "去年", "当时", "以来"]
+                    .iter()
+                    .filter_map(|w| head.rfind(w))
+                    .all(|t| t < at)
+            })
+        });
+        let past = past || ((past_time || narrative) && !own_time && !turned) || parallel_done;
         (!past).then_some(start)
     })
 }
@@ -1483,5 +1734,114 @@ mod tests {
     fn work_promised_once_something_has_happened() {
         assert!(future_clause("目前设计已完成，待项目动工后，及时拆除院墙。", None).is_some());
         assert!(future_clause("待项目审批立项后，再作具体安排。", None).is_none());
+    }
+
+    #[test]
+    fn tense_of_dated_things_own_times_and_courtesy_pledges() {
+        // A past year that dates a thing does not make the act past.
+        assert!(!mentions_past_year(
+            "今年我局将实施改造，范围为7个2000年以前建成的老旧小区。",
+            Some(2023)
+        ));
+        assert!(mentions_past_year("2020年完成了改造。", Some(2023)));
+        // A clause with its own time to come is not put in the past by the head's 以来/去年.
+        assert!(
+            future_clause(
+                "自工程启动以来，累计支持330公里，截至目前已建成240公里，计划在2021年底全面建成。",
+                None
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "去年申报的小区今年已经全部开工，部分子项目已经竣工验收，其它子项目年内可完工。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        // "，会逐步…": 会 + an action adverb opening a clause promises.
+        assert!(future_clause("政府已将棚户区改造纳入规划当中，会逐步进行改造。", None).is_some());
+        // 将一如既往 / 将针对 are "will".
+        assert!(future_clause("我们将一如既往地争取上级资金的支持。", None).is_some());
+        // The proposal as the object of 将 (= 把) reports what was done with it.
+        assert!(!puts_into("您的建议纳入重要议事日程"));
+        assert!(puts_into("该处的路灯改造纳入计划"));
+        // Courtesy pledges.
+        assert!(is_closing("我们将积极采纳、认真研究。"));
+        assert!(is_closing(
+            "我们将以这次建议为契机，进一步加强交通道路建设工作。"
+        ));
+        assert!(!is_closing("我们将积极研究制定补助办法，年内出台。"));
+        // A year after the reply's, with work starting or finishing in its clause.
+        assert!(
+            future_year(
+                "优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(future_year("獐狮坝水库于2022年开工建设。", Some(2023)).is_none());
+        // 将 right after the clause's subject; a clause opening with the next steps.
+        assert!(
+            future_clause(
+                "为更好的进行学校分类建设，我州将合理优化教育资源，重新布局规划台江县小学和初中。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "2024年积极向上申报了日间照料中心项目，目前正在进行招标，下一步实施动工。",
+                Some(2025)
+            )
+            .is_some()
+        );
+        assert!(future_clause("我们将您的建议纳入重要议事日程。", None).is_none());
+        // Every plan in the sentence is weighed, not only the first 计划.
+        assert!(
+            future_clause(
+                "累计支持织金县计划约330公里，截至目前已建成路面240公里，计划在2021年底全面建成。",
+                None
+            )
+            .is_some()
+        );
+        assert!(future_clause("目前已争取到国家专项债券资金2500万元。", None).is_none());
+        assert!(
+            future_clause(
+                "近年来，国家对小型水库建设高度重视，根据您的建议，在下步工作中，我局将积极努力，把西安闸水库注册为小（二）型。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        // What a reported act was for is no promise; nor a 将 in parallel with 已将.
+        for done in [
+            "县水务局已多次向省、州水务部门进行汇报，争取项目资金对其进行除险加固。",
+            "我厅积极汇报衔接，已将A段列入近期计划，同时也将B段列入该计划。",
+            "由于无工程项目计划，该公路提质改造一直无法进行。",
+        ] {
+            assert_eq!(future_clause(done, Some(2023)), None, "{done}");
+        }
+        assert!(future_clause("我局已完成设计，力争年底前开工。", Some(2023)).is_some());
+        assert!(future_clause("已启动相关研究论证工作，争取尽快开工建设。", Some(2023)).is_some());
+        assert!(
+            future_clause(
+                "该小区周边两条公路均有新建改造计划，待新建道路投用时一并开通公交线路。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        // "今年2月，…" in a July letter reports what was done.
+        assert!(dated_before(
+            "今年2月，向省文旅厅上报项目。",
+            Some((2021, 7, 15))
+        ));
+        assert!(!dated_before("今年9月，完成验收。", Some((2021, 7, 15))));
+        assert!(
+            future_clause(
+                "优化了建设模式；统筹了建设时序，獐狮坝水库于2024年开工建设。",
+                Some(2023)
+            )
+            .is_some()
+        );
     }
 }
