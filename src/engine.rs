@@ -21,7 +21,9 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike,
 use chrono_tz::Tz;
 
 use crate::calendar::DayOff;
-use crate::model::{CadenceId, Commitment, Config, DepartmentId, FastMap, Recipient, Status};
+use crate::model::{
+    CadenceId, Commitment, Config, DepartmentId, FastHasher, FastMap, Recipient, Status,
+};
 
 /// How far ahead (and, for catch-up, back) the engine looks for a commitment's moment before
 /// deciding it has none: the horizon within which `config` proved every cadence fires (a cron
@@ -668,7 +670,8 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
     let to = department.to.clone();
     let mut cc: Vec<String> = Vec::new();
     // A digest may list thousands of commitments: addresses already taken are found by hash.
-    let mut taken: std::collections::HashSet<&str> = to.iter().map(String::as_str).collect();
+    let mut taken: std::collections::HashSet<&str, std::hash::BuildHasherDefault<FastHasher>> =
+        to.iter().map(String::as_str).collect();
     let mut add = |address: &'c String| {
         if taken.insert(address.as_str()) {
             cc.push(address.clone());
@@ -681,9 +684,15 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
         }
     }
     department.cc.iter().for_each(&mut add);
+    // The items of one reminder share its moment, so their stages come from a few due dates:
+    // each is worked out once (a time-zone search each).
+    let mut stages: FastMap<(Option<NaiveDate>, DateTime<Utc>), Option<usize>> = FastMap::default();
     for item in &reminder.items {
         let commitment = &config.commitments[item.commitment];
-        if let Some(stage) = stage_at(config, commitment, item.moment) {
+        let stage = *stages
+            .entry((commitment.due, item.moment))
+            .or_insert_with(|| stage_at(config, commitment, item.moment));
+        if let Some(stage) = stage {
             for recipient in &config.schedule.stages[stage].cc {
                 match recipient {
                     Recipient::Department(id) => {
