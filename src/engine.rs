@@ -96,7 +96,10 @@ pub enum Why {
 pub struct Due {
     pub commitment: usize,
     pub moment: DateTime<Utc>,
-    pub why: Why,
+    /// Shared: the items of a wake have a few distinct reasons (a plan at 100,000
+    /// commitments holds half a million items, 32 bytes each with the reason behind a
+    /// pointer, 120 with it inline).
+    pub why: Arc<Why>,
 }
 
 /// One email: a department, a moment, the commitments it lists and who receives it.
@@ -245,7 +248,7 @@ impl Engine {
                         due.push(Due {
                             commitment: index,
                             moment: now,
-                            why: Why::FirstNotice,
+                            why: Arc::clone(&self.schedules.first_notice),
                         });
                         self.anchors[index] = Some(Seen {
                             first_seen: now,
@@ -284,7 +287,7 @@ impl Engine {
                 None => true,
                 Some((_, late)) if item.moment < late => false,
                 Some((claimed, _)) => {
-                    item.why = Why::Review { claimed };
+                    item.why = Arc::new(Why::Review { claimed });
                     true
                 }
             });
@@ -361,7 +364,7 @@ fn reviews(
 
 /// Whether a reminder item goes to the reviewer.
 fn for_review(item: &Due) -> bool {
-    matches!(item.why, Why::Review { .. })
+    matches!(*item.why, Why::Review { .. })
 }
 
 /// The next moment a commitment will be reminded after `after`, ignoring the log.
@@ -427,7 +430,8 @@ pub struct Schedules {
     next: Memo<(u32, DateTime<Utc>), Option<Moment>>,
     latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
-    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
+    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Arc<Why>>,
+    first_notice: Arc<Why>,
 }
 
 /// A memo keyed by small integers and instants the engine computed itself.
@@ -459,6 +463,7 @@ impl Schedules {
             next: Memo::default(),
             latest: Memo::default(),
             whys: Memo::default(),
+            first_notice: Arc::new(Why::FirstNotice),
         }
     }
 
@@ -515,17 +520,25 @@ impl Schedules {
         found
     }
 
-    fn why(&mut self, config: &Config, commitment: usize, moment: &Moment, catch_up: bool) -> Why {
+    fn why(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        moment: &Moment,
+        catch_up: bool,
+    ) -> Arc<Why> {
         if self.sharing == Sharing::PerCommitment {
-            return Moments::for_commitment(config, &config.commitments[commitment])
-                .why(moment, catch_up);
+            return Arc::new(
+                Moments::for_commitment(config, &config.commitments[commitment])
+                    .why(moment, catch_up),
+            );
         }
         let key = (self.of[commitment], moment.at, moment.nominal, catch_up);
         if let Some(why) = self.whys.get(&key) {
-            return why.clone();
+            return Arc::clone(why);
         }
-        let why = self.moments(config, commitment).why(moment, catch_up);
-        self.whys.insert(key, why.clone());
+        let why = Arc::new(self.moments(config, commitment).why(moment, catch_up));
+        self.whys.insert(key, Arc::clone(&why));
         why
     }
 
