@@ -430,12 +430,15 @@ pub struct Schedules {
     next: Memo<(u32, DateTime<Utc>), Option<Moment>>,
     latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
-    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Arc<Why>>,
+    whys: Memo<WhyKey, Arc<Why>>,
     first_notice: Arc<Why>,
 }
 
 /// A memo keyed by small integers and instants the engine computed itself.
 type Memo<K, V> = FastMap<K, V>;
+
+/// A reason's memo key: (schedule, moment, nominal moment, catch-up).
+type WhyKey = (u32, DateTime<Utc>, DateTime<Utc>, bool);
 
 impl Schedules {
     pub fn new(config: &Config) -> Schedules {
