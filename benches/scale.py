@@ -102,8 +102,11 @@ def describe(runs):
 def ratio(runs, baselines, baseline, goal):
     """Medians of per-repetition ratios, of CPU time (steadier than wall time on a shared
     machine) and of wall time."""
-    cpu = median([run.cpu / max(base.cpu, 1e-3) for run, base in zip(runs, baselines)])
     wall = median([run.wall / base.wall for run, base in zip(runs, baselines)])
+    # CPU time is counted in clock ticks: below a few ticks a ratio of it means nothing.
+    if min(base.cpu for base in baselines) < 5 / TICK:
+        return f"CPU below the clock tick, {wall:.2f}× {baseline} in wall time ({goal})"
+    cpu = median([run.cpu / base.cpu for run, base in zip(runs, baselines)])
     return f"{cpu:.2f}× {baseline} in CPU, {wall:.2f}× in wall time ({goal})"
 
 
