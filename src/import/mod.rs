@@ -654,6 +654,34 @@ mod tests {
     }
 
     #[test]
+    fn yishi_items_under_a_section_heading_report_and_tongshi_after_a_promise_continues() {
+        // A reply organised in sections: the first section's 一是… items report its routine.
+        let d = draft(
+            "向代表：\n您的建议我局已收悉。现将办理情况答复如下：\n\
+             一、强化供水监督管理\n\
+             一是我局督促供水企业加强管理，确保出厂水达标；二是我局定期组织水质检测。\n\
+             二、加快水源工程实施进度\n\
+             我局计划于2025年底前完成水源工程建设。\n\
+             重庆市长寿区城市管理局\n2024年6月20日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].contains("2025年底前完成"), "{texts:?}");
+        // Outside a next-steps section, 同时 + an action right after a promise is a further
+        // measure of the same actor.
+        let d = draft(
+            "许强代表：\n您的建议收悉，现答复如下：\n\
+             目前，两区正在划定之中，省农业厅将积极支持恩施州做好相关工作。\
+             同时，积极探索将畜禽粪污资源化利用与两区建设相结合。\n\
+             湖北省农业厅\n2018年7月2日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[1].starts_with("积极探索"), "{texts:?}");
+        assert_eq!(owners(&d), ["省农业厅", "省农业厅"]);
+    }
+
+    #[test]
     fn a_lead_in_before_yifangmian_items_is_not_a_measure_and_tongshi_starts_one() {
         let d = draft(
             "李志文委员：\n你们提出的建议收悉，现答复如下：\n\

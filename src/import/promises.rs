@@ -110,7 +110,78 @@ pub(super) const AFTER_JIANG: [&str; 79] = [
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
-    FUTURE_WORDS.iter().any(|w| s.contains(w))
+    let s = unquoted(s);
+    FUTURE_WORDS.iter().any(|w| match *w {
+        "要" => modal_yao(&s),
+        "将" => will_jiang(&s),
+        _ => s.contains(w),
+    })
+}
+
+/// 将 as "will" ("我局将加快…", "将于年底…", "市政府将…"), not 将 marking an object
+/// ("均已将直行改为…", "将全市信号灯电费问题报市政府").
+fn will_jiang(s: &str) -> bool {
+    s.match_indices('将').any(|(p, w)| {
+        let after = &s[p + w.len()..];
+        let before = &s[..p];
+        !before.ends_with('已')
+            // "二是将监测结果及时通报": 将 opening the measure, its actor implied.
+            && (p == 0
+                || starts_with_any(after, &AFTER_JIANG).is_some()
+                || after.starts_with('会')
+                || puts_into(after)
+                || before.ends_with(['局', '厅', '委', '府', '们', '道', '市', '县', '区', '镇', '乡', '州', '省', '司', '部', '办', '处', '院', '队', '室', '站', '也', '还', '即', '并', '又', '亦', '均', '都', '必', '仍']))
+    })
+}
+
+/// 要 as "must / will" ("我们要加大…"), not inside 重要, 主要, 需要, 要求, 纲要….
+fn modal_yao(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        c == '要'
+            && !(i > 0 && "重主需必只纲摘首紧概提".contains(chars[i - 1]))
+            && chars.get(i + 1).is_none_or(|n| !"求点素件闻".contains(*n))
+    })
+}
+
+/// Byte ranges of what a sentence quotes: document titles (《…》) and quoted words (“…”).
+/// The words of a title or a quotation are not the writer's tense ("印发《关于加快建设…的
+/// 意见》", "提出“…加快建设市级高新区”").
+pub(super) fn quoted_spans(s: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (open, close) in [('《', '》'), ('“', '”')] {
+        let mut from = 0;
+        while let Some(a) = s[from..].find(open).map(|a| a + from) {
+            let body = a + open.len_utf8();
+            let Some(b) = s[body..].find(close).map(|b| b + body) else {
+                break;
+            };
+            spans.push((body, b));
+            from = b + close.len_utf8();
+        }
+    }
+    spans
+}
+
+/// The sentence with what it quotes left out ([`quoted_spans`]).
+pub(super) fn unquoted(s: &str) -> String {
+    let spans = quoted_spans(s);
+    if spans.is_empty() {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    let mut spans = spans;
+    spans.sort_unstable();
+    for (a, b) in spans {
+        if a < at {
+            continue;
+        }
+        out.push_str(&s[at..a]);
+        at = b;
+    }
+    out.push_str(&s[at..]);
+    out
 }
 
 /// 了 as a completed-action marker, not inside 了解/为了/除了.
@@ -131,6 +202,8 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "正在",
         "正抓紧",
         "正积极",
+        // "并正与财政、电业部门协调解决": already under way with them.
+        "正与",
         "目前正",
         "截至",
         "先后",
@@ -606,7 +679,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
         // with an action verb, is a measure too.
         let sibling = self.promised_last && opens_with_action(body);
-        if (!self.started || self.promised_last)
+        // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
+        // report, not a list of measures.
+        if ((!self.started && self.stack.is_empty()) || self.promised_last)
             && ord.is_some()
             && (seg.starts_with("一是")
                 || (self.promised_last && seg.starts_with("第一步"))
@@ -693,7 +768,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             let text = &body[stripped.unwrap_or(0)..];
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
-            self.outside_segment(seg);
+            if !self.further_measure(body) {
+                self.outside_segment(seg);
+            }
         } else if self_will(seg)
             || completion_date(seg).is_some()
             || seg
@@ -876,6 +953,38 @@ impl<'o, 'a> Walker<'o, 'a> {
             let piece = piece.trim_end_matches(['，', '；']);
             self.push(piece_owner, piece, piece, why.clone());
         }
+    }
+
+    /// "省农业厅将积极支持…。同时，积极探索将…": outside a next-steps section, a sentence
+    /// that opens with 同时 and an action of no named actor, right after a promise, is a
+    /// further measure of the same actor. Returns whether it was taken.
+    fn further_measure(&mut self, body: &str) -> bool {
+        let Some(rest) = body.strip_prefix("同时，") else {
+            return false;
+        };
+        if !self.promised_last
+            || !opens_with_action(rest)
+            || has_past(rest, self.reply_year)
+            || parse_subject(rest).is_some_and(|s| !s.bodies.is_empty())
+        {
+            return false;
+        }
+        let Some(last) = self.items.last() else {
+            return false;
+        };
+        let owner = Owner {
+            name: last.owner.clone(),
+            resolved: last.owner_resolved,
+            co: Vec::new(),
+            low: last
+                .low_confidence
+                .iter()
+                .find(|w| w.contains("replying unit"))
+                .cloned(),
+        };
+        let why = "found outside a next-steps section".to_owned();
+        self.push(owner, rest, body, Some(why));
+        true
     }
 
     pub(super) fn outside_segment(&mut self, seg: &str) {
@@ -1426,7 +1535,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                     .is_none()
                     || seg[..p].ends_with(['的', '《'])))
             // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
-            || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
+            // "通过争取中央资金支持…建设": the means of work reported, not an aim.
+            || (w.ends_with("争取")
+                && (after.starts_with('到') || seg[..p].ends_with(['未', '过'])));
         (!part_of_word).then_some(p)
     });
     // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
@@ -1459,6 +1570,29 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .chain(future_year(seg, reply_year))
         .collect();
     hits.sort_unstable();
+    // "印发《关于加快建设…的意见》": a word inside a title or a quotation is not the writer's.
+    let quoted = quoted_spans(seg);
+    hits.retain(|p| !quoted.iter().any(|&(a, b)| a <= *p && *p < b));
+    // "国家科技部印发了《…》，提出将在下一阶段…": what a document says, reported.
+    let reported = |start: usize| {
+        starts_with_any(&seg[start..], &["提出", "明确", "指出", "强调", "规定"]).is_some()
+            && seg[..start].contains('》')
+    };
+    // "…，争取中央资金43亿元，支持…": an amount won, reported with its figure.
+    let won = |p: usize| {
+        seg[p..].starts_with("争取") && {
+            let after: String = seg[p + "争取".len()..]
+                .chars()
+                .take_while(|c| !"，。；：、".contains(*c))
+                .take(12)
+                .collect();
+            let digit = after.find(|c: char| c.is_ascii_digit());
+            digit.is_some_and(|d| {
+                let tail = after[d..].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+                starts_with_any(tail, &["亿元", "万元", "元"]).is_some()
+            })
+        }
+    };
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
     // "建议属地街道办事处…": advice to others, not a promise.
@@ -1466,7 +1600,13 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
-        if purpose_report || advice(clause) || estimate(clause) || difficulty(clause) {
+        if purpose_report
+            || advice(clause)
+            || estimate(clause)
+            || difficulty(clause)
+            || reported(start)
+            || won(p)
+        {
             return None;
         }
         let own_subject = parse_subject(clause).is_some();
@@ -1512,6 +1652,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || ["高度重视", "收到"]
                 .iter()
                 .any(|w| previous_clause.contains(w))
+            // "…高度重视，立即责成…，并要求…，力争尽快…": the chain of what was done on
+            // receiving the proposal, however many clauses it runs to.
+            || (head.contains("高度重视")
+                && ["立即", "迅速", "随即", "当即"].iter().any(|w| head.contains(w)))
             || mentions_past_year(head, reply_year);
         // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
         // to come is not put in the past by the time at the head of the sentence.
@@ -1558,6 +1702,58 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_titles_and_reported_documents_are_not_the_writers_tense() {
+        // Future words inside a document title or a quotation are the document's.
+        assert!(!has_future(
+            "省人民政府印发了《关于建立粮食生产功能区的实施意见》，明确了总体要求。"
+        ));
+        assert!(!has_future(
+            "新修订的办法提出“可通过以认促建，加快建设高新区”。"
+        ));
+        assert_eq!(unquoted("印发《加快建设方案》的通知"), "印发《》的通知");
+        assert!(
+            future_clause(
+                "国家科技部印发了《关于印发工作指引的通知》，提出将在下一阶段统筹推进城市建设。",
+                None
+            )
+            .is_none()
+        );
+        assert!(future_clause("我局将按照《加快建设方案》推进改造。", None).is_some());
+        // 要 of 重要/要求 is not "will"; 将 marking an object done (已将) is not either.
+        assert!(!has_future("明确了重要农产品保护区的总体要求"));
+        assert!(has_future("我们要加大投入"));
+        assert!(!has_future("均已将直行和左转同时放行改为单独放行"));
+        assert!(!has_future("我局主动作为，将全市信号灯电费问题，报市政府"));
+        assert!(has_future("将监测结果及时通报"));
+        assert!(has_future("接下来街道将从以下三方面抓好改造"));
+    }
+
+    #[test]
+    fn funds_won_and_reactions_on_receipt_are_reports() {
+        // 争取 + an amount: funds won, reported.
+        assert!(
+            future_clause(
+                "十三五期间，推进实施健康扶贫工程，争取中央资金43亿元，支持县级医院建设。",
+                None
+            )
+            .is_none()
+        );
+        assert!(future_clause("推进实施妇幼健康保障工程，争取4.2亿元支持建设。", None).is_none());
+        assert!(future_clause("下一步，积极争取更多资金支持。", None).is_some());
+        // 通过争取: the means of work reported.
+        assert!(future_clause("自治区发改委通过争取中央资金支持项目建设。", None).is_none());
+        // The chain of what was done on receiving the proposal.
+        assert!(
+            future_clause(
+                "支队领导班子高度重视，立即责成大队全面负责，并要求结合实际，力争尽快解决此项问题。",
+                None
+            )
+            .is_none()
+        );
+        assert!(has_past("并正与财政、电业部门协调解决", None));
+    }
 
     #[test]
     fn beliefs_and_requests_to_others_are_not_promises() {
