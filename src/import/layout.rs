@@ -469,12 +469,19 @@ const UNIT_LABELS: [&str; 6] = [
 pub(super) fn label_org(blocks: &[String]) -> Option<String> {
     blocks.iter().find_map(|b| {
         UNIT_LABELS.iter().find_map(|label| {
-            let at = b.find(label)? + label.len();
+            let at = label_value(b, label)?;
             let name: String = b[at..]
-                .trim_start()
+                .trim_start_matches([' ', '|', '｜'])
                 .chars()
                 .take_while(|c| is_cjk(*c))
                 .collect();
+            // "发布机构： | 厅办公室 |": the writer's own office, not a unit to name.
+            if ["厅办", "局办", "委办", "厅机关", "局机关"]
+                .iter()
+                .any(|w| name.starts_with(w))
+            {
+                return None;
+            }
             if let Some((unit, _)) = super::owners::leading_body(&name) {
                 return Some(unit);
             }
@@ -495,6 +502,25 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
                 .map(|(i, c)| i + c.len_utf8())?;
             (name[..end].chars().count() <= 12).then(|| format!("{}人民政府", &name[..end]))
         })
+    })
+}
+
+/// Where a label's value starts: "主办单位：X", also in a page's metadata table with a
+/// parenthetical before the colon ("主办单位（分办单位）： | 科技厅 |").
+fn label_value(block: &str, label: &str) -> Option<usize> {
+    let base = label.trim_end_matches('：');
+    block.match_indices(base).find_map(|(p, _)| {
+        let mut rest = &block[p + base.len()..];
+        if let Some(inner) = rest.strip_prefix('（').or_else(|| rest.strip_prefix('(')) {
+            let close = inner.find(['）', ')'])?;
+            if close > 18 {
+                return None;
+            }
+            let c = inner[close..].chars().next()?;
+            rest = &inner[close + c.len_utf8()..];
+        }
+        let after = rest.strip_prefix('：').or_else(|| rest.strip_prefix(':'))?;
+        Some(block.len() - after.len())
     })
 }
 
@@ -897,6 +923,16 @@ mod tests {
             Some("魏县农业农村局")
         );
         assert_eq!(org("主办单位：县教育局").as_deref(), Some("县教育局"));
+        // A page's metadata table, with a parenthetical before the colon.
+        assert_eq!(
+            org("建议公开范围： | 仅公开标题 | 主办单位（分办单位）： | 科技厅 | 协办单位：")
+                .as_deref(),
+            Some("科技厅")
+        );
+        assert_eq!(
+            org("文号： | 甘交办案〔2014〕5号 | 发布机构： | 厅办公室 |"),
+            None
+        );
         assert_eq!(
             org("发布机构：微山县鲁桥镇组配分类：政协提案").as_deref(),
             Some("微山县鲁桥镇人民政府")

@@ -156,8 +156,13 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
     if walker.items.is_empty() {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
-    let level = letter_level(&blocks);
     let replying_short = letter_raw.replied_by.as_deref().map(owners::short_form);
+    // "农业农村局将…" in a 县政府's reply to a 市人大 suggestion: a department named bare is
+    // of the writer's own level, which the congress's level only stands in for.
+    let level = replying_short
+        .as_deref()
+        .and_then(owners::unit_level)
+        .or_else(|| letter_level(&blocks));
     let commitments = walker
         .items
         .into_iter()
@@ -651,6 +656,16 @@ mod tests {
             &plain(),
         );
         assert_eq!(err, Err(ImportError::NoCommitments));
+    }
+
+    #[test]
+    fn a_department_named_bare_takes_the_writers_level_not_the_congresss() {
+        let d = draft(
+            "对市十六届人大一次会议第295号建议的答复\n谢代表：\n你提出的建议收悉，现答复如下：\n\
+             对水坝的维修农业农村局将在明年实施的提质改造项目中调剂资金予以解决。\n\
+             衡南县人民政府\n2022年7月20日\n",
+        );
+        assert_eq!(owners(&d), ["县农业农村局"]);
     }
 
     #[test]

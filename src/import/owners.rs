@@ -175,6 +175,15 @@ pub(super) fn body_like(name: &str) -> bool {
     if BODY_SUFFIXES.iter().all(|s| !name.ends_with(s)) {
         return false;
     }
+    // "科学布局", "新格局", "顾全大局": words ending in 局 that name no bureau.
+    if [
+        "布局", "格局", "大局", "全局", "结局", "开局", "变局", "当局",
+    ]
+    .iter()
+    .any(|w| name.ends_with(w))
+    {
+        return false;
+    }
     if ["该", "本", "其", "此", "各", "有关", "相关", "我", "贵"]
         .iter()
         .any(|p| name.starts_with(p))
@@ -204,6 +213,25 @@ pub(super) fn body_like(name: &str) -> bool {
         // "镇沅彝族哈尼族拉祜族自治县文化和旅游局": an autonomous place's long name.
         || ["自治县", "自治州", "自治旗", "自治区"].iter().any(|w| name.contains(w))
         || n <= 5
+}
+
+/// "对水坝的维修农业农村局将在…": a unit named right before its 将, after words that front
+/// the clause's topic; the subject from that name on.
+pub(super) fn named_before_will(s: &str) -> Option<Subject> {
+    let clause_end = s.find(['，', '；', '。']).unwrap_or(s.len());
+    let clause = &s[..clause_end];
+    let will = clause.find('将')?;
+    let before = &clause[..will];
+    before
+        .char_indices()
+        .filter(|&(i, _)| before[i..].chars().count() <= 16)
+        .find_map(|(i, _)| {
+            let name = &before[i..];
+            if !body_like(name) {
+                return None;
+            }
+            parse_subject(&clause[i..]).filter(|sub| !sub.bodies.is_empty())
+        })
 }
 
 /// The department name at the start of `s`, if any; returns it and its byte length.
@@ -566,6 +594,24 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
 
 /// A department named without its place gets the letter's level ("教育局" → "县教育局");
 /// names with a level, governments and national bodies stay as they are.
+/// The level a unit's short form starts with: "县政府" → 县, "自治区发改委" → 自治区.
+pub(super) fn unit_level(short: &str) -> Option<&'static str> {
+    [
+        "自治区",
+        "省",
+        "州",
+        "市",
+        "区",
+        "县",
+        "旗",
+        "盟",
+        "镇",
+        "乡",
+    ]
+    .into_iter()
+    .find(|l| short.starts_with(l))
+}
+
 pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
@@ -752,6 +798,24 @@ pub fn short_form(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_named_before_its_jiang_after_a_fronted_topic() {
+        let s = named_before_will("对水坝的维修农业农村局将在2023年实施的项目中调剂资金。");
+        assert_eq!(s.map(|s| s.bodies), Some(vec!["农业农村局".to_owned()]));
+        assert!(named_before_will("对水坝的维修将在明年安排。").is_none());
+        // Words ending in 局 that name no bureau.
+        assert!(!body_like("科学布局"));
+        assert!(!body_like("发展新格局"));
+        assert!(body_like("县农业农村局"));
+    }
+
+    #[test]
+    fn a_units_level_from_its_short_form() {
+        assert_eq!(unit_level("县政府"), Some("县"));
+        assert_eq!(unit_level("自治区发改委"), Some("自治区"));
+        assert_eq!(unit_level("园区管委会"), None);
+    }
 
     #[test]
     fn long_names_become_the_short_forms_offices_use() {

@@ -998,6 +998,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span)
             .or_else(|| later_subject(span))
+            .or_else(|| named_before_will(span))
             .or_else(|| parse_subject(seg))
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
