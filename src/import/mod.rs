@@ -659,6 +659,20 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_broken_down_among_units_gives_each_its_share() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             按照2022年政府工作报告要求，我市计划2022年建设1000个新能源汽车充电设施。其中市交通局建设150个充电桩；\
+             市城管局利用公共停车场建设150个充电桩；市住建局支持群众自建400个充电桩。\
+             2021年以来，全市已建成充电桩1035个。\n\
+             汉中市发展和改革委员会\n2022年6月10日\n",
+        );
+        // The total is the shares' lead-in, not a measure of its own.
+        assert_eq!(owners(&d), ["市交通局", "市城管局", "市住建局"]);
+        assert!(d.commitments[1].text.starts_with("市城管局利用"));
+    }
+
+    #[test]
     fn a_department_named_bare_takes_the_writers_level_not_the_congresss() {
         let d = draft(
             "对市十六届人大一次会议第295号建议的答复\n谢代表：\n你提出的建议收悉，现答复如下：\n\

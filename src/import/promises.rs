@@ -579,6 +579,13 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) started: bool,
     /// Whether the last sentence read was a promise: items 一是… right after it spell it out.
     pub(super) promised_last: bool,
+    /// Whether the last sentence was a share of a plan broken down among units and ended
+    /// with ；: the next one naming a unit is another share.
+    pub(super) breakdown: bool,
+    /// How many items there were when the current paragraph began.
+    pub(super) block_start: usize,
+    /// Why the plan whose shares are being read was flagged.
+    pub(super) share_why: Option<String>,
     pub(super) items: Vec<Item>,
 }
 
@@ -598,6 +605,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             last_named: None,
             started: false,
             promised_last: false,
+            breakdown: false,
+            share_why: None,
+            block_start: 0,
             items: Vec::new(),
         }
     }
@@ -619,6 +629,8 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn block(&mut self, block: &str) {
+        self.block_start = self.items.len();
+        self.breakdown = false;
         self.current = None;
         self.last_named = None;
         match as_heading(block) {
@@ -713,6 +725,11 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
             self.current = None;
         }
+        if self.share(seg, ord.is_some(), body) {
+            self.started = true;
+            self.promised_last = true;
+            return;
+        }
         self.started = true;
         let before = self.items.len();
         self.segment_inner(seg, ord, body);
@@ -720,6 +737,50 @@ impl<'o, 'a> Walker<'o, 'a> {
         if named.is_some() {
             self.last_named = named;
         }
+    }
+
+    /// "我市计划2022年建设1000个充电设施。其中市交通局建设150个…；市城管局…；": a plan
+    /// broken down among the units that carry it out. Each share is a measure of the unit
+    /// it names; the total is their lead-in, not a measure of its own. Returns whether the
+    /// sentence was taken as a share.
+    fn share(&mut self, seg: &str, numbered: bool, body: &str) -> bool {
+        let follows_total = self.promised_last && !numbered && self.items.len() > self.block_start;
+        let opening = body
+            .strip_prefix("其中，")
+            .or_else(|| body.strip_prefix("其中"))
+            .filter(|_| follows_total);
+        let part = match opening {
+            Some(rest) => rest,
+            None if self.breakdown && !numbered => body,
+            None => {
+                self.breakdown = false;
+                return false;
+            }
+        };
+        self.breakdown = false;
+        let Some(subject) = parse_subject(part).filter(|s| !s.bodies.is_empty()) else {
+            return false;
+        };
+        if has_past(part, self.reply_year) {
+            return false;
+        }
+        let mut why = None;
+        if opening.is_some() {
+            if let Some(total) = self.items.pop() {
+                why = total
+                    .low_confidence
+                    .iter()
+                    .find(|w| w.contains("outside"))
+                    .cloned();
+                self.share_why = why.clone();
+            }
+        } else {
+            why = self.share_why.clone();
+        }
+        let owner = self.owner_of(Some(&subject));
+        self.push(owner, part.trim_end_matches(['；', '。']), seg, why);
+        self.breakdown = seg.trim_end().ends_with('；');
+        true
     }
 
     fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
