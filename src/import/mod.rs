@@ -659,6 +659,18 @@ mod tests {
     }
 
     #[test]
+    fn clauses_of_one_sentence_joined_by_semicolons_stay_one_measure() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             下一步，我市将加速推进城乡供水一体化工程；加快水库建设进度，推进水厂改造；\
+             尽快寻找水源点，解决居民饮用水问题。\n\
+             广德市水利局\n2023年7月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.contains("加快水库建设进度"));
+    }
+
+    #[test]
     fn a_plan_broken_down_among_units_gives_each_its_share() {
         let d = draft(
             "王代表：\n您的建议收悉，现答复如下：\n\

@@ -582,6 +582,8 @@ pub(super) struct Walker<'o, 'a> {
     /// Whether the last sentence was a share of a plan broken down among units and ended
     /// with ；: the next one naming a unit is another share.
     pub(super) breakdown: bool,
+    /// Whether the last sentence read ended with ；: the next is part of the same sentence.
+    pub(super) after_semicolon: bool,
     /// How many items there were when the current paragraph began.
     pub(super) block_start: usize,
     /// Why the plan whose shares are being read was flagged.
@@ -608,6 +610,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             breakdown: false,
             share_why: None,
             block_start: 0,
+            after_semicolon: false,
             items: Vec::new(),
         }
     }
@@ -630,6 +633,7 @@ impl<'o, 'a> Walker<'o, 'a> {
 
     pub(super) fn block(&mut self, block: &str) {
         self.block_start = self.items.len();
+        self.after_semicolon = false;
         self.breakdown = false;
         self.current = None;
         self.last_named = None;
@@ -733,6 +737,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.started = true;
         let before = self.items.len();
         self.segment_inner(seg, ord, body);
+        self.after_semicolon = seg.trim_end().ends_with('；');
         self.promised_last = self.items.len() > before;
         if named.is_some() {
             self.last_named = named;
@@ -899,7 +904,9 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
                 // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
                 // sentence that opens with its own verb is the next measure.
-                && (self.current_numbered || !opens_with_action(text))
+                // "下一步，我市将加速推进…；加快砖桥水库建设…；": clauses of one sentence
+                // joined by ； stay one measure.
+                && (self.current_numbered || !opens_with_action(text) || self.after_semicolon)
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
                 // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
@@ -1658,7 +1665,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
     // "建议属地街道办事处…": advice to others, not a promise.
-    let advice = |clause: &str| clause.starts_with("建议");
+    // "建议酒泉市积极筹集…，并加强资金监管，力争…": a sentence of advice is advice to its
+    // end, whatever aims its later clauses name.
+    let advice_sentence = seg.starts_with("建议") && !seg.starts_with("建议收悉");
+    let advice = |clause: &str| advice_sentence || clause.starts_with("建议");
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
@@ -1815,6 +1825,14 @@ mod tests {
             .is_none()
         );
         assert!(has_past("并正与财政、电业部门协调解决", None));
+        // A sentence of advice is advice to its end.
+        assert!(
+            future_clause(
+                "建议酒泉市积极通过其他渠道筹集资金，并加强资金监管，力争该项目尽早开工。",
+                None
+            )
+            .is_none()
+        );
     }
 
     #[test]
