@@ -1096,6 +1096,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         {
             return;
         }
+        if generic_pledge(span) {
+            return;
+        }
         let owner = self.owner_of(subject.as_ref());
         let why = "found outside a next-steps section".to_owned();
         self.push_measures(owner, span, seg, Some(why));
@@ -1180,6 +1183,32 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
         }
     }
+}
+
+/// "我厅将在职权范围内积极给予支持", "我局将继续关注…的现状，积极为…出谋划力": attention
+/// or support pledged with no task of its own, every clause of it — a courtesy, not work to
+/// follow up.
+pub(super) fn generic_pledge(span: &str) -> bool {
+    let generic = [
+        "关注",
+        "给予支持",
+        "出谋划",
+        "给予帮助",
+        "提供帮助",
+        "大力支持",
+    ];
+    let concrete = [
+        "推动", "推进", "实施", "争取", "协调", "落实", "开展", "完成", "安排", "解决", "督促",
+        "研究", "并",
+    ];
+    let clauses: Vec<&str> = span
+        .split(['，', '；', '。'])
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    !clauses.is_empty()
+        && clauses.iter().all(|c| {
+            generic.iter().any(|w| c.contains(w)) && !concrete.iter().any(|w| c.contains(w))
+        })
 }
 
 /// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
@@ -1825,6 +1854,13 @@ mod tests {
             .is_none()
         );
         assert!(has_past("并正与财政、电业部门协调解决", None));
+        // Attention or support pledged with no task of its own.
+        assert!(generic_pledge("我厅将在职权范围内积极给予支持。"));
+        assert!(generic_pledge(
+            "我局将继续关注该镇城镇建设的现状，积极为该镇城镇建设出谋划力。"
+        ));
+        assert!(!generic_pledge("我局将继续关注并推动项目建设。"));
+        assert!(!generic_pledge("我厅将积极给予支持，争取年内开工。"));
         // A sentence of advice is advice to its end.
         assert!(
             future_clause(
