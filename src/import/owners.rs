@@ -146,10 +146,14 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 10] = [
+const FUNCTION_HEADS: [&str; 18] = [
     "并", "请", "由", "会同", "同时", "以及", "及",
     "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
-    "以", "除",
+    "以",
+    "除", // "依据水利部、省水利厅…文件": the source of a policy, not an actor.
+    "依据", "根据", "按照", "依照", "对照", "遵照",
+    // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
+    "向", "从",
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
@@ -808,6 +812,10 @@ mod tests {
         assert!(!body_like("科学布局"));
         assert!(!body_like("发展新格局"));
         assert!(body_like("县农业农村局"));
+        // A preposition glued to a name: the policy's source, not an actor.
+        assert!(!body_like("依据水利部"));
+        assert!(!body_like("按照省发改委"));
+        assert!(!body_like("向省水利厅"));
     }
 
     #[test]
