@@ -194,6 +194,9 @@ pub(super) fn as_heading(block: &str) -> Option<Heading> {
         })
     };
     match first_sentence_end(body) {
+        // "三、我局将加强水厂运行管理，开展好…，" (a page cut mid-sentence): a unit saying
+        // it will act is a promise, not a section's title.
+        None if body.contains('，') && super::promises::self_will(body) => None,
         None if body.chars().count() <= 80 => make(body, None),
         None => None,
         Some(end) if end == body.len() => {
@@ -908,6 +911,8 @@ mod tests {
         assert_eq!(kind("（一）举措及成效"), Some(HeadKind::Progress));
         assert_eq!(kind("一、关于“强化创新能力”的建议"), Some(HeadKind::Topic));
         assert_eq!(kind("1、推进智慧交通建设，力争年内完成。"), None);
+        assert_eq!(kind("三、我局将加强水厂运行管理，开展好管水员培训，"), None);
+        assert_eq!(kind("三、关于供水问题"), Some(HeadKind::Topic));
         assert_eq!(
             topic_of("一、关于“强化创新能力”的建议"),
             "一、关于“强化创新能力”的建议"
