@@ -671,6 +671,21 @@ mod tests {
     }
 
     #[test]
+    fn a_promise_that_promising_items_open_after_is_their_lead_in_outside_next_steps() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             为推动农村供水高质量发展，我局积极谋划项目多渠道争取资金对水厂进行全面提升。\
+             一是规划新建规模化供水工程，拟通过省水利资金投入来实施。\
+             二是规划对水厂供水设施进行标准化改造，并向省水利厅申报争取水利专项资金。\n\
+             赤水市水务局\n2023年7月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.starts_with("拟通过"));
+        // The unit asked (向省水利厅) is not the owner.
+        assert_eq!(owners(&d), ["市水务局", "市水务局"]);
+    }
+
+    #[test]
     fn a_plan_broken_down_among_units_gives_each_its_share() {
         let d = draft(
             "王代表：\n您的建议收悉，现答复如下：\n\

@@ -729,6 +729,15 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
             self.current = None;
         }
+        // "…，我局积极谋划项目多渠道争取资金…。一是规划新建…，拟通过…" outside a next-steps
+        // section: a promise that items promising in their turn open right after is their
+        // lead-in too, once the first of them is read as a promise.
+        let outside_lead = (first_item
+            && !was_in_region
+            && !self.in_region()
+            && self.promised_last
+            && self.items.len() > self.block_start)
+            .then(|| self.items.len() - 1);
         if self.share(seg, ord.is_some(), body) {
             self.started = true;
             self.promised_last = true;
@@ -737,6 +746,12 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.started = true;
         let before = self.items.len();
         self.segment_inner(seg, ord, body);
+        if let Some(lead) = outside_lead
+            && self.items.len() > before
+        {
+            self.items.remove(lead);
+            self.current = self.current.map(|c| c.saturating_sub(1));
+        }
         self.after_semicolon = seg.trim_end().ends_with('；');
         self.promised_last = self.items.len() > before;
         if named.is_some() {
