@@ -306,7 +306,11 @@ impl Layout {
         let date_line = (0..blocks.len())
             .rev()
             .find(|&i| parse_date_line(&blocks[i]).is_some() && intro.is_none_or(|s| i > s));
-        let signature = date_line
+        // "主动公开 / 2024.11.29 / 金红代表提出的…": a date over the letter's paragraphs is the
+        // page's metadata, not the closing date line; the body runs on past it.
+        let closing_date =
+            date_line.filter(|&d| blocks[d + 1..].iter().all(|b| b.chars().count() <= 60));
+        let signature = closing_date
             .and_then(|d| d.checked_sub(1))
             .filter(|&s| is_org_line(&blocks[s]) && intro.is_none_or(|i| s > i))
             .map(|mut s| {
@@ -316,7 +320,7 @@ impl Layout {
                 }
                 s
             });
-        let body_end = signature.or(date_line).unwrap_or(blocks.len());
+        let body_end = signature.or(closing_date).unwrap_or(blocks.len());
         let body_start = match (intro, salutation) {
             (Some(i), _) => i + 1,
             (None, Some(s)) => s + 1,
@@ -900,6 +904,22 @@ mod tests {
         assert_eq!(level("二是优化布局"), Some(6));
         assert_eq!(level("1.3亿元"), None);
         assert_eq!(level("省财政厅将"), None);
+    }
+
+    #[test]
+    fn a_date_over_the_letters_paragraphs_is_the_pages_metadata() {
+        let blocks: Vec<String> = [
+            "六届四次第109号代表建议的答复",
+            "主动公开",
+            "2024.11.29",
+            "金红代表提出的关于协同推进违法用地处置工作的建议。经多次对接，相关问题已得到解决，下一步，区局将对接区绿容局逐步解决存量问题。",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let layout = Layout::of(&blocks);
+        assert_eq!(layout.body_end, 4);
+        assert_eq!(layout.date_line, Some(2));
+        assert_eq!(layout.signature, None);
     }
 
     #[test]

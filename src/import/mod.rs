@@ -686,6 +686,17 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_named_by_an_earlier_clause_acts_in_the_later_ones() {
+        let d = draft(
+            "魏明代表：\n您提出的建议收悉，经研究，现答复如下：\n\
+             近期，陵川县水务局针对附城村的管网老化问题，派专业技术人员作了进一步调查，\
+             由于改造工程投资大，计划“十四五”期间，逐年逐批分步实施，彻底解决该村的问题\n\
+             感谢您对我们工作的关心和支持。\n晋城市水务局\n2022年5月24日\n",
+        );
+        assert_eq!(owners(&d), ["县水务局"]);
+    }
+
+    #[test]
     fn a_plan_broken_down_among_units_gives_each_its_share() {
         let d = draft(
             "王代表：\n您的建议收悉，现答复如下：\n\

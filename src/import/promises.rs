@@ -1083,6 +1083,14 @@ impl<'o, 'a> Walker<'o, 'a> {
             .or_else(|| later_subject(span))
             .or_else(|| named_before_will(span))
             .or_else(|| parse_subject(seg))
+            // "近期，陵川县水务局针对…派…调查，…，计划“十四五”期间…实施": the unit a
+            // clause before names as its subject acts in the sentence's later clauses.
+            .or_else(|| {
+                seg[..start]
+                    .split('，')
+                    .take(4)
+                    .find_map(|c| parse_subject(c).filter(|s| !s.bodies.is_empty()))
+            })
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
         // ("关于代表您提出的…建议，…"). "我们会将你提出的建议纳入…" is a promise about them.
@@ -1452,8 +1460,10 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 17] = [
+const STRONG_FUTURE: [&str; 18] = [
     "计划",
+    // "…已开始实施，届时对沿线生活污水全部纳入管网": what follows once the work is done.
+    "届时",
     // "决定实施…温暖工程": a decision to act.
     "决定",
     "拟",
@@ -1740,6 +1750,20 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             "计划建设",
             "计划近期",
             "计划年内",
+            // "计划“十四五”期间，逐年…实施", "计划明年…", "计划创建3A旅游景区": a time to
+            // come or an act of creating, applying, starting follows the verb 计划.
+            "计划“十",
+            "计划十",
+            "计划明年",
+            "计划今年",
+            "计划下半年",
+            "计划创建",
+            "计划申报",
+            "计划启动",
+            "计划完成",
+            "计划改造",
+            "计划修建",
+            "计划打造",
         ]
         .iter()
         .any(|w| seg[p..].starts_with(w));
@@ -1869,6 +1893,29 @@ mod tests {
             .is_none()
         );
         assert!(has_past("并正与财政、电业部门协调解决", None));
+        // 计划 before a time to come or an act of creating is the verb; 届时 is what follows
+        // once the work is done.
+        assert!(
+            future_clause(
+                "派技术人员作了进一步调查，工程投资大，计划“十四五”期间，逐年逐批分步实施。",
+                Some(2022)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "办公用房正在进行地基建设，腊味小镇计划创建3A旅游景区并纳入项目库。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "二期投资近2000万元已开始实施，届时对沿线生活污水全部纳入管网。",
+                Some(2012)
+            )
+            .is_some()
+        );
         // Attention or support pledged with no task of its own.
         assert!(generic_pledge("我厅将在职权范围内积极给予支持。"));
         assert!(generic_pledge(
