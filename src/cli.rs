@@ -560,11 +560,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let written = views::list(&config, &log, &filter, at, json, &mut out)
                 .and_then(|()| std::io::Write::flush(&mut out));
-            match written {
-                // A reader that stopped early (`followup list | head`) is not an error.
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
-                written => written.context("writing to standard output")?,
-            }
+            stdout_written(written)?;
             exit_without_freeing((config, log));
             Ok(ExitCode::SUCCESS)
         }
@@ -582,7 +578,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let until = from + chrono::Duration::days(i64::from(days));
             let log = log_view(&config)?;
             let reminders = engine::plan(config.clone(), &log, from, until, limit);
-            print!("{}", views::plan_with(&config, &log, &reminders, json));
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = views::write_plan(&config, &log, &reminders, json, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out));
+            stdout_written(written)?;
             exit_without_freeing((config, log, reminders));
             Ok(ExitCode::SUCCESS)
         }
@@ -976,6 +975,15 @@ fn check(path: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
     println!("{}", views::summary(&loaded.config, now));
     exit_without_freeing(loaded);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The outcome of writing a view to standard output: a reader that stopped early
+/// (`followup list | head`) is not an error.
+fn stdout_written(written: std::io::Result<()>) -> Result<()> {
+    match written {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.context("writing to standard output"),
+    }
 }
 
 /// For the one-shot views, whose process ends right after printing: the configuration and

@@ -752,7 +752,7 @@ impl Daemon {
                 (self.config.commitments[index].status == Status::Open).then(|| Due {
                     commitment: index,
                     moment: pending.email.moment,
-                    why: serde_json::from_str::<Why>(why).unwrap_or(Why::FirstNotice),
+                    why: Arc::new(serde_json::from_str::<Why>(why).unwrap_or(Why::FirstNotice)),
                 })
             })
             .collect();

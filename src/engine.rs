@@ -21,7 +21,9 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike,
 use chrono_tz::Tz;
 
 use crate::calendar::DayOff;
-use crate::model::{CadenceId, Commitment, Config, DepartmentId, FastMap, Recipient, Status};
+use crate::model::{
+    CadenceId, Commitment, Config, DepartmentId, FastHasher, FastMap, Recipient, Status,
+};
 
 /// How far ahead (and, for catch-up, back) the engine looks for a commitment's moment before
 /// deciding it has none: the horizon within which `config` proved every cadence fires (a cron
@@ -94,7 +96,10 @@ pub enum Why {
 pub struct Due {
     pub commitment: usize,
     pub moment: DateTime<Utc>,
-    pub why: Why,
+    /// Shared: the items of a wake have a few distinct reasons (a plan at 100,000
+    /// commitments holds half a million items, 32 bytes each with the reason behind a
+    /// pointer, 120 with it inline).
+    pub why: Arc<Why>,
 }
 
 /// One email: a department, a moment, the commitments it lists and who receives it.
@@ -243,7 +248,7 @@ impl Engine {
                         due.push(Due {
                             commitment: index,
                             moment: now,
-                            why: Why::FirstNotice,
+                            why: Arc::clone(&self.schedules.first_notice),
                         });
                         self.anchors[index] = Some(Seen {
                             first_seen: now,
@@ -282,7 +287,7 @@ impl Engine {
                 None => true,
                 Some((_, late)) if item.moment < late => false,
                 Some((claimed, _)) => {
-                    item.why = Why::Review { claimed };
+                    item.why = Arc::new(Why::Review { claimed });
                     true
                 }
             });
@@ -359,7 +364,7 @@ fn reviews(
 
 /// Whether a reminder item goes to the reviewer.
 fn for_review(item: &Due) -> bool {
-    matches!(item.why, Why::Review { .. })
+    matches!(*item.why, Why::Review { .. })
 }
 
 /// The next moment a commitment will be reminded after `after`, ignoring the log.
@@ -425,11 +430,15 @@ pub struct Schedules {
     next: Memo<(u32, DateTime<Utc>), Option<Moment>>,
     latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
-    whys: Memo<(u32, DateTime<Utc>, DateTime<Utc>, bool), Why>,
+    whys: Memo<WhyKey, Arc<Why>>,
+    first_notice: Arc<Why>,
 }
 
 /// A memo keyed by small integers and instants the engine computed itself.
 type Memo<K, V> = FastMap<K, V>;
+
+/// A reason's memo key: (schedule, moment, nominal moment, catch-up).
+type WhyKey = (u32, DateTime<Utc>, DateTime<Utc>, bool);
 
 impl Schedules {
     pub fn new(config: &Config) -> Schedules {
@@ -457,6 +466,7 @@ impl Schedules {
             next: Memo::default(),
             latest: Memo::default(),
             whys: Memo::default(),
+            first_notice: Arc::new(Why::FirstNotice),
         }
     }
 
@@ -513,17 +523,25 @@ impl Schedules {
         found
     }
 
-    fn why(&mut self, config: &Config, commitment: usize, moment: &Moment, catch_up: bool) -> Why {
+    fn why(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        moment: &Moment,
+        catch_up: bool,
+    ) -> Arc<Why> {
         if self.sharing == Sharing::PerCommitment {
-            return Moments::for_commitment(config, &config.commitments[commitment])
-                .why(moment, catch_up);
+            return Arc::new(
+                Moments::for_commitment(config, &config.commitments[commitment])
+                    .why(moment, catch_up),
+            );
         }
         let key = (self.of[commitment], moment.at, moment.nominal, catch_up);
         if let Some(why) = self.whys.get(&key) {
-            return why.clone();
+            return Arc::clone(why);
         }
-        let why = self.moments(config, commitment).why(moment, catch_up);
-        self.whys.insert(key, why.clone());
+        let why = Arc::new(self.moments(config, commitment).why(moment, catch_up));
+        self.whys.insert(key, Arc::clone(&why));
         why
     }
 
@@ -668,7 +686,8 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
     let to = department.to.clone();
     let mut cc: Vec<String> = Vec::new();
     // A digest may list thousands of commitments: addresses already taken are found by hash.
-    let mut taken: std::collections::HashSet<&str> = to.iter().map(String::as_str).collect();
+    let mut taken: std::collections::HashSet<&str, std::hash::BuildHasherDefault<FastHasher>> =
+        to.iter().map(String::as_str).collect();
     let mut add = |address: &'c String| {
         if taken.insert(address.as_str()) {
             cc.push(address.clone());
@@ -681,9 +700,15 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
         }
     }
     department.cc.iter().for_each(&mut add);
+    // The items of one reminder share its moment, so their stages come from a few due dates:
+    // each is worked out once (a time-zone search each).
+    let mut stages: FastMap<(Option<NaiveDate>, DateTime<Utc>), Option<usize>> = FastMap::default();
     for item in &reminder.items {
         let commitment = &config.commitments[item.commitment];
-        if let Some(stage) = stage_at(config, commitment, item.moment) {
+        let stage = *stages
+            .entry((commitment.due, item.moment))
+            .or_insert_with(|| stage_at(config, commitment, item.moment));
+        if let Some(stage) = stage {
             for recipient in &config.schedule.stages[stage].cc {
                 match recipient {
                     Recipient::Department(id) => {

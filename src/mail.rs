@@ -326,7 +326,7 @@ pub fn compose_with(
     let first: Vec<&crate::model::Commitment> = reminder
         .items
         .iter()
-        .filter(|item| item.why == Why::FirstNotice)
+        .filter(|item| *item.why == Why::FirstNotice)
         .map(|item| &config.commitments[item.commitment])
         .filter(|commitment| commitment.due.is_some())
         .collect();
@@ -648,14 +648,14 @@ fn reminder_context(
                 } else {
                     0
                 },
-                first_notice: item.why == Why::FirstNotice,
+                first_notice: *item.why == Why::FirstNotice,
                 feedback: feedback
                     .get(commitment.id())
                     .map(|found| found.line.clone()),
                 returned: feedback
                     .get(commitment.id())
                     .and_then(|found| found.returned.clone()),
-                review: matches!(item.why, Why::Review { .. }),
+                review: matches!(*item.why, Why::Review { .. }),
             }
         })
         .collect();
