@@ -194,6 +194,9 @@ pub(super) fn as_heading(block: &str) -> Option<Heading> {
         })
     };
     match first_sentence_end(body) {
+        // "三、我局将加强水厂运行管理，开展好…，" (a page cut mid-sentence): a unit saying
+        // it will act is a promise, not a section's title.
+        None if body.contains('，') && super::promises::self_will(body) => None,
         None if body.chars().count() <= 80 => make(body, None),
         None => None,
         Some(end) if end == body.len() => {
@@ -303,7 +306,11 @@ impl Layout {
         let date_line = (0..blocks.len())
             .rev()
             .find(|&i| parse_date_line(&blocks[i]).is_some() && intro.is_none_or(|s| i > s));
-        let signature = date_line
+        // "主动公开 / 2024.11.29 / 金红代表提出的…": a date over the letter's paragraphs is the
+        // page's metadata, not the closing date line; the body runs on past it.
+        let closing_date =
+            date_line.filter(|&d| blocks[d + 1..].iter().all(|b| b.chars().count() <= 60));
+        let signature = closing_date
             .and_then(|d| d.checked_sub(1))
             .filter(|&s| is_org_line(&blocks[s]) && intro.is_none_or(|i| s > i))
             .map(|mut s| {
@@ -313,7 +320,7 @@ impl Layout {
                 }
                 s
             });
-        let body_end = signature.or(date_line).unwrap_or(blocks.len());
+        let body_end = signature.or(closing_date).unwrap_or(blocks.len());
         let body_start = match (intro, salutation) {
             (Some(i), _) => i + 1,
             (None, Some(s)) => s + 1,
@@ -469,12 +476,19 @@ const UNIT_LABELS: [&str; 6] = [
 pub(super) fn label_org(blocks: &[String]) -> Option<String> {
     blocks.iter().find_map(|b| {
         UNIT_LABELS.iter().find_map(|label| {
-            let at = b.find(label)? + label.len();
+            let at = label_value(b, label)?;
             let name: String = b[at..]
-                .trim_start()
+                .trim_start_matches([' ', '|', '｜'])
                 .chars()
                 .take_while(|c| is_cjk(*c))
                 .collect();
+            // "发布机构： | 厅办公室 |": the writer's own office, not a unit to name.
+            if ["厅办", "局办", "委办", "厅机关", "局机关"]
+                .iter()
+                .any(|w| name.starts_with(w))
+            {
+                return None;
+            }
             if let Some((unit, _)) = super::owners::leading_body(&name) {
                 return Some(unit);
             }
@@ -495,6 +509,25 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
                 .map(|(i, c)| i + c.len_utf8())?;
             (name[..end].chars().count() <= 12).then(|| format!("{}人民政府", &name[..end]))
         })
+    })
+}
+
+/// Where a label's value starts: "主办单位：X", also in a page's metadata table with a
+/// parenthetical before the colon ("主办单位（分办单位）： | 科技厅 |").
+fn label_value(block: &str, label: &str) -> Option<usize> {
+    let base = label.trim_end_matches('：');
+    block.match_indices(base).find_map(|(p, _)| {
+        let mut rest = &block[p + base.len()..];
+        if let Some(inner) = rest.strip_prefix('（').or_else(|| rest.strip_prefix('(')) {
+            let close = inner.find(['）', ')'])?;
+            if close > 18 {
+                return None;
+            }
+            let c = inner[close..].chars().next()?;
+            rest = &inner[close + c.len_utf8()..];
+        }
+        let after = rest.strip_prefix('：').or_else(|| rest.strip_prefix(':'))?;
+        Some(block.len() - after.len())
     })
 }
 
@@ -874,6 +907,22 @@ mod tests {
     }
 
     #[test]
+    fn a_date_over_the_letters_paragraphs_is_the_pages_metadata() {
+        let blocks: Vec<String> = [
+            "六届四次第109号代表建议的答复",
+            "主动公开",
+            "2024.11.29",
+            "金红代表提出的关于协同推进违法用地处置工作的建议。经多次对接，相关问题已得到解决，下一步，区局将对接区绿容局逐步解决存量问题。",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let layout = Layout::of(&blocks);
+        assert_eq!(layout.body_end, 4);
+        assert_eq!(layout.date_line, Some(2));
+        assert_eq!(layout.signature, None);
+    }
+
+    #[test]
     fn headings_say_what_follows() {
         let kind = |s: &str| as_heading(s).map(|h| h.kind);
         assert_eq!(kind("（二）下一步工作"), Some(HeadKind::NextSteps));
@@ -882,6 +931,8 @@ mod tests {
         assert_eq!(kind("（一）举措及成效"), Some(HeadKind::Progress));
         assert_eq!(kind("一、关于“强化创新能力”的建议"), Some(HeadKind::Topic));
         assert_eq!(kind("1、推进智慧交通建设，力争年内完成。"), None);
+        assert_eq!(kind("三、我局将加强水厂运行管理，开展好管水员培训，"), None);
+        assert_eq!(kind("三、关于供水问题"), Some(HeadKind::Topic));
         assert_eq!(
             topic_of("一、关于“强化创新能力”的建议"),
             "一、关于“强化创新能力”的建议"
@@ -897,6 +948,16 @@ mod tests {
             Some("魏县农业农村局")
         );
         assert_eq!(org("主办单位：县教育局").as_deref(), Some("县教育局"));
+        // A page's metadata table, with a parenthetical before the colon.
+        assert_eq!(
+            org("建议公开范围： | 仅公开标题 | 主办单位（分办单位）： | 科技厅 | 协办单位：")
+                .as_deref(),
+            Some("科技厅")
+        );
+        assert_eq!(
+            org("文号： | 甘交办案〔2014〕5号 | 发布机构： | 厅办公室 |"),
+            None
+        );
         assert_eq!(
             org("发布机构：微山县鲁桥镇组配分类：政协提案").as_deref(),
             Some("微山县鲁桥镇人民政府")

@@ -156,8 +156,13 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
     if walker.items.is_empty() {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
-    let level = letter_level(&blocks);
     let replying_short = letter_raw.replied_by.as_deref().map(owners::short_form);
+    // "农业农村局将…" in a 县政府's reply to a 市人大 suggestion: a department named bare is
+    // of the writer's own level, which the congress's level only stands in for.
+    let level = replying_short
+        .as_deref()
+        .and_then(owners::unit_level)
+        .or_else(|| letter_level(&blocks));
     let commitments = walker
         .items
         .into_iter()
@@ -651,6 +656,96 @@ mod tests {
             &plain(),
         );
         assert_eq!(err, Err(ImportError::NoCommitments));
+    }
+
+    #[test]
+    fn clauses_of_one_sentence_joined_by_semicolons_stay_one_measure() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             下一步，我市将加速推进城乡供水一体化工程；加快水库建设进度，推进水厂改造；\
+             尽快寻找水源点，解决居民饮用水问题。\n\
+             广德市水利局\n2023年7月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 1, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.contains("加快水库建设进度"));
+    }
+
+    #[test]
+    fn a_promise_that_promising_items_open_after_is_their_lead_in_outside_next_steps() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             为推动农村供水高质量发展，我局积极谋划项目多渠道争取资金对水厂进行全面提升。\
+             一是规划新建规模化供水工程，拟通过省水利资金投入来实施。\
+             二是规划对水厂供水设施进行标准化改造，并向省水利厅申报争取水利专项资金。\n\
+             赤水市水务局\n2023年7月1日\n",
+        );
+        assert_eq!(d.commitments.len(), 2, "{:#?}", d.commitments);
+        assert!(d.commitments[0].text.starts_with("拟通过"));
+        // The unit asked (向省水利厅) is not the owner.
+        assert_eq!(owners(&d), ["市水务局", "市水务局"]);
+    }
+
+    #[test]
+    fn a_unit_named_by_an_earlier_clause_acts_in_the_later_ones() {
+        let d = draft(
+            "魏明代表：\n您提出的建议收悉，经研究，现答复如下：\n\
+             近期，陵川县水务局针对附城村的管网老化问题，派专业技术人员作了进一步调查，\
+             由于改造工程投资大，计划“十四五”期间，逐年逐批分步实施，彻底解决该村的问题\n\
+             感谢您对我们工作的关心和支持。\n晋城市水务局\n2022年5月24日\n",
+        );
+        assert_eq!(owners(&d), ["县水务局"]);
+    }
+
+    #[test]
+    fn a_plan_broken_down_among_units_gives_each_its_share() {
+        let d = draft(
+            "王代表：\n您的建议收悉，现答复如下：\n\
+             按照2022年政府工作报告要求，我市计划2022年建设1000个新能源汽车充电设施。其中市交通局建设150个充电桩；\
+             市城管局利用公共停车场建设150个充电桩；市住建局支持群众自建400个充电桩。\
+             2021年以来，全市已建成充电桩1035个。\n\
+             汉中市发展和改革委员会\n2022年6月10日\n",
+        );
+        // The total is the shares' lead-in, not a measure of its own.
+        assert_eq!(owners(&d), ["市交通局", "市城管局", "市住建局"]);
+        assert!(d.commitments[1].text.starts_with("市城管局利用"));
+    }
+
+    #[test]
+    fn a_department_named_bare_takes_the_writers_level_not_the_congresss() {
+        let d = draft(
+            "对市十六届人大一次会议第295号建议的答复\n谢代表：\n你提出的建议收悉，现答复如下：\n\
+             对水坝的维修农业农村局将在明年实施的提质改造项目中调剂资金予以解决。\n\
+             衡南县人民政府\n2022年7月20日\n",
+        );
+        assert_eq!(owners(&d), ["县农业农村局"]);
+    }
+
+    #[test]
+    fn yishi_items_under_a_section_heading_report_and_tongshi_after_a_promise_continues() {
+        // A reply organised in sections: the first section's 一是… items report its routine.
+        let d = draft(
+            "向代表：\n您的建议我局已收悉。现将办理情况答复如下：\n\
+             一、强化供水监督管理\n\
+             一是我局督促供水企业加强管理，确保出厂水达标；二是我局定期组织水质检测。\n\
+             二、加快水源工程实施进度\n\
+             我局计划于2025年底前完成水源工程建设。\n\
+             重庆市长寿区城市管理局\n2024年6月20日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].contains("2025年底前完成"), "{texts:?}");
+        // Outside a next-steps section, 同时 + an action right after a promise is a further
+        // measure of the same actor.
+        let d = draft(
+            "许强代表：\n您的建议收悉，现答复如下：\n\
+             目前，两区正在划定之中，省农业厅将积极支持恩施州做好相关工作。\
+             同时，积极探索将畜禽粪污资源化利用与两区建设相结合。\n\
+             湖北省农业厅\n2018年7月2日\n",
+        );
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[1].starts_with("积极探索"), "{texts:?}");
+        assert_eq!(owners(&d), ["省农业厅", "省农业厅"]);
     }
 
     #[test]

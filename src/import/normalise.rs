@@ -189,6 +189,14 @@ pub(super) fn continues(prev: &str, next: &str, wrap: usize) -> bool {
     if ordinal(next).is_some_and(|o| o.level <= 5) || parse_date_line(next).is_some() {
         return false;
     }
+    // "…彻底解决该村的问题" (a page that lost its last 。) then "感谢您对…的关心和支持": the
+    // closing thanks start a paragraph of their own.
+    if ["感谢", "衷心感谢", "再次感谢", "非常感谢", "此复", "特此"]
+        .iter()
+        .any(|w| next.starts_with(w))
+    {
+        return false;
+    }
     if ends_sentence(prev) {
         return false;
     }
@@ -325,6 +333,14 @@ mod tests {
                 "一是加快充电基础设施建设，推动新能源汽车下乡，进一步扩大省内市场规模。",
                 "二是持续开展推广应用。"
             ]
+        );
+        // Closing thanks after a line that lost its last 。 start a paragraph of their own.
+        assert_eq!(
+            paragraphs(
+                "计划逐年逐批分步实施，彻底解决该村的问题\n感谢您对我们工作的关心和支持。\n"
+            )
+            .len(),
+            2
         );
     }
 }

@@ -146,10 +146,14 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 10] = [
+const FUNCTION_HEADS: [&str; 18] = [
     "并", "请", "由", "会同", "同时", "以及", "及",
     "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
-    "以", "除",
+    "以",
+    "除", // "依据水利部、省水利厅…文件": the source of a policy, not an actor.
+    "依据", "根据", "按照", "依照", "对照", "遵照",
+    // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
+    "向", "从",
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
@@ -173,6 +177,15 @@ pub(super) fn body_like(name: &str) -> bool {
         return false;
     }
     if BODY_SUFFIXES.iter().all(|s| !name.ends_with(s)) {
+        return false;
+    }
+    // "科学布局", "新格局", "顾全大局": words ending in 局 that name no bureau.
+    if [
+        "布局", "格局", "大局", "全局", "结局", "开局", "变局", "当局",
+    ]
+    .iter()
+    .any(|w| name.ends_with(w))
+    {
         return false;
     }
     if ["该", "本", "其", "此", "各", "有关", "相关", "我", "贵"]
@@ -204,6 +217,25 @@ pub(super) fn body_like(name: &str) -> bool {
         // "镇沅彝族哈尼族拉祜族自治县文化和旅游局": an autonomous place's long name.
         || ["自治县", "自治州", "自治旗", "自治区"].iter().any(|w| name.contains(w))
         || n <= 5
+}
+
+/// "对水坝的维修农业农村局将在…": a unit named right before its 将, after words that front
+/// the clause's topic; the subject from that name on.
+pub(super) fn named_before_will(s: &str) -> Option<Subject> {
+    let clause_end = s.find(['，', '；', '。']).unwrap_or(s.len());
+    let clause = &s[..clause_end];
+    let will = clause.find('将')?;
+    let before = &clause[..will];
+    before
+        .char_indices()
+        .filter(|&(i, _)| before[i..].chars().count() <= 16)
+        .find_map(|(i, _)| {
+            let name = &before[i..];
+            if !body_like(name) {
+                return None;
+            }
+            parse_subject(&clause[i..]).filter(|sub| !sub.bodies.is_empty())
+        })
 }
 
 /// The department name at the start of `s`, if any; returns it and its byte length.
@@ -566,6 +598,24 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
 
 /// A department named without its place gets the letter's level ("教育局" → "县教育局");
 /// names with a level, governments and national bodies stay as they are.
+/// The level a unit's short form starts with: "县政府" → 县, "自治区发改委" → 自治区.
+pub(super) fn unit_level(short: &str) -> Option<&'static str> {
+    [
+        "自治区",
+        "省",
+        "州",
+        "市",
+        "区",
+        "县",
+        "旗",
+        "盟",
+        "镇",
+        "乡",
+    ]
+    .into_iter()
+    .find(|l| short.starts_with(l))
+}
+
 pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     let Some(level) = level else {
         return name.to_owned();
@@ -752,6 +802,28 @@ pub fn short_form(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_named_before_its_jiang_after_a_fronted_topic() {
+        let s = named_before_will("对水坝的维修农业农村局将在2023年实施的项目中调剂资金。");
+        assert_eq!(s.map(|s| s.bodies), Some(vec!["农业农村局".to_owned()]));
+        assert!(named_before_will("对水坝的维修将在明年安排。").is_none());
+        // Words ending in 局 that name no bureau.
+        assert!(!body_like("科学布局"));
+        assert!(!body_like("发展新格局"));
+        assert!(body_like("县农业农村局"));
+        // A preposition glued to a name: the policy's source, not an actor.
+        assert!(!body_like("依据水利部"));
+        assert!(!body_like("按照省发改委"));
+        assert!(!body_like("向省水利厅"));
+    }
+
+    #[test]
+    fn a_units_level_from_its_short_form() {
+        assert_eq!(unit_level("县政府"), Some("县"));
+        assert_eq!(unit_level("自治区发改委"), Some("自治区"));
+        assert_eq!(unit_level("园区管委会"), None);
+    }
 
     #[test]
     fn long_names_become_the_short_forms_offices_use() {

@@ -110,7 +110,78 @@ pub(super) const AFTER_JIANG: [&str; 79] = [
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
-    FUTURE_WORDS.iter().any(|w| s.contains(w))
+    let s = unquoted(s);
+    FUTURE_WORDS.iter().any(|w| match *w {
+        "要" => modal_yao(&s),
+        "将" => will_jiang(&s),
+        _ => s.contains(w),
+    })
+}
+
+/// 将 as "will" ("我局将加快…", "将于年底…", "市政府将…"), not 将 marking an object
+/// ("均已将直行改为…", "将全市信号灯电费问题报市政府").
+fn will_jiang(s: &str) -> bool {
+    s.match_indices('将').any(|(p, w)| {
+        let after = &s[p + w.len()..];
+        let before = &s[..p];
+        !before.ends_with('已')
+            // "二是将监测结果及时通报": 将 opening the measure, its actor implied.
+            && (p == 0
+                || starts_with_any(after, &AFTER_JIANG).is_some()
+                || after.starts_with('会')
+                || puts_into(after)
+                || before.ends_with(['局', '厅', '委', '府', '们', '道', '市', '县', '区', '镇', '乡', '州', '省', '司', '部', '办', '处', '院', '队', '室', '站', '也', '还', '即', '并', '又', '亦', '均', '都', '必', '仍']))
+    })
+}
+
+/// 要 as "must / will" ("我们要加大…"), not inside 重要, 主要, 需要, 要求, 纲要….
+fn modal_yao(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        c == '要'
+            && !(i > 0 && "重主需必只纲摘首紧概提".contains(chars[i - 1]))
+            && chars.get(i + 1).is_none_or(|n| !"求点素件闻".contains(*n))
+    })
+}
+
+/// Byte ranges of what a sentence quotes: document titles (《…》) and quoted words (“…”).
+/// The words of a title or a quotation are not the writer's tense ("印发《关于加快建设…的
+/// 意见》", "提出“…加快建设市级高新区”").
+pub(super) fn quoted_spans(s: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (open, close) in [('《', '》'), ('“', '”')] {
+        let mut from = 0;
+        while let Some(a) = s[from..].find(open).map(|a| a + from) {
+            let body = a + open.len_utf8();
+            let Some(b) = s[body..].find(close).map(|b| b + body) else {
+                break;
+            };
+            spans.push((body, b));
+            from = b + close.len_utf8();
+        }
+    }
+    spans
+}
+
+/// The sentence with what it quotes left out ([`quoted_spans`]).
+pub(super) fn unquoted(s: &str) -> String {
+    let spans = quoted_spans(s);
+    if spans.is_empty() {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    let mut spans = spans;
+    spans.sort_unstable();
+    for (a, b) in spans {
+        if a < at {
+            continue;
+        }
+        out.push_str(&s[at..a]);
+        at = b;
+    }
+    out.push_str(&s[at..]);
+    out
 }
 
 /// 了 as a completed-action marker, not inside 了解/为了/除了.
@@ -131,6 +202,8 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "正在",
         "正抓紧",
         "正积极",
+        // "并正与财政、电业部门协调解决": already under way with them.
+        "正与",
         "目前正",
         "截至",
         "先后",
@@ -506,6 +579,15 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) started: bool,
     /// Whether the last sentence read was a promise: items 一是… right after it spell it out.
     pub(super) promised_last: bool,
+    /// Whether the last sentence was a share of a plan broken down among units and ended
+    /// with ；: the next one naming a unit is another share.
+    pub(super) breakdown: bool,
+    /// Whether the last sentence read ended with ；: the next is part of the same sentence.
+    pub(super) after_semicolon: bool,
+    /// How many items there were when the current paragraph began.
+    pub(super) block_start: usize,
+    /// Why the plan whose shares are being read was flagged.
+    pub(super) share_why: Option<String>,
     pub(super) items: Vec<Item>,
 }
 
@@ -525,6 +607,10 @@ impl<'o, 'a> Walker<'o, 'a> {
             last_named: None,
             started: false,
             promised_last: false,
+            breakdown: false,
+            share_why: None,
+            block_start: 0,
+            after_semicolon: false,
             items: Vec::new(),
         }
     }
@@ -546,6 +632,9 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn block(&mut self, block: &str) {
+        self.block_start = self.items.len();
+        self.after_semicolon = false;
+        self.breakdown = false;
         self.current = None;
         self.last_named = None;
         match as_heading(block) {
@@ -606,7 +695,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
         // with an action verb, is a measure too.
         let sibling = self.promised_last && opens_with_action(body);
-        if (!self.started || self.promised_last)
+        // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
+        // report, not a list of measures.
+        if ((!self.started && self.stack.is_empty()) || self.promised_last)
             && ord.is_some()
             && (seg.starts_with("一是")
                 || (self.promised_last && seg.starts_with("第一步"))
@@ -638,13 +729,78 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.default_owner = parse_subject(&lead.text).filter(|s| !s.bodies.is_empty());
             self.current = None;
         }
+        // "…，我局积极谋划项目多渠道争取资金…。一是规划新建…，拟通过…" outside a next-steps
+        // section: a promise that items promising in their turn open right after is their
+        // lead-in too, once the first of them is read as a promise.
+        let outside_lead = (first_item
+            && !was_in_region
+            && !self.in_region()
+            && self.promised_last
+            && self.items.len() > self.block_start)
+            .then(|| self.items.len() - 1);
+        if self.share(seg, ord.is_some(), body) {
+            self.started = true;
+            self.promised_last = true;
+            return;
+        }
         self.started = true;
         let before = self.items.len();
         self.segment_inner(seg, ord, body);
+        if let Some(lead) = outside_lead
+            && self.items.len() > before
+        {
+            self.items.remove(lead);
+            self.current = self.current.map(|c| c.saturating_sub(1));
+        }
+        self.after_semicolon = seg.trim_end().ends_with('；');
         self.promised_last = self.items.len() > before;
         if named.is_some() {
             self.last_named = named;
         }
+    }
+
+    /// "我市计划2022年建设1000个充电设施。其中市交通局建设150个…；市城管局…；": a plan
+    /// broken down among the units that carry it out. Each share is a measure of the unit
+    /// it names; the total is their lead-in, not a measure of its own. Returns whether the
+    /// sentence was taken as a share.
+    fn share(&mut self, seg: &str, numbered: bool, body: &str) -> bool {
+        let follows_total = self.promised_last && !numbered && self.items.len() > self.block_start;
+        let opening = body
+            .strip_prefix("其中，")
+            .or_else(|| body.strip_prefix("其中"))
+            .filter(|_| follows_total);
+        let part = match opening {
+            Some(rest) => rest,
+            None if self.breakdown && !numbered => body,
+            None => {
+                self.breakdown = false;
+                return false;
+            }
+        };
+        self.breakdown = false;
+        let Some(subject) = parse_subject(part).filter(|s| !s.bodies.is_empty()) else {
+            return false;
+        };
+        if has_past(part, self.reply_year) {
+            return false;
+        }
+        let mut why = None;
+        if opening.is_some() {
+            if let Some(total) = self.items.pop() {
+                why = total
+                    .low_confidence
+                    .iter()
+                    .find(|w| w.contains("outside"))
+                    .cloned();
+                self.share_why = why.clone();
+            }
+        } else {
+            why = self.share_why.clone();
+        }
+        let owner = self.owner_of(Some(&subject));
+        self.push(owner, part.trim_end_matches(['；', '。']), seg, why);
+        self.breakdown = seg.trim_end().ends_with('；');
+        true
     }
 
     fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
@@ -693,7 +849,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             let text = &body[stripped.unwrap_or(0)..];
             self.region_segment(seg, ord.is_some(), text);
         } else if !self.in_progress() {
-            self.outside_segment(seg);
+            if !self.further_measure(body) {
+                self.outside_segment(seg);
+            }
         } else if self_will(seg)
             || completion_date(seg).is_some()
             || seg
@@ -761,7 +919,9 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && subject.as_ref().is_none_or(|s| s.self_ref.is_none())
                 // "下一步，教育部将…。抓紧组建…。加快推进…。": outside an enumerated item, a
                 // sentence that opens with its own verb is the next measure.
-                && (self.current_numbered || !opens_with_action(text))
+                // "下一步，我市将加速推进…；加快砖桥水库建设…；": clauses of one sentence
+                // joined by ； stay one measure.
+                && (self.current_numbered || !opens_with_action(text) || self.after_semicolon)
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
                 // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
@@ -878,6 +1038,38 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
     }
 
+    /// "省农业厅将积极支持…。同时，积极探索将…": outside a next-steps section, a sentence
+    /// that opens with 同时 and an action of no named actor, right after a promise, is a
+    /// further measure of the same actor. Returns whether it was taken.
+    fn further_measure(&mut self, body: &str) -> bool {
+        let Some(rest) = body.strip_prefix("同时，") else {
+            return false;
+        };
+        if !self.promised_last
+            || !opens_with_action(rest)
+            || has_past(rest, self.reply_year)
+            || parse_subject(rest).is_some_and(|s| !s.bodies.is_empty())
+        {
+            return false;
+        }
+        let Some(last) = self.items.last() else {
+            return false;
+        };
+        let owner = Owner {
+            name: last.owner.clone(),
+            resolved: last.owner_resolved,
+            co: Vec::new(),
+            low: last
+                .low_confidence
+                .iter()
+                .find(|w| w.contains("replying unit"))
+                .cloned(),
+        };
+        let why = "found outside a next-steps section".to_owned();
+        self.push(owner, rest, body, Some(why));
+        true
+    }
+
     pub(super) fn outside_segment(&mut self, seg: &str) {
         // An intention stated then ("拟…", "计划…") still stands.
         if dated_before(seg, self.reply) && !["拟", "计划"].iter().any(|w| seg.contains(w)) {
@@ -889,7 +1081,16 @@ impl<'o, 'a> Walker<'o, 'a> {
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span)
             .or_else(|| later_subject(span))
+            .or_else(|| named_before_will(span))
             .or_else(|| parse_subject(seg))
+            // "近期，陵川县水务局针对…派…调查，…，计划“十四五”期间…实施": the unit a
+            // clause before names as its subject acts in the sentence's later clauses.
+            .or_else(|| {
+                seg[..start]
+                    .split('，')
+                    .take(4)
+                    .find_map(|c| parse_subject(c).filter(|s| !s.bodies.is_empty()))
+            })
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
         // ("关于代表您提出的…建议，…"). "我们会将你提出的建议纳入…" is a promise about them.
@@ -916,6 +1117,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             )
             .is_some()
         {
+            return;
+        }
+        if generic_pledge(span) {
             return;
         }
         let owner = self.owner_of(subject.as_ref());
@@ -1002,6 +1206,32 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
         }
     }
+}
+
+/// "我厅将在职权范围内积极给予支持", "我局将继续关注…的现状，积极为…出谋划力": attention
+/// or support pledged with no task of its own, every clause of it — a courtesy, not work to
+/// follow up.
+pub(super) fn generic_pledge(span: &str) -> bool {
+    let generic = [
+        "关注",
+        "给予支持",
+        "出谋划",
+        "给予帮助",
+        "提供帮助",
+        "大力支持",
+    ];
+    let concrete = [
+        "推动", "推进", "实施", "争取", "协调", "落实", "开展", "完成", "安排", "解决", "督促",
+        "研究", "并",
+    ];
+    let clauses: Vec<&str> = span
+        .split(['，', '；', '。'])
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    !clauses.is_empty()
+        && clauses.iter().all(|c| {
+            generic.iter().any(|w| c.contains(w)) && !concrete.iter().any(|w| c.contains(w))
+        })
 }
 
 /// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
@@ -1230,8 +1460,10 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 17] = [
+const STRONG_FUTURE: [&str; 18] = [
     "计划",
+    // "…已开始实施，届时对沿线生活污水全部纳入管网": what follows once the work is done.
+    "届时",
     // "决定实施…温暖工程": a decision to act.
     "决定",
     "拟",
@@ -1426,7 +1658,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                     .is_none()
                     || seg[..p].ends_with(['的', '《'])))
             // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
-            || (w.ends_with("争取") && (after.starts_with('到') || seg[..p].ends_with('未')));
+            // "通过争取中央资金支持…建设": the means of work reported, not an aim.
+            || (w.ends_with("争取")
+                && (after.starts_with('到') || seg[..p].ends_with(['未', '过'])));
         (!part_of_word).then_some(p)
     });
     // "待项目动工后，及时将院墙拆除": what will be done once something has happened.
@@ -1459,14 +1693,46 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .chain(future_year(seg, reply_year))
         .collect();
     hits.sort_unstable();
+    // "印发《关于加快建设…的意见》": a word inside a title or a quotation is not the writer's.
+    let quoted = quoted_spans(seg);
+    hits.retain(|p| !quoted.iter().any(|&(a, b)| a <= *p && *p < b));
+    // "国家科技部印发了《…》，提出将在下一阶段…": what a document says, reported.
+    let reported = |start: usize| {
+        starts_with_any(&seg[start..], &["提出", "明确", "指出", "强调", "规定"]).is_some()
+            && seg[..start].contains('》')
+    };
+    // "…，争取中央资金43亿元，支持…": an amount won, reported with its figure.
+    let won = |p: usize| {
+        seg[p..].starts_with("争取") && {
+            let after: String = seg[p + "争取".len()..]
+                .chars()
+                .take_while(|c| !"，。；：、".contains(*c))
+                .take(12)
+                .collect();
+            let digit = after.find(|c: char| c.is_ascii_digit());
+            digit.is_some_and(|d| {
+                let tail = after[d..].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+                starts_with_any(tail, &["亿元", "万元", "元"]).is_some()
+            })
+        }
+    };
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
     let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
     // "建议属地街道办事处…": advice to others, not a promise.
-    let advice = |clause: &str| clause.starts_with("建议");
+    // "建议酒泉市积极筹集…，并加强资金监管，力争…": a sentence of advice is advice to its
+    // end, whatever aims its later clauses name.
+    let advice_sentence = seg.starts_with("建议") && !seg.starts_with("建议收悉");
+    let advice = |clause: &str| advice_sentence || clause.starts_with("建议");
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
-        if purpose_report || advice(clause) || estimate(clause) || difficulty(clause) {
+        if purpose_report
+            || advice(clause)
+            || estimate(clause)
+            || difficulty(clause)
+            || reported(start)
+            || won(p)
+        {
             return None;
         }
         let own_subject = parse_subject(clause).is_some();
@@ -1484,6 +1750,20 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             "计划建设",
             "计划近期",
             "计划年内",
+            // "计划“十四五”期间，逐年…实施", "计划明年…", "计划创建3A旅游景区": a time to
+            // come or an act of creating, applying, starting follows the verb 计划.
+            "计划“十",
+            "计划十",
+            "计划明年",
+            "计划今年",
+            "计划下半年",
+            "计划创建",
+            "计划申报",
+            "计划启动",
+            "计划完成",
+            "计划改造",
+            "计划修建",
+            "计划打造",
         ]
         .iter()
         .any(|w| seg[p..].starts_with(w));
@@ -1512,6 +1792,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || ["高度重视", "收到"]
                 .iter()
                 .any(|w| previous_clause.contains(w))
+            // "…高度重视，立即责成…，并要求…，力争尽快…": the chain of what was done on
+            // receiving the proposal, however many clauses it runs to.
+            || (head.contains("高度重视")
+                && ["立即", "迅速", "随即", "当即"].iter().any(|w| head.contains(w)))
             || mentions_past_year(head, reply_year);
         // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
         // to come is not put in the past by the time at the head of the sentence.
@@ -1558,6 +1842,96 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_titles_and_reported_documents_are_not_the_writers_tense() {
+        // Future words inside a document title or a quotation are the document's.
+        assert!(!has_future(
+            "省人民政府印发了《关于建立粮食生产功能区的实施意见》，明确了总体要求。"
+        ));
+        assert!(!has_future(
+            "新修订的办法提出“可通过以认促建，加快建设高新区”。"
+        ));
+        assert_eq!(unquoted("印发《加快建设方案》的通知"), "印发《》的通知");
+        assert!(
+            future_clause(
+                "国家科技部印发了《关于印发工作指引的通知》，提出将在下一阶段统筹推进城市建设。",
+                None
+            )
+            .is_none()
+        );
+        assert!(future_clause("我局将按照《加快建设方案》推进改造。", None).is_some());
+        // 要 of 重要/要求 is not "will"; 将 marking an object done (已将) is not either.
+        assert!(!has_future("明确了重要农产品保护区的总体要求"));
+        assert!(has_future("我们要加大投入"));
+        assert!(!has_future("均已将直行和左转同时放行改为单独放行"));
+        assert!(!has_future("我局主动作为，将全市信号灯电费问题，报市政府"));
+        assert!(has_future("将监测结果及时通报"));
+        assert!(has_future("接下来街道将从以下三方面抓好改造"));
+    }
+
+    #[test]
+    fn funds_won_and_reactions_on_receipt_are_reports() {
+        // 争取 + an amount: funds won, reported.
+        assert!(
+            future_clause(
+                "十三五期间，推进实施健康扶贫工程，争取中央资金43亿元，支持县级医院建设。",
+                None
+            )
+            .is_none()
+        );
+        assert!(future_clause("推进实施妇幼健康保障工程，争取4.2亿元支持建设。", None).is_none());
+        assert!(future_clause("下一步，积极争取更多资金支持。", None).is_some());
+        // 通过争取: the means of work reported.
+        assert!(future_clause("自治区发改委通过争取中央资金支持项目建设。", None).is_none());
+        // The chain of what was done on receiving the proposal.
+        assert!(
+            future_clause(
+                "支队领导班子高度重视，立即责成大队全面负责，并要求结合实际，力争尽快解决此项问题。",
+                None
+            )
+            .is_none()
+        );
+        assert!(has_past("并正与财政、电业部门协调解决", None));
+        // 计划 before a time to come or an act of creating is the verb; 届时 is what follows
+        // once the work is done.
+        assert!(
+            future_clause(
+                "派技术人员作了进一步调查，工程投资大，计划“十四五”期间，逐年逐批分步实施。",
+                Some(2022)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "办公用房正在进行地基建设，腊味小镇计划创建3A旅游景区并纳入项目库。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "二期投资近2000万元已开始实施，届时对沿线生活污水全部纳入管网。",
+                Some(2012)
+            )
+            .is_some()
+        );
+        // Attention or support pledged with no task of its own.
+        assert!(generic_pledge("我厅将在职权范围内积极给予支持。"));
+        assert!(generic_pledge(
+            "我局将继续关注该镇城镇建设的现状，积极为该镇城镇建设出谋划力。"
+        ));
+        assert!(!generic_pledge("我局将继续关注并推动项目建设。"));
+        assert!(!generic_pledge("我厅将积极给予支持，争取年内开工。"));
+        // A sentence of advice is advice to its end.
+        assert!(
+            future_clause(
+                "建议酒泉市积极通过其他渠道筹集资金，并加强资金监管，力争该项目尽早开工。",
+                None
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn beliefs_and_requests_to_others_are_not_promises() {
