@@ -181,6 +181,14 @@ const RECORDED_HELDOUT3_SPURIOUS_AT_MOST: usize = 4;
 const RECORDED_HELDOUT5_FOUND: usize = 48;
 const RECORDED_HELDOUT5_SPURIOUS_AT_MOST: usize = 5;
 
+/// The recorded level over tests/letters/heldout4/*.txt: 39 letters annotated apart from the
+/// importer, kept unseen while follow-ups 10t and 10t2 tuned rules on the other sets, and
+/// scored once on 2026-12-01 at 01:52 UTC with the importer at 6ef3d96: 26 of 56 found with
+/// the right owner, 15 of 61 drafted spurious. That is the estimate for letters nobody has
+/// seen; tuning on this set would make it a development set like the others.
+const RECORDED_HELDOUT4_FOUND: usize = 26;
+const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 15;
+
 /// Scores every annotated letter in one folder (not its subfolders).
 fn score_folder(dir: &std::path::Path) -> (Vec<(String, Tally)>, Tally) {
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -270,6 +278,22 @@ fn the_third_heldout_score_stays_at_its_recorded_level() {
         total.found >= RECORDED_HELDOUT3_FOUND
             && total.spurious <= RECORDED_HELDOUT3_SPURIOUS_AT_MOST,
         "below the recorded third held-out level ({RECORDED_HELDOUT3_FOUND} found, at most {RECORDED_HELDOUT3_SPURIOUS_AT_MOST} spurious):\n{}",
+        table(&results)
+    );
+}
+
+#[test]
+fn the_fourth_heldout_score_stays_at_its_recorded_level() {
+    let (results, total) = score_folder(&fixtures().join("letters").join("heldout4"));
+    assert!(
+        results.len() >= 39,
+        "the fourth held-out set shrank: {} letters",
+        results.len()
+    );
+    assert!(
+        total.found >= RECORDED_HELDOUT4_FOUND
+            && total.spurious <= RECORDED_HELDOUT4_SPURIOUS_AT_MOST,
+        "below the recorded fourth held-out level ({RECORDED_HELDOUT4_FOUND} found, at most {RECORDED_HELDOUT4_SPURIOUS_AT_MOST} spurious):\n{}",
         table(&results)
     );
 }
