@@ -474,6 +474,30 @@ const UNIT_LABELS: [&str; 6] = [
 /// "主办单位：县教育局", "承办单位：清原满族自治县住房和城乡建设局". A township named by its
 /// place alone ("发布机构：微山县鲁桥镇") stands for its government.
 pub(super) fn label_org(blocks: &[String]) -> Option<String> {
+    colon_label_org(blocks).or_else(|| {
+        // "发布机构 临沂市住房和城乡建设局 公开日期 …" (its spaces squeezed out by
+        // normalising): a page's metadata line with no colon; a full unit name must follow.
+        blocks.iter().find_map(|b| {
+            UNIT_LABELS.iter().find_map(|label| {
+                let base = label.trim_end_matches('：');
+                b.match_indices(base).find_map(|(p, _)| {
+                    let name: String = b[p + base.len()..]
+                        .chars()
+                        .take_while(|c| is_cjk(*c))
+                        .collect();
+                    // The longest name: the next label ("公开日期") follows with no break.
+                    name.char_indices()
+                        .map(|(i, c)| &name[..i + c.len_utf8()])
+                        .filter(|n| super::owners::body_like(n))
+                        .last()
+                        .map(str::to_owned)
+                })
+            })
+        })
+    })
+}
+
+fn colon_label_org(blocks: &[String]) -> Option<String> {
     blocks.iter().find_map(|b| {
         UNIT_LABELS.iter().find_map(|label| {
             let at = label_value(b, label)?;
@@ -815,6 +839,25 @@ pub(super) fn letter_level(blocks: &[String]) -> Option<&'static str> {
     .max_by_key(|(w, _)| all.matches(w).count())
     .filter(|(w, _)| all.contains(w))
     .map(|(_, l)| l)
+    // "根据县政府工作部署": with no self-reference by place, the government the letter
+    // names most often is the writer's level.
+    .or_else(|| {
+        [("县政府", "县"), ("区政府", "区"), ("市政府", "市"), ("省政府", "省")]
+            .into_iter()
+            .map(|(w, l)| {
+                // "省市政府", "市县政府": a list of levels is none of them alone.
+                let n = all.matches(w).count().saturating_sub(
+                    ["省", "市", "县", "区"]
+                        .iter()
+                        .map(|x| all.matches(&format!("{x}{w}")).count())
+                        .sum::<usize>(),
+                );
+                (n, l)
+            })
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, _)| *n)
+            .map(|(_, l)| l)
+    })
 }
 
 pub(super) fn read_letter(
@@ -941,6 +984,15 @@ mod tests {
     }
 
     #[test]
+    fn the_level_from_the_government_a_letter_names_most() {
+        let level = |s: &str| letter_level(&[s.to_owned()]);
+        assert_eq!(level("同时根据县政府工作部署，拟在园区建设污水处理厂。"), Some("县"));
+        // A self-reference by place wins; a list of levels counts for none.
+        assert_eq!(level("我市将报请省市政府支持。"), Some("市"));
+        assert_eq!(level("争取省市政府支持。"), None);
+    }
+
+    #[test]
     fn the_replying_unit_from_a_metadata_label() {
         let org = |s: &str| label_org(&[s.to_owned()]);
         assert_eq!(
@@ -963,6 +1015,13 @@ mod tests {
             Some("微山县鲁桥镇人民政府")
         );
         assert_eq!(org("发布机构：").as_deref(), None);
+        // Labels separated from their values by spaces.
+        assert_eq!(
+            org("发布机构临沂市住房和城乡建设局公开日期2025-09-15").as_deref(),
+            Some("临沂市住房和城乡建设局")
+        );
+        // The words inside prose are no label.
+        assert_eq!(org("本网发布机构调整").as_deref(), None);
     }
 
     #[test]

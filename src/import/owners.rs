@@ -146,7 +146,7 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 18] = [
+const FUNCTION_HEADS: [&str; 19] = [
     "并", "请", "由", "会同", "同时", "以及", "及",
     "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
     "以",
@@ -154,6 +154,8 @@ const FUNCTION_HEADS: [&str; 18] = [
     "依据", "根据", "按照", "依照", "对照", "遵照",
     // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
     "向", "从",
+    // "待市政府研究通过后": the unit waited on, not the one acting.
+    "待",
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
@@ -816,6 +818,7 @@ mod tests {
         assert!(!body_like("依据水利部"));
         assert!(!body_like("按照省发改委"));
         assert!(!body_like("向省水利厅"));
+        assert!(!body_like("待市政府"));
     }
 
     #[test]
