@@ -44,7 +44,7 @@ pub(super) const BODY_PREFIXES: [&str; 16] = [
     "盟",
     "旗",
 ];
-pub(super) const SELF_REFS: [&str; 25] = [
+pub(super) const SELF_REFS: [&str; 29] = [
     "我单位",
     "我中心",
     "我街道",
@@ -60,6 +60,11 @@ pub(super) const SELF_REFS: [&str; 25] = [
     "本厅",
     "本委",
     "本局",
+    // "本中心将联合…": 本 + a unit's kind, as 我 + it.
+    "本中心",
+    "本办",
+    "本院",
+    "本站",
     "我省",
     "我区",
     "我市",
@@ -670,7 +675,7 @@ const NOT_LEVELS: [&str; 8] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 29] = [
+const REDUCTIONS: [(&str, &str); 30] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -689,6 +694,8 @@ const REDUCTIONS: [(&str, &str); 29] = [
     ("市场监督管理", "市场监管"),
     ("文化旅游和广播电视", "文旅广电"),
     ("文化广电和旅游", "文广旅"),
+    // "重庆市荣昌区文化和旅游发展委员会" goes by 区文旅委.
+    ("文化和旅游发展委员会", "文旅委"),
     ("文化和旅游", "文旅"),
     ("文化旅游", "文旅"),
     ("工业和信息化", "工信"),
@@ -777,6 +784,16 @@ pub fn short_form(name: &str) -> String {
         return format!("{}街道", own.trim_start_matches("人民政府"));
     }
     let (level, rest) = split_place(name);
+    // "阳泉市公安局城区分局", "葫芦岛市公安局南票区分局": a city bureau's district branch
+    // goes by 区公安分局.
+    if let Some(branch) = rest
+        .strip_prefix("公安局")
+        .and_then(|r| r.strip_suffix("分局"))
+        && branch.chars().count() >= 2
+        && branch.ends_with('区')
+    {
+        return "区公安分局".to_owned();
+    }
     let mut dept = rest.to_owned();
     for (long, short) in REDUCTIONS {
         if dept.contains(long) {
@@ -972,5 +989,20 @@ mod tests {
         );
         // A street whose own name starts with a level character.
         assert_eq!(short_form("重庆市开州区人民政府镇东街道办事处"), "镇东街道");
+    }
+
+    #[test]
+    fn district_police_branches_and_culture_committees_go_by_their_usual_short_forms() {
+        assert_eq!(short_form("阳泉市公安局城区分局"), "区公安分局");
+        assert_eq!(short_form("葫芦岛市公安局南票区分局"), "区公安分局");
+        assert_eq!(short_form("沈阳市公安局"), "市公安局");
+        assert_eq!(short_form("重庆市荣昌区文化和旅游发展委员会"), "区文旅委");
+        assert_eq!(short_form("龙陵县文化和旅游局"), "县文旅局");
+    }
+
+    #[test]
+    fn ben_and_a_units_kind_is_a_self_reference() {
+        let subject = parse_subject("本中心将联合相关部门进行调研").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("本中心"));
     }
 }
