@@ -1224,13 +1224,42 @@ pub(super) fn generic_pledge(span: &str) -> bool {
         "推动", "推进", "实施", "争取", "协调", "落实", "开展", "完成", "安排", "解决", "督促",
         "研究", "并",
     ];
+    // "我们将继续努力", "积极改进水利工作", "认真倾听、积极采纳": the closing courtesy that
+    // the writer will do its work well and listen, with no task named.
+    let courtesy = [
+        "继续努力",
+        "改进工作",
+        "倾听",
+        "听取",
+        "采纳",
+    ];
+    let improves_work = |c: &str| {
+        c.find("改进")
+            .is_some_and(|p| c.ends_with("工作") && c[p..].chars().count() <= 10)
+    };
+    // "如果您还有其他建议", "衷心希望你们…": words to the reader; "为市民提供更好的…服务",
+    // "保障中小学生健康成长": the aim the courtesy serves.
+    let framing = |c: &str| {
+        ["如果", "希望", "欢迎", "请随时", "感谢"]
+            .iter()
+            .any(|w| c.contains(w))
+            || ((c.starts_with('为') && (c.contains("更好") || c.contains("贡献")))
+                || c.ends_with("健康成长"))
+                && !c.chars().any(|ch| ch.is_ascii_digit())
+    };
     let clauses: Vec<&str> = span
         .split(['，', '；', '。'])
         .filter(|c| !c.trim().is_empty())
         .collect();
+    let pledges = |c: &&str| {
+        generic.iter().any(|w| c.contains(w))
+            || courtesy.iter().any(|w| c.contains(w))
+            || improves_work(c)
+    };
     !clauses.is_empty()
+        && clauses.iter().any(pledges)
         && clauses.iter().all(|c| {
-            generic.iter().any(|w| c.contains(w)) && !concrete.iter().any(|w| c.contains(w))
+            (pledges(c) || framing(c)) && !concrete.iter().any(|w| c.contains(w))
         })
 }
 
@@ -1923,6 +1952,20 @@ mod tests {
         ));
         assert!(!generic_pledge("我局将继续关注并推动项目建设。"));
         assert!(!generic_pledge("我厅将积极给予支持，争取年内开工。"));
+        // The closing courtesy: doing the work well, listening, with no task named.
+        assert!(generic_pledge(
+            "我们将继续努力，为市民提供更好的阅读环境和文化服务。"
+        ));
+        assert!(generic_pledge(
+            "如果您还有其他建议或意见，请随时与我们联系，我们将认真倾听、积极采纳。"
+        ));
+        assert!(generic_pledge(
+            "衷心希望你们今后一如既往地支持、关心水利事业的发展，我们将虚心听取你们的意见和建议，积极改进水利工作。"
+        ));
+        assert!(generic_pledge("我们将进一步改进工作，保障中小学生健康成长。"));
+        // A named task keeps the sentence a promise.
+        assert!(!generic_pledge("我们将继续努力，年内完成10个书房建设。"));
+        assert!(!generic_pledge("我局将改进工作，推进路灯安装。"));
         // A sentence of advice is advice to its end.
         assert!(
             future_clause(
