@@ -241,6 +241,13 @@ pub(super) fn named_before_will(s: &str) -> Option<Subject> {
             if !body_like(name) {
                 return None;
             }
+            // "1、本中心将…": the name is the tail of a self-reference, which speaks for the writer.
+            let head = before[..i].char_indices().next_back();
+            if let Some((h, '我' | '本')) = head
+                && starts_with_any(&clause[h..], &SELF_REFS).is_some()
+            {
+                return parse_subject(&clause[h..]);
+            }
             parse_subject(&clause[i..]).filter(|sub| !sub.bodies.is_empty())
         })
 }
@@ -998,6 +1005,13 @@ mod tests {
         assert_eq!(short_form("沈阳市公安局"), "市公安局");
         assert_eq!(short_form("重庆市荣昌区文化和旅游发展委员会"), "区文旅委");
         assert_eq!(short_form("龙陵县文化和旅游局"), "县文旅局");
+    }
+
+    #[test]
+    fn a_self_reference_after_an_item_number_is_no_name() {
+        let subject = named_before_will("1、本中心将联合相关部门进行调研").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("本中心"));
+        assert!(subject.bodies.is_empty());
     }
 
     #[test]
