@@ -485,11 +485,11 @@ pub(super) fn label_org(blocks: &[String]) -> Option<String> {
                         .chars()
                         .take_while(|c| is_cjk(*c))
                         .collect();
-                    // The longest name: the next label ("公开日期") follows with no break.
+                    // The shortest name: the next label ("公开目录人大建议办理结果") follows
+                    // with no break and may itself end like a unit.
                     name.char_indices()
                         .map(|(i, c)| &name[..i + c.len_utf8()])
-                        .filter(|n| super::owners::body_like(n))
-                        .last()
+                        .find(|n| super::owners::body_like(n))
                         .map(str::to_owned)
                 })
             })
@@ -1019,6 +1019,10 @@ mod tests {
         assert_eq!(
             org("发布机构临沂市住房和城乡建设局公开日期2025-09-15").as_deref(),
             Some("临沂市住房和城乡建设局")
+        );
+        assert_eq!(
+            org("发布机构龙陵县文化和旅游局公开目录人大建议办理结果").as_deref(),
+            Some("龙陵县文化和旅游局")
         );
         // The words inside prose are no label.
         assert_eq!(org("本网发布机构调整").as_deref(), None);
