@@ -260,7 +260,7 @@ pub(super) fn leading_body(s: &str) -> Option<(String, usize)> {
         .char_indices()
         .take(24)
         .map(|(i, c)| i + c.len_utf8())
-        .filter(|&e| body_like(&s[..e]))
+        .filter(|&e| body_like(&s[..e]) && !inside_bumen(s, e))
         .collect();
     let followed_well = |e: usize| {
         let rest = &s[e..];
@@ -285,12 +285,17 @@ pub(super) fn leading_body(s: &str) -> Option<(String, usize)> {
     Some((s[..pick].to_owned(), pick))
 }
 
+/// "公安交管部门将…": a name never ends on the 部 of the common noun 部门 (department).
+fn inside_bumen(s: &str, e: usize) -> bool {
+    s[..e].ends_with('部') && s[e..].starts_with('门')
+}
+
 /// Like [`leading_body`] but only accepting a name followed by a verb or punctuation.
 pub(super) fn leading_body_simple(s: &str) -> Option<usize> {
     s.char_indices()
         .take(24)
         .map(|(i, c)| i + c.len_utf8())
-        .filter(|&e| body_like(&s[..e]))
+        .filter(|&e| body_like(&s[..e]) && !inside_bumen(s, e))
         .find(|&e| {
             let rest = &s[e..];
             rest.is_empty()
@@ -1012,6 +1017,19 @@ mod tests {
         let subject = named_before_will("1、本中心将联合相关部门进行调研").expect("a subject");
         assert_eq!(subject.self_ref.as_deref(), Some("本中心"));
         assert!(subject.bodies.is_empty());
+    }
+
+    #[test]
+    fn a_name_never_ends_inside_bumen() {
+        assert_eq!(leading_body("公安交管部门将通过采取措施"), None);
+        assert_ne!(
+            leading_body("市农业部门将").map(|b| b.0).as_deref(),
+            Some("市农业部")
+        );
+        assert_eq!(
+            leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
+            Some("农业农村部")
+        );
     }
 
     #[test]
