@@ -504,55 +504,31 @@ impl Ledger {
                 (Some(_), None) | (Some(Err(_)), _) => std::cmp::Ordering::Less,
                 (None, Some(_)) | (_, Some(Err(_))) => std::cmp::Ordering::Greater,
             };
-            let (commitment, entry) = match order {
-                std::cmp::Ordering::Less => {
-                    let (commitment, first_seen) = firsts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first_seen),
-                            last_moment: None,
-                        },
-                    )
-                }
-                std::cmp::Ordering::Greater => {
-                    let (commitment, last, first) = lasts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    // Delivered but never recorded as seen (a log from before `seen`).
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first),
-                            last_moment: Some(timestamp(last)),
-                        },
-                    )
-                }
-                std::cmp::Ordering::Equal => {
-                    let (commitment, first_seen) = firsts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    let (_, last, _) = lasts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first_seen),
-                            last_moment: Some(timestamp(last)),
-                        },
-                    )
-                }
+            let first = match order {
+                std::cmp::Ordering::Greater => None,
+                _ => firsts.next().transpose().with_context(context)?,
+            };
+            let last = match order {
+                std::cmp::Ordering::Less => None,
+                _ => lasts.next().transpose().with_context(context)?,
+            };
+            let (commitment, entry) = match (first, last) {
+                (Some((commitment, first_seen)), last) => (
+                    commitment,
+                    Seen {
+                        first_seen: timestamp(first_seen),
+                        last_moment: last.map(|(_, last, _)| timestamp(last)),
+                    },
+                ),
+                // Delivered but never recorded as seen (a log from before `seen`).
+                (None, Some((commitment, last, first))) => (
+                    commitment,
+                    Seen {
+                        first_seen: timestamp(first),
+                        last_moment: Some(timestamp(last)),
+                    },
+                ),
+                (None, None) => break,
             };
             seen.insert(commitment, entry);
         }
