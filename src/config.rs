@@ -1953,16 +1953,24 @@ fn tidy(problems: &mut Vec<Problem>, files: &[Arc<Path>]) {
         .map(|problem| problem.file.clone())
         .collect();
     problems.retain(|problem| problem.is_syntax() || !broken.contains(&problem.file));
-    let order = |file: &Path| {
-        files
-            .iter()
-            .position(|path| **path == *file)
-            .unwrap_or(usize::MAX)
-    };
-    problems.sort_by_key(|problem| {
+    if problems.is_empty() {
+        return;
+    }
+    // Each file's place found by hash: a warning on each of 100,000 commitments must not
+    // search 16,000 file names per comparison.
+    let positions: FastMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(position, path)| (&**path, position))
+        .collect();
+    problems.sort_by_cached_key(|problem| {
         (
             problem.severity,
-            order(&problem.file),
+            positions
+                .get(problem.file.as_path())
+                .copied()
+                .unwrap_or(usize::MAX),
             problem.line,
             problem.column,
         )

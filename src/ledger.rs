@@ -504,55 +504,31 @@ impl Ledger {
                 (Some(_), None) | (Some(Err(_)), _) => std::cmp::Ordering::Less,
                 (None, Some(_)) | (_, Some(Err(_))) => std::cmp::Ordering::Greater,
             };
-            let (commitment, entry) = match order {
-                std::cmp::Ordering::Less => {
-                    let (commitment, first_seen) = firsts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first_seen),
-                            last_moment: None,
-                        },
-                    )
-                }
-                std::cmp::Ordering::Greater => {
-                    let (commitment, last, first) = lasts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    // Delivered but never recorded as seen (a log from before `seen`).
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first),
-                            last_moment: Some(timestamp(last)),
-                        },
-                    )
-                }
-                std::cmp::Ordering::Equal => {
-                    let (commitment, first_seen) = firsts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    let (_, last, _) = lasts
-                        .next()
-                        .transpose()
-                        .with_context(context)?
-                        .unwrap_or_default();
-                    (
-                        commitment,
-                        Seen {
-                            first_seen: timestamp(first_seen),
-                            last_moment: Some(timestamp(last)),
-                        },
-                    )
-                }
+            let first = match order {
+                std::cmp::Ordering::Greater => None,
+                _ => firsts.next().transpose().with_context(context)?,
+            };
+            let last = match order {
+                std::cmp::Ordering::Less => None,
+                _ => lasts.next().transpose().with_context(context)?,
+            };
+            let (commitment, entry) = match (first, last) {
+                (Some((commitment, first_seen)), last) => (
+                    commitment,
+                    Seen {
+                        first_seen: timestamp(first_seen),
+                        last_moment: last.map(|(_, last, _)| timestamp(last)),
+                    },
+                ),
+                // Delivered but never recorded as seen (a log from before `seen`).
+                (None, Some((commitment, last, first))) => (
+                    commitment,
+                    Seen {
+                        first_seen: timestamp(first),
+                        last_moment: Some(timestamp(last)),
+                    },
+                ),
+                (None, None) => break,
             };
             seen.insert(commitment, entry);
         }
@@ -1051,6 +1027,40 @@ fn split(list: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log view merges first sightings and deliveries by id: seen only, seen and
+    /// delivered (the latest moment), delivered only (a log from before `seen`: first seen
+    /// at its first delivery); the views' read leaves first sightings out.
+    #[test]
+    fn the_log_view_merges_sightings_and_deliveries() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let ledger = Ledger::open(directory.path()).expect("the ledger opens");
+        ledger
+            .connection
+            .execute_batch(
+                "INSERT INTO seen (commitment, first_seen) VALUES ('b', 200), ('a', 100);
+                 INSERT INTO deliveries (commitment, moment, department, message_id,
+                     recipients_to, recipients_cc, why, state, created, updated) VALUES
+                     ('b', 300, 'd', 'm1', '', '', '{}', 'sent', 0, 0),
+                     ('b', 400, 'd', 'm2', '', '', '{}', 'sent', 0, 0),
+                     ('c', 50, 'd', 'm3', '', '', '{}', 'sent', 0, 0),
+                     ('c', 60, 'd', 'm4', '', '', '{}', 'sent', 0, 0);",
+            )
+            .expect("rows insert");
+        let seen = |first: i64, last: Option<i64>| Seen {
+            first_seen: timestamp(first),
+            last_moment: last.map(timestamp),
+        };
+        let view = ledger.log_view().expect("the view reads");
+        assert_eq!(view.seen.len(), 3);
+        assert_eq!(view.seen["a"], seen(100, None));
+        assert_eq!(view.seen["b"], seen(200, Some(400)));
+        assert_eq!(view.seen["c"], seen(50, Some(60)));
+        let for_views = ledger.log_view_for_views().expect("the view reads");
+        assert_eq!(for_views.seen.len(), 2);
+        assert_eq!(for_views.seen["b"], seen(300, Some(400)));
+        assert_eq!(for_views.seen["c"], seen(50, Some(60)));
+    }
 
     /// Every statement the daemon runs per email or per pass searches its index; none scans
     /// the table (which made each result's UPDATE cost O(pending rows)).
