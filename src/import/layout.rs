@@ -842,21 +842,26 @@ pub(super) fn letter_level(blocks: &[String]) -> Option<&'static str> {
     // "根据县政府工作部署": with no self-reference by place, the government the letter
     // names most often is the writer's level.
     .or_else(|| {
-        [("县政府", "县"), ("区政府", "区"), ("市政府", "市"), ("省政府", "省")]
-            .into_iter()
-            .map(|(w, l)| {
-                // "省市政府", "市县政府": a list of levels is none of them alone.
-                let n = all.matches(w).count().saturating_sub(
-                    ["省", "市", "县", "区"]
-                        .iter()
-                        .map(|x| all.matches(&format!("{x}{w}")).count())
-                        .sum::<usize>(),
-                );
-                (n, l)
-            })
-            .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n)
-            .map(|(_, l)| l)
+        [
+            ("县政府", "县"),
+            ("区政府", "区"),
+            ("市政府", "市"),
+            ("省政府", "省"),
+        ]
+        .into_iter()
+        .map(|(w, l)| {
+            // "省市政府", "市县政府": a list of levels is none of them alone.
+            let n = all.matches(w).count().saturating_sub(
+                ["省", "市", "县", "区"]
+                    .iter()
+                    .map(|x| all.matches(&format!("{x}{w}")).count())
+                    .sum::<usize>(),
+            );
+            (n, l)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, l)| l)
     })
 }
 
@@ -986,7 +991,10 @@ mod tests {
     #[test]
     fn the_level_from_the_government_a_letter_names_most() {
         let level = |s: &str| letter_level(&[s.to_owned()]);
-        assert_eq!(level("同时根据县政府工作部署，拟在园区建设污水处理厂。"), Some("县"));
+        assert_eq!(
+            level("同时根据县政府工作部署，拟在园区建设污水处理厂。"),
+            Some("县")
+        );
         // A self-reference by place wins; a list of levels counts for none.
         assert_eq!(level("我市将报请省市政府支持。"), Some("市"));
         assert_eq!(level("争取省市政府支持。"), None);

@@ -158,8 +158,7 @@ const FUNCTION_HEADS: [&str; 19] = [
     "除", // "依据水利部、省水利厅…文件": the source of a policy, not an actor.
     "依据", "根据", "按照", "依照", "对照", "遵照",
     // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
-    "向", "从",
-    // "待市政府研究通过后": the unit waited on, not the one acting.
+    "向", "从", // "待市政府研究通过后": the unit waited on, not the one acting.
     "待",
 ];
 

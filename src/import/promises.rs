@@ -1226,13 +1226,7 @@ pub(super) fn generic_pledge(span: &str) -> bool {
     ];
     // "我们将继续努力", "积极改进水利工作", "认真倾听、积极采纳": the closing courtesy that
     // the writer will do its work well and listen, with no task named.
-    let courtesy = [
-        "继续努力",
-        "改进工作",
-        "倾听",
-        "听取",
-        "采纳",
-    ];
+    let courtesy = ["继续努力", "改进工作", "倾听", "听取", "采纳"];
     let improves_work = |c: &str| {
         c.find("改进")
             .is_some_and(|p| c.ends_with("工作") && c[p..].chars().count() <= 10)
@@ -1258,9 +1252,9 @@ pub(super) fn generic_pledge(span: &str) -> bool {
     };
     !clauses.is_empty()
         && clauses.iter().any(pledges)
-        && clauses.iter().all(|c| {
-            (pledges(c) || framing(c)) && !concrete.iter().any(|w| c.contains(w))
-        })
+        && clauses
+            .iter()
+            .all(|c| (pledges(c) || framing(c)) && !concrete.iter().any(|w| c.contains(w)))
 }
 
 /// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
@@ -1962,7 +1956,9 @@ mod tests {
         assert!(generic_pledge(
             "衷心希望你们今后一如既往地支持、关心水利事业的发展，我们将虚心听取你们的意见和建议，积极改进水利工作。"
         ));
-        assert!(generic_pledge("我们将进一步改进工作，保障中小学生健康成长。"));
+        assert!(generic_pledge(
+            "我们将进一步改进工作，保障中小学生健康成长。"
+        ));
         // A named task keeps the sentence a promise.
         assert!(!generic_pledge("我们将继续努力，年内完成10个书房建设。"));
         assert!(!generic_pledge("我局将改进工作，推进路灯安装。"));
