@@ -191,6 +191,14 @@ const RECORDED_HELDOUT5_SPURIOUS_AT_MOST: usize = 5;
 const RECORDED_HELDOUT4_FOUND: usize = 33;
 const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 11;
 
+/// The recorded level over tests/letters/heldout6/*.txt: 34 letters annotated apart from the
+/// importer and kept unseen while follow-up 10t3 tuned rules on heldout4, scored once on
+/// 2026-12-01 at 02:10 UTC: 24 of 42 found with the right owner, 12 of 44 drafted spurious.
+/// That is the estimate for letters nobody has seen; tuning on this set would make it a
+/// development set like the others.
+const RECORDED_HELDOUT6_FOUND: usize = 24;
+const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 12;
+
 /// Scores every annotated letter in one folder (not its subfolders).
 fn score_folder(dir: &std::path::Path) -> (Vec<(String, Tally)>, Tally) {
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -296,6 +304,22 @@ fn the_fourth_heldout_score_stays_at_its_recorded_level() {
         total.found >= RECORDED_HELDOUT4_FOUND
             && total.spurious <= RECORDED_HELDOUT4_SPURIOUS_AT_MOST,
         "below the recorded fourth held-out level ({RECORDED_HELDOUT4_FOUND} found, at most {RECORDED_HELDOUT4_SPURIOUS_AT_MOST} spurious):\n{}",
+        table(&results)
+    );
+}
+
+#[test]
+fn the_sixth_heldout_score_stays_at_its_recorded_level() {
+    let (results, total) = score_folder(&fixtures().join("letters").join("heldout6"));
+    assert!(
+        results.len() >= 34,
+        "the sixth held-out set shrank: {} letters",
+        results.len()
+    );
+    assert!(
+        total.found >= RECORDED_HELDOUT6_FOUND
+            && total.spurious <= RECORDED_HELDOUT6_SPURIOUS_AT_MOST,
+        "below the recorded sixth held-out level ({RECORDED_HELDOUT6_FOUND} found, at most {RECORDED_HELDOUT6_SPURIOUS_AT_MOST} spurious):\n{}",
         table(&results)
     );
 }
