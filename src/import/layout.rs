@@ -940,6 +940,13 @@ pub(super) fn read_letter(
 mod tests {
     use super::*;
 
+    /// The replying unit `read_letter` finds in a letter of these lines.
+    fn read(lines: &[&str]) -> Option<String> {
+        let blocks: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
+        let layout = Layout::of(&blocks);
+        read_letter(&blocks, &layout, &mut Vec::new()).replied_by
+    }
+
     #[test]
     fn enumeration_marks_and_their_levels() {
         let level = |s: &str| ordinal(s).map(|o| o.level);
@@ -1038,12 +1045,6 @@ mod tests {
 
     #[test]
     fn the_replying_unit_from_the_letter_head() {
-        let blocks = |lines: &[&str]| lines.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
-        let read = |lines: &[&str]| {
-            let b = blocks(lines);
-            let layout = Layout::of(&b);
-            read_letter(&b, &layout, &mut Vec::new()).replied_by
-        };
         assert_eq!(
             read(&[
                 "复文标题：省交通运输厅关于省十三届人大四次会议第258号建议的答复",
@@ -1079,11 +1080,6 @@ mod tests {
 
     #[test]
     fn the_replying_unit_when_the_letter_never_names_itself() {
-        let read = |lines: &[&str]| {
-            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-            let layout = Layout::of(&b);
-            read_letter(&b, &layout, &mut Vec::new()).replied_by
-        };
         // The department of the work the writer thanks the proposer for caring about, with
         // the kind of unit it calls itself (我厅) and the letter's level.
         assert_eq!(
@@ -1166,11 +1162,6 @@ mod tests {
 
     #[test]
     fn a_governments_portal_is_not_the_writer_and_a_handed_proposal_names_it() {
-        let read = |lines: &[&str]| {
-            let b: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-            let layout = Layout::of(&b);
-            read_letter(&b, &layout, &mut Vec::new()).replied_by
-        };
         assert_eq!(
             read(&[
                 "发文机关：天水市人民政府办公室",

@@ -199,6 +199,22 @@ const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 11;
 const RECORDED_HELDOUT6_FOUND: usize = 24;
 const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 12;
 
+/// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
+/// found with the right owner, at most `spurious` drafted spurious.
+fn assert_level(folder: &str, what: &str, letters: usize, found: usize, spurious: usize) {
+    let (results, total) = score_folder(&fixtures().join("letters").join(folder));
+    assert!(
+        results.len() >= letters,
+        "the {what} shrank: {} letters",
+        results.len()
+    );
+    assert!(
+        total.found >= found && total.spurious <= spurious,
+        "below the recorded level of the {what} ({found} found, at most {spurious} spurious):\n{}",
+        table(&results)
+    );
+}
+
 /// Scores every annotated letter in one folder (not its subfolders).
 fn score_folder(dir: &std::path::Path) -> (Vec<(String, Tally)>, Tally) {
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -246,97 +262,67 @@ fn the_corpus_score_stays_at_its_recorded_level() {
 
 #[test]
 fn the_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout"));
-    assert!(
-        results.len() >= 19,
-        "the held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT_FOUND
-            && total.spurious <= RECORDED_HELDOUT_SPURIOUS_AT_MOST,
-        "below the recorded held-out level ({RECORDED_HELDOUT_FOUND} found, at most {RECORDED_HELDOUT_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout",
+        "held-out set",
+        19,
+        RECORDED_HELDOUT_FOUND,
+        RECORDED_HELDOUT_SPURIOUS_AT_MOST,
     );
 }
 
 #[test]
 fn the_second_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout2"));
-    assert!(
-        results.len() >= 34,
-        "the second held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT2_FOUND
-            && total.spurious <= RECORDED_HELDOUT2_SPURIOUS_AT_MOST,
-        "below the recorded second held-out level ({RECORDED_HELDOUT2_FOUND} found, at most {RECORDED_HELDOUT2_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout2",
+        "second held-out set",
+        34,
+        RECORDED_HELDOUT2_FOUND,
+        RECORDED_HELDOUT2_SPURIOUS_AT_MOST,
     );
 }
 
 #[test]
 fn the_third_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout3"));
-    assert!(
-        results.len() >= 39,
-        "the third held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT3_FOUND
-            && total.spurious <= RECORDED_HELDOUT3_SPURIOUS_AT_MOST,
-        "below the recorded third held-out level ({RECORDED_HELDOUT3_FOUND} found, at most {RECORDED_HELDOUT3_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout3",
+        "third held-out set",
+        39,
+        RECORDED_HELDOUT3_FOUND,
+        RECORDED_HELDOUT3_SPURIOUS_AT_MOST,
     );
 }
 
 #[test]
 fn the_fourth_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout4"));
-    assert!(
-        results.len() >= 39,
-        "the fourth held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT4_FOUND
-            && total.spurious <= RECORDED_HELDOUT4_SPURIOUS_AT_MOST,
-        "below the recorded fourth held-out level ({RECORDED_HELDOUT4_FOUND} found, at most {RECORDED_HELDOUT4_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout4",
+        "fourth held-out set",
+        39,
+        RECORDED_HELDOUT4_FOUND,
+        RECORDED_HELDOUT4_SPURIOUS_AT_MOST,
     );
 }
 
 #[test]
 fn the_sixth_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout6"));
-    assert!(
-        results.len() >= 34,
-        "the sixth held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT6_FOUND
-            && total.spurious <= RECORDED_HELDOUT6_SPURIOUS_AT_MOST,
-        "below the recorded sixth held-out level ({RECORDED_HELDOUT6_FOUND} found, at most {RECORDED_HELDOUT6_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout6",
+        "sixth held-out set",
+        34,
+        RECORDED_HELDOUT6_FOUND,
+        RECORDED_HELDOUT6_SPURIOUS_AT_MOST,
     );
 }
 
 #[test]
 fn the_fifth_heldout_score_stays_at_its_recorded_level() {
-    let (results, total) = score_folder(&fixtures().join("letters").join("heldout5"));
-    assert!(
-        results.len() >= 40,
-        "the fifth held-out set shrank: {} letters",
-        results.len()
-    );
-    assert!(
-        total.found >= RECORDED_HELDOUT5_FOUND
-            && total.spurious <= RECORDED_HELDOUT5_SPURIOUS_AT_MOST,
-        "below the recorded fifth held-out level ({RECORDED_HELDOUT5_FOUND} found, at most {RECORDED_HELDOUT5_SPURIOUS_AT_MOST} spurious):\n{}",
-        table(&results)
+    assert_level(
+        "heldout5",
+        "fifth held-out set",
+        40,
+        RECORDED_HELDOUT5_FOUND,
+        RECORDED_HELDOUT5_SPURIOUS_AT_MOST,
     );
 }
 
