@@ -412,6 +412,21 @@ impl Connection {
         .await
     }
 
+    /// UID MOVE of one message to `folder`, or UID COPY where the server offers no MOVE.
+    async fn transfer(&mut self, uid: u32, folder: &str, timeout: Duration) -> Result<()> {
+        let what = format!("moving UID {uid} to `{folder}` (inbox.processed)");
+        if self.moves {
+            step(timeout, &what, self.session.uid_mv(uid.to_string(), folder)).await
+        } else {
+            step(
+                timeout,
+                &what,
+                self.session.uid_copy(uid.to_string(), folder),
+            )
+            .await
+        }
+    }
+
     /// Moves a handled message to `inbox.processed` (COPY, then flag, where MOVE is not
     /// offered: never expunged), else flags it `\Seen $FollowupDone`.
     async fn processed(&mut self, uid: u32, inbox: &Inbox) -> Result<(), Failure> {
@@ -423,17 +438,7 @@ impl Connection {
                 .await
                 .map_err(fail(Trouble::Unreachable));
         };
-        let what = format!("moving UID {uid} to `{folder}` (inbox.processed)");
-        let moved = if self.moves {
-            step(timeout, &what, self.session.uid_mv(uid.to_string(), folder)).await
-        } else {
-            step(
-                timeout,
-                &what,
-                self.session.uid_copy(uid.to_string(), folder),
-            )
-            .await
-        };
+        let moved = self.transfer(uid, folder, timeout).await;
         if let Err(error) = moved {
             // The folder may not exist yet: create it once and try again.
             let created = step(
@@ -442,16 +447,7 @@ impl Connection {
                 self.session.create(folder),
             )
             .await;
-            let again = if self.moves {
-                step(timeout, &what, self.session.uid_mv(uid.to_string(), folder)).await
-            } else {
-                step(
-                    timeout,
-                    &what,
-                    self.session.uid_copy(uid.to_string(), folder),
-                )
-                .await
-            };
+            let again = self.transfer(uid, folder, timeout).await;
             if let Err(again) = again {
                 let created = created
                     .err()
