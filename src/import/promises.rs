@@ -25,7 +25,7 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 79] = [
+pub(super) const AFTER_JIANG: [&str; 89] = [
     // "我们将一如既往地争取…", "我们将针对您的建议，…".
     "一如既往",
     "针对",
@@ -107,6 +107,17 @@ pub(super) const AFTER_JIANG: [&str; 79] = [
     "向",
     "按",
     "通过",
+    // "将逐年逐批次实施改造", "将陆续开工": adverbs of manner and time only go before a verb.
+    "逐年",
+    "逐批",
+    "分批",
+    "分期",
+    "陆续",
+    "全面",
+    "优先",
+    "尽早",
+    "按期",
+    "如期",
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
@@ -220,9 +231,13 @@ pub(super) fn has_past(s: &str, reply_year: Option<i32>) -> bool {
         "高度重视",
         // "乡、村一直计划采取…": a plan held all along, not a new one.
         "一直",
+        // "当时领导答复2年内进行安装": what was said or done at that time.
+        "当时",
     ];
     // "已建、新建物流园区", "已有基础": 已 describing a thing, not reporting an act.
     let mut s_acts = s
+        .replace("已经准备", "准备")
+        .replace("已准备", "准备")
         .replace("已建、", "")
         .replace("已有", "")
         .replace("而已", "");
@@ -339,6 +354,14 @@ pub(super) fn is_closing(s: &str) -> bool {
         head = &head[w.len()..];
     }
     if head.starts_with("希望") || s.contains("多提") {
+        return true;
+    }
+    // "以上意见，供贵委答复时参考。": a co-handling unit's opinion handed to the main
+    // handler for reference closes with this; it promises nothing itself.
+    if clauses(s).iter().any(|c| {
+        c.starts_with('供') && (c.ends_with("参考") || c.ends_with("参阅") || c.ends_with("研究"))
+    }) && s.chars().count() <= 40
+    {
         return true;
     }
     // "我们相信…会越来越好", "期待…": a belief or an expectation is not a promise, unless
@@ -579,6 +602,9 @@ pub(super) struct Walker<'o, 'a> {
     pub(super) started: bool,
     /// Whether the last sentence read was a promise: items 一是… right after it spell it out.
     pub(super) promised_last: bool,
+    /// Whether the last sentence read pledged support in principle ("…我们将积极配合。"):
+    /// not a promise itself, but items 一是… right after it spell out what it will do.
+    pub(super) pledged_last: bool,
     /// Whether the last sentence was a share of a plan broken down among units and ended
     /// with ；: the next one naming a unit is another share.
     pub(super) breakdown: bool,
@@ -607,6 +633,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             last_named: None,
             started: false,
             promised_last: false,
+            pledged_last: false,
             breakdown: false,
             share_why: None,
             block_start: 0,
@@ -697,7 +724,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         let sibling = self.promised_last && opens_with_action(body);
         // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
         // report, not a list of measures.
-        if ((!self.started && self.stack.is_empty()) || self.promised_last)
+        if ((!self.started && self.stack.is_empty()) || self.promised_last || self.pledged_last)
             && ord.is_some()
             && (seg.starts_with("一是")
                 || (self.promised_last && seg.starts_with("第一步"))
@@ -745,7 +772,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         self.started = true;
         let before = self.items.len();
+        self.pledged_last = false;
         self.segment_inner(seg, ord, body);
+        let pledged = self.pledged_last;
         if let Some(lead) = outside_lead
             && self.items.len() > before
         {
@@ -754,6 +783,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         self.after_semicolon = seg.trim_end().ends_with('；');
         self.promised_last = self.items.len() > before;
+        self.pledged_last = pledged;
         if named.is_some() {
             self.last_named = named;
         }
@@ -807,7 +837,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         if is_closing(body) {
             // "感谢…，希望…，我们将把您的意见作为动力，认真做好…": thanks first, then the
             // writer saying what it will do — that clause is still a promise.
-            if let Some(at) = writer_will_after_courtesy(body) {
+            if let Some(at) = writer_will_after_courtesy(body)
+                && !framed_improvement(&clauses(body))
+            {
                 self.outside_segment(&body[at..]);
             }
             return;
@@ -863,6 +895,10 @@ impl<'o, 'a> Walker<'o, 'a> {
                 dated_completion(clause)
                     && ["计划", "预计", "力争"].iter().any(|w| clause.contains(w))
             })
+            // "…，计划三季度实施…", "力争2025年将…纳入…": an intention with its own time.
+            || seg
+                .split(['，', '；'])
+                .any(|clause| intent_time(clause, self.reply_year))
         {
             // In a report of work done, only "我局将…"/"县卫健局将…", a date set for completion
             // or a clause that turns to what comes next ("…，今后金城林场会加强…") speaks of
@@ -889,10 +925,20 @@ impl<'o, 'a> Walker<'o, 'a> {
         if has_past(text, self.reply_year) && !has_future(text) {
             return;
         }
+        // "今后我局将继续抓好相关工作，不断优化城市照明管理。": the writer's general stance.
+        if framed_improvement(&clauses(seg)) {
+            return;
+        }
         let aspect = aspect_prefix(text);
         let after_aspect = &text[aspect.unwrap_or(0)..];
         // "四是建议政府及相关部门…": a recommendation to another body, not the writer's promise.
         if strip_joiners(after_aspect).starts_with("建议") {
+            // "建议地方政府…，我局将加强行业指导，…": after advice to others, the writer's
+            // own clause is its promise.
+            if let Some(at) = writer_will_after_courtesy(after_aspect) {
+                let own = after_aspect[at..].to_owned();
+                self.region_segment(seg, numbered, &own);
+            }
             return;
         }
         // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
@@ -1098,6 +1144,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         let restated = [
             "您提出",
             "你提出",
+            "你们提出",
             "建议提出",
             "代表提出",
             "委员提出",
@@ -1112,7 +1159,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             && starts_with_any(
                 span,
                 &[
-                    "关于", "对于", "针对", "对您", "对你", "您", "你", "代表", "委员",
+                    "关于", "对于", "针对", "对您", "对你", "您", "你", "代表", "委员", "鉴于",
                 ],
             )
             .is_some()
@@ -1120,6 +1167,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             return;
         }
         if generic_pledge(span) {
+            self.pledged_last = true;
             return;
         }
         let owner = self.owner_of(subject.as_ref());
@@ -1241,20 +1289,114 @@ pub(super) fn generic_pledge(span: &str) -> bool {
                 || c.ends_with("健康成长"))
                 && !c.chars().any(|ch| ch.is_ascii_digit())
     };
-    let clauses: Vec<&str> = span
-        .split(['，', '；', '。'])
-        .filter(|c| !c.trim().is_empty())
-        .collect();
+    let clauses = clauses(span);
     let pledges = |c: &&str| {
         generic.iter().any(|w| c.contains(w))
             || courtesy.iter().any(|w| c.contains(w))
             || improves_work(c)
+            || bare_support(c)
     };
-    !clauses.is_empty()
+    // "故…如有技术上的需求，我局…将积极支持配合": support on the reader's condition.
+    let condition = |c: &str| {
+        ["如有", "如果", "如需"].iter().any(|w| c.contains(w)) || skip_heads(c).starts_with('若')
+    };
+    if !clauses.is_empty()
         && clauses.iter().any(pledges)
-        && clauses
-            .iter()
-            .all(|c| (pledges(c) || framing(c)) && !concrete.iter().any(|w| c.contains(w)))
+        && clauses.iter().all(|c| {
+            (pledges(c) || framing(c) || condition(c)) && !concrete.iter().any(|w| c.contains(w))
+        })
+    {
+        return true;
+    }
+    framed_improvement(&clauses)
+}
+
+/// A sentence's clauses, at ，；。, empty ones left out.
+pub(super) fn clauses(s: &str) -> Vec<&str> {
+    s.split(['，', '；', '。'])
+        .filter(|c| !c.trim().is_empty())
+        .collect()
+}
+
+/// Skips a joining word at a clause's head: "故", "因此", "同时".
+fn skip_heads(c: &str) -> &str {
+    let mut c = c;
+    while let Some(w) = starts_with_any(c, &["故", "因此", "所以", "同时", "另外", "并"]) {
+        c = &c[w.len()..];
+    }
+    c
+}
+
+/// "我厅将积极给予业务指导和支持", "…将积极支持配合": support or co-operation pledged with no
+/// object — the clause ends on the verb — is support in principle, not a task.
+fn bare_support(clause: &str) -> bool {
+    let c = clause.trim_end_matches(['。', '！', '；']);
+    ["支持", "配合", "协助", "帮助"].iter().any(|w| c.ends_with(w))
+        && !["资金支持", "资金帮助", "经费支持"].iter().any(|w| c.ends_with(w))
+        && c.chars().count() <= 20
+        && !c.chars().any(|ch| ch.is_ascii_digit())
+}
+
+/// "今后我局将继续抓好相关工作，不断优化城市照明管理。", "感谢…关心和支持，我局将全面提升
+/// …水平，强化…，促进…": a sentence framed as the writer's general stance (今后, 在今后的工作
+/// 中, 在…领导下, thanks to the proposer) whose every other clause only improves or keeps up
+/// the work (提升/强化/优化/抓好…) with no figure, no time and no project to follow up.
+pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
+    let Some(first) = clauses.first() else {
+        return false;
+    };
+    fn bare(c: &str) -> &str {
+        let c = skip_heads(c);
+        starts_with_any(c, &SELF_REFS).map_or(c, |w| &c[w.len()..])
+    }
+    let frame = |c: &str| {
+        let c = skip_heads(c);
+        let b = bare(c).trim_start_matches(['将', '会']);
+        starts_with_any(c, &["今后", "在今后", "感谢", "衷心感谢"]).is_some()
+            || (b.starts_with('在') && b.ends_with("领导下"))
+            || (c.starts_with('为') && ["贡献", "基础", "更好"].iter().any(|w| c.contains(w)))
+            || starts_with_any(b, &["在今后", "今后"]).is_some()
+    };
+    let framed = frame(first);
+    let improve = [
+        "提升", "提高", "强化", "促进", "优化", "抓好", "做好", "增强", "履行", "加大", "发挥",
+    ];
+    let improves = |c: &str| {
+        let mut b = bare(c);
+        loop {
+            let Some(w) = starts_with_any(
+                b,
+                &[
+                    "将", "会", "还将", "也将", "继续", "不断", "进一步", "全面", "切实", "积极",
+                    "持续", "努力",
+                ],
+            ) else {
+                break;
+            };
+            b = &b[w.len()..];
+        }
+        starts_with_any(b, &improve).is_some()
+            && !c.chars().any(|ch| ch.is_ascii_digit())
+            && !["项目", "工程", "年底", "年内", "月底"].iter().any(|w| c.contains(w))
+    };
+    let mut acts = 0;
+    let all = clauses.iter().all(|c| {
+        if frame(c) {
+            // "今后我局将继续抓好相关工作": the frame and the act in one clause.
+            let after = ["今后", "在今后的工作中"]
+                .iter()
+                .find_map(|w| c.find(w).map(|p| &c[p + w.len()..]))
+                .map(|r| r.trim_start_matches('，'));
+            if let Some(rest) = after.filter(|r| !r.is_empty()) {
+                acts += 1;
+                return improves(rest);
+            }
+            return true;
+        }
+        acts += 1;
+        improves(c)
+    });
+    framed && all && acts > 0
 }
 
 /// The proposal restated in a sentence ("对…代表提出的关于持续推进…的建议提出如下意见")
@@ -1279,8 +1421,10 @@ pub(super) fn estimate(clause: &str) -> bool {
     let Some(p) = clause.find("预计") else {
         return false;
     };
-    let rest = &clause[p + "预计".len()..];
+    // "预计于9月底验收", "预计在2022年…后": the time after a preposition.
+    let rest = clause[p + "预计".len()..].trim_start_matches(['于', '在', '到']);
     let timed = rest.starts_with(|c: char| c.is_ascii_digit())
+        || rest.contains("季度")
         || [
             "年底",
             "年内",
@@ -1417,6 +1561,64 @@ pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
     })
 }
 
+/// A clause in which the writer says it will act: "我局将加强行业指导".
+pub(super) fn writer_will(clause: &str) -> bool {
+    starts_with_any(clause, &SELF_REFS).is_some_and(|w| {
+        starts_with_any(&clause[w.len()..], &["将", "还将", "也将", "会"]).is_some()
+    })
+}
+
+/// "计划三季度实施…", "力争2025年将…纳入…", "预计在2022年…后": an intention (计划/预计/力争/
+/// 争取/拟) followed by its own time — a year not before the reply's, this or next year, a
+/// quarter, a half-year — speaks of the future whatever the sentence reported before it.
+pub(super) fn intent_time(clause: &str, reply_year: Option<i32>) -> bool {
+    let c = skip_heads(clause);
+    let Some(w) = starts_with_any(c, &["计划", "预计", "力争", "争取", "拟"]) else {
+        return false;
+    };
+    let rest = c[w.len()..].trim_start_matches(['于', '在', '到']);
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 4 {
+        let year: Option<i32> = rest[..4].parse().ok();
+        return rest[4..].starts_with('年')
+            && year.is_some_and(|y| reply_year.is_none_or(|r| y >= r));
+    }
+    // "预计于9月底验收": a month of the reply's year.
+    if (1..=2).contains(&digits) && rest[digits..].starts_with('月') {
+        return true;
+    }
+    starts_with_any(
+        rest,
+        &[
+            "今年", "明年", "年内", "年底", "下半年", "上半年", "第一季度", "第二季度", "第三季度",
+            "第四季度", "一季度", "二季度", "三季度", "四季度", "近期",
+        ],
+    )
+    .is_some()
+}
+
+/// "2020年5月29日": a full date (year, month and day) not followed by 前/之前/以前/起.
+pub(super) fn full_date(s: &str) -> bool {
+    s.match_indices('日').any(|(p, w)| {
+        let before: Vec<char> = s[..p].chars().rev().take(12).collect();
+        let mut i = 0;
+        let mut parts = 0;
+        for unit in ['月', '年'] {
+            let n = before[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 || before.get(i + n) != Some(&unit) {
+                return false;
+            }
+            i += n + 1;
+            parts += 1;
+        }
+        let year = before[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let after = &s[p + w.len()..];
+        parts == 2
+            && year == 4
+            && starts_with_any(after, &["前", "之前", "以前", "起", "后"]).is_none()
+    })
+}
+
 /// "…，同步展开如下措施：": a lead-in whose last clause announces measures in the present
 /// (not "采取了以下措施", not "已…如下") opens a list of measures to be followed up.
 pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
@@ -1453,8 +1655,15 @@ const ACTION_STARTS: [&str; 14] = [
 
 /// "下一步，我厅将重点做好以下工作：": announces items, is not one.
 pub(super) fn is_intro(text: &str) -> bool {
+    // "3岁以下婴幼儿", "10万元及以下": 以下 after a quantity means "below", announcing nothing.
+    let below = text.match_indices("以下").all(|(p, _)| {
+        text[..p]
+            .trim_end_matches('及')
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit() || "岁米元人吨级个户亩层".contains(c))
+    });
     let announces = [
-        "以下",
         "如下",
         "几方面",
         "几个方面",
@@ -1464,7 +1673,8 @@ pub(super) fn is_intro(text: &str) -> bool {
         "两方面",
     ]
     .iter()
-    .any(|w| text.contains(w));
+    .any(|w| text.contains(w))
+        || (text.contains("以下") && !below);
     text.ends_with('：') || (announces && text.chars().count() <= 60)
 }
 
@@ -1483,7 +1693,7 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 18] = [
+const STRONG_FUTURE: [&str; 20] = [
     "计划",
     // "…已开始实施，届时对沿线生活污水全部纳入管网": what follows once the work is done.
     "届时",
@@ -1504,6 +1714,9 @@ const STRONG_FUTURE: [&str; 18] = [
     "我局会",
     "年内",
     "近期",
+    // "我局今年已经准备进行实施": ready to carry it out, not done.
+    "准备进行",
+    "准备实施",
 ];
 
 /// "将该处的路灯改造纳入…计划": 将 marking the thing put into a plan, a promise to do so.
@@ -1576,8 +1789,8 @@ pub(super) fn after_event(seg: &str) -> Option<usize> {
 /// its 计划 is the verb of a plan, not a noun.
 pub(super) fn dated_completion(from: &str) -> bool {
     let clause = &from[..from.find(['，', '；', '。']).unwrap_or(from.len())];
-    let done = ["建成", "完成", "完工", "开工", "投用", "投入使用", "通车"];
-    let timed = ["年内", "年底", "月底", "年前", "月前"]
+    let done = ["建成", "完成", "完工", "开工", "投用", "投入使用", "通车", "验收"];
+    let timed = ["年内", "年底", "月底", "年前", "月前", "季度"]
         .iter()
         .any(|w| clause.contains(w))
         || clause
@@ -1679,7 +1892,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || (*w == "决定"
                 && (starts_with_any(after, &["实施", "开展", "启动", "将", "建设", "对", "在"])
                     .is_none()
-                    || seg[..p].ends_with(['的', '《'])))
+                    || seg[..p].ends_with(['的', '《'])
+                    // "我局通过党组会议决定实施…": a decision a meeting took, reported.
+                    || seg[..p].ends_with("会议")))
             // "争取到国家专项债券资金", "未争取到该项目": obtained, or not, already.
             // "通过争取中央资金支持…建设": the means of work reported, not an aim.
             || (w.ends_with("争取")
@@ -1745,7 +1960,10 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     // "建议酒泉市积极筹集…，并加强资金监管，力争…": a sentence of advice is advice to its
     // end, whatever aims its later clauses name.
     let advice_sentence = seg.starts_with("建议") && !seg.starts_with("建议收悉");
-    let advice = |clause: &str| advice_sentence || clause.starts_with("建议");
+    let advice = |clause: &str| {
+        (advice_sentence && writer_will_after_courtesy(clause).is_none() && !writer_will(clause))
+            || clause.starts_with("建议")
+    };
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
@@ -1789,7 +2007,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             "计划打造",
         ]
         .iter()
-        .any(|w| seg[p..].starts_with(w));
+        .any(|w| seg[p..].starts_with(w))
+            || intent_time(&seg[p..], reply_year);
         let noun_plan =
             seg[p..].starts_with("计划") && !verbal_plan && !dated_completion(&seg[p..]);
         let own_clause = &clause[..clause.find(['，', '；', '。']).unwrap_or(clause.len())];
@@ -1812,6 +2031,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let past_time = ["后来", "近年来", "此前", "去年", "当时", "以来"]
             .iter()
             .any(|w| head.contains(w))
+            // "2020年5月29日，我厅…报送…，并于…": a day in a letter with no reply date.
+            || (reply_year.is_none() && full_date(head))
             || ["高度重视", "收到"]
                 .iter()
                 .any(|w| previous_clause.contains(w))
@@ -1823,6 +2044,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         // "…以来，…已建成240公里，计划在2021年底全面建成": a clause that sets its own time
         // to come is not put in the past by the time at the head of the sentence.
         let own_time = completion_date(own_clause).is_some()
+            || intent_time(own_clause, reply_year)
             || next_steps_marker(clause).is_some()
             || future_year(own_clause, reply_year).is_some()
             || dated_completion(own_clause)
@@ -2256,5 +2478,110 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn support_in_principle_and_a_general_stance_are_not_promises() {
+        // Support or co-operation with no object, on the reader's condition or not.
+        assert!(generic_pledge("我厅将积极给予技术指导和支持。"));
+        assert!(generic_pledge(
+            "故该街道如有资金以外的需求，我局将积极支持配合。"
+        ));
+        assert!(!generic_pledge("我厅将积极给予资金支持。"));
+        assert!(!generic_pledge("我局将积极支持该路段改造工程建设。"));
+        // A frame of general stance, then clauses that only improve or keep up the work.
+        assert!(framed_improvement(&clauses(
+            "今后我局将继续做好相关工作，不断优化公园管理。"
+        )));
+        assert!(framed_improvement(&clauses(
+            "感谢委员的关心，我局将全面提升设施管理水平，强化宣传引导，促进作用发挥。"
+        )));
+        assert!(framed_improvement(&clauses(
+            "我们将在县委、县政府的领导下，进一步加大资源开发力度，为全县发展作出贡献。"
+        )));
+        // Without the frame, or with a project, a figure or a time, it is work to follow up.
+        assert!(!framed_improvement(&clauses(
+            "我局将全面提升设施管理水平，强化宣传引导。"
+        )));
+        assert!(!framed_improvement(&clauses(
+            "今后我局将加快推进东环路改造，年底前完工。"
+        )));
+        assert!(!framed_improvement(&clauses(
+            "今后我局将提升3个公园的照明水平。"
+        )));
+        // A co-handling unit's opinion handed over for reference.
+        assert!(is_closing("以上意见，供贵厅答复时参考。"));
+        assert!(!is_closing("以上工作，我局将于年底前完成。"));
+    }
+
+    #[test]
+    fn intentions_with_their_own_time_speak_of_the_future() {
+        assert!(intent_time("计划三季度实施主干管线铺设3公里", Some(2025)));
+        assert!(intent_time("力争2025年将管道铺设纳入预算", Some(2025)));
+        assert!(intent_time("预计于9月底验收", Some(2023)));
+        assert!(!intent_time("计划2019年实施", Some(2023)));
+        assert!(!intent_time("计划财务处审核", Some(2023)));
+        // A plan with a time, after a report of work done in an earlier year.
+        assert!(
+            future_clause(
+                "2024年编制预算时没有将管道铺设列入，力争2025年将其纳入下年预算。",
+                Some(2025)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "2021年开展了普查，预计在2022年普查收官后将数据分享给各单位。",
+                Some(2022)
+            )
+            .is_some()
+        );
+        // An estimate with a time after 于 is a forecast to follow up.
+        assert!(!estimate("预计于9月底验收"));
+        assert!(estimate("预计需建设资金15万元"));
+        // Adverbs of manner after 将 make it "will".
+        assert!(has_future("同时，正在拟制实施方案，将逐年逐批次实施改造。"));
+        // Ready to carry out, though 已 stands before it.
+        assert!(future_clause("该路段拓宽我局今年已经准备进行实施。", Some(2023)).is_some());
+    }
+
+    #[test]
+    fn past_narrative_without_a_reply_date_and_decisions_taken() {
+        assert!(full_date("2020年5月29日，我厅将该项目报送"));
+        assert!(!full_date("2025年6月30日前完成"));
+        assert!(!full_date("今年5月，我厅"));
+        assert!(
+            future_clause(
+                "我厅高度重视，2020年5月29日，我厅将该项目报送应急管理部，并于2021年8月将该项目列入《专项规划》。",
+                None
+            )
+            .is_none()
+        );
+        // A decision a meeting took is reported.
+        assert!(future_clause("我局通过党组会议决定实施照明改造项目。", Some(2024)).is_none());
+        assert!(future_clause("我局决定实施照明改造项目。", Some(2024)).is_some());
+        // What was said at the time is not said now.
+        assert!(
+            future_clause("当时领导答复2年内进行安装，现在时间已过。", Some(2024)).is_none()
+        );
+        // 以下 after a quantity means "below", announcing nothing.
+        assert!(!is_intro("县卫健局将积极协调各部门做好3岁以下婴幼儿照护服务。"));
+        assert!(is_intro("我局将做好以下工作。"));
+    }
+
+    #[test]
+    fn after_advice_the_writers_own_clause_and_items_after_a_pledge() {
+        let letter = "关于建设水上旅游线路的建议的答复\n\n张代表：\n\n您提出的建议收悉。下一步，建议地方政府落实主体责任，加快项目前期工作，我局将加强行业指导，帮助推动项目进展。\n\n作为文化旅游部门我们将积极配合。一是积极配合发改部门做好线路规划。二是积极配合水利部门开展航道论证。\n\n县文化和旅游局\n2023年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert!(texts.iter().any(|t| t.starts_with("我局将加强行业指导")), "{texts:?}");
+        assert!(texts.iter().all(|t| !t.contains("建议地方政府")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("线路规划")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("航道论证")), "{texts:?}");
+        assert!(texts.iter().all(|t| *t != "作为文化旅游部门我们将积极配合。"), "{texts:?}");
     }
 }
