@@ -141,9 +141,16 @@ fn will_jiang(s: &str) -> bool {
                 || starts_with_any(after, &AFTER_JIANG).is_some()
                 || after.starts_with('会')
                 || puts_into(after)
-                || before.ends_with(['局', '厅', '委', '府', '们', '道', '市', '县', '区', '镇', '乡', '州', '省', '司', '部', '办', '处', '院', '队', '室', '站', '也', '还', '即', '并', '又', '亦', '均', '都', '必', '仍']))
+                || starts_with_any(after, &JIANG_OBJECTS).is_none() && before.ends_with(['局', '厅', '委', '府', '们', '道', '市', '县', '区', '镇', '乡', '州', '省', '司', '部', '办', '处', '院', '队', '室', '站', '也', '还', '即', '并', '又', '亦', '均', '都', '必', '仍']))
     })
 }
+
+/// What follows 将 when it marks an object (= 把) rather than "will": "我们将我市3个律师
+/// 事务所…配备到…", "将该项目列入…".
+pub(super) const JIANG_OBJECTS: [&str; 16] = [
+    "您", "你", "其", "此", "这", "我", "该", "各", "本", "全市", "全县", "全区", "全省", "上述",
+    "相关", "原",
+];
 
 /// 要 as "must / will" ("我们要加大…"), not inside 重要, 主要, 需要, 要求, 纲要….
 fn modal_yao(s: &str) -> bool {
@@ -941,6 +948,18 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
             return;
         }
+        // "吉林省可根据…按程序申报…": what another body may do is advice.
+        if let Some(other) = advised_body(after_aspect)
+            && resolve_from(other, self.options, self.replying.as_deref()).0
+                != self.replying_owner(None).0
+        {
+            return;
+        }
+        // "若…获得通过，建议由贵单位牵头…，我局…将全力配合。": support in principle.
+        if generic_pledge(after_aspect) {
+            self.pledged_last = true;
+            return;
+        }
         // "同时要求邱村镇政府会同…": work handed to a unit, which owns it.
         let handed = || {
             let bare = strip_joiners(after_aspect);
@@ -1297,8 +1316,13 @@ pub(super) fn generic_pledge(span: &str) -> bool {
             || bare_support(c)
     };
     // "故…如有技术上的需求，我局…将积极支持配合": support on the reader's condition.
+    // "建议由贵单位牵头…": advice to the reader around the writer's support; "待…后": once.
     let condition = |c: &str| {
-        ["如有", "如果", "如需"].iter().any(|w| c.contains(w)) || skip_heads(c).starts_with('若')
+        let h = skip_heads(c);
+        ["如有", "如果", "如需"].iter().any(|w| c.contains(w))
+            || h.starts_with('若')
+            || h.starts_with("建议")
+            || (h.starts_with('待') && h.ends_with('后'))
     };
     if !clauses.is_empty()
         && clauses.iter().any(pledges)
@@ -1309,6 +1333,25 @@ pub(super) fn generic_pledge(span: &str) -> bool {
         return true;
     }
     framed_improvement(&clauses)
+}
+
+/// "吉林省可根据…按程序申报…": a place or unit other than the writer, then 可/可以 — what
+/// that body may do, advice rather than a promise. Returns the body as written.
+pub(super) fn advised_body(s: &str) -> Option<&str> {
+    let (p, w) = ["可以", "可"]
+        .iter()
+        .filter_map(|w| s.find(w).map(|p| (p, *w)))
+        .min()?;
+    let head = &s[..p];
+    let after = &s[p + w.len()..];
+    let unit_end = "省市县区镇乡村州局厅委办府司部队";
+    (head.chars().count() <= 12
+        && !head.contains(['，', '；', '、'])
+        && head.ends_with(|c: char| unit_end.contains(c))
+        && starts_with_any(head, &SELF_REFS).is_none()
+        && !head.starts_with(['我', '本'])
+        && starts_with_any(after, &["能", "行", "见", "是", "持续"]).is_none())
+    .then_some(head)
 }
 
 /// A sentence's clauses, at ，；。, empty ones left out.
@@ -1331,7 +1374,9 @@ fn skip_heads(c: &str) -> &str {
 /// object — the clause ends on the verb — is support in principle, not a task.
 fn bare_support(clause: &str) -> bool {
     let c = clause.trim_end_matches(['。', '！', '；']);
-    ["支持", "配合", "协助", "帮助"].iter().any(|w| c.ends_with(w))
+    ["支持", "配合", "协助", "帮助", "努力", "探索"]
+        .iter()
+        .any(|w| c.ends_with(w))
         && !["资金支持", "资金帮助", "经费支持"].iter().any(|w| c.ends_with(w))
         && c.chars().count() <= 20
         && !c.chars().any(|ch| ch.is_ascii_digit())
@@ -1556,16 +1601,25 @@ pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
     seg.match_indices('，').find_map(|(p, w)| {
         let clause = &seg[p + w.len()..];
         let who = starts_with_any(clause, &SELF_REFS)?;
-        starts_with_any(&clause[who.len()..], &["将", "还将", "也将", "会"])?;
-        Some(p + w.len())
+        will_head(&clause[who.len()..]).then_some(p + w.len())
     })
+}
+
+/// 会 as "will", not the first character of 会同/会议/会商/会签 ("我局会同市电视台制作…").
+pub(super) fn will_hui(from_hui: &str) -> bool {
+    from_hui.starts_with('会')
+        && starts_with_any(&from_hui['会'.len_utf8()..], &["同", "议", "商", "签", "审", "谈"])
+            .is_none()
+}
+
+/// "将", "还将", "也将" or 会 as "will" at the head of what follows a subject.
+fn will_head(rest: &str) -> bool {
+    starts_with_any(rest, &["将", "还将", "也将"]).is_some() || will_hui(rest)
 }
 
 /// A clause in which the writer says it will act: "我局将加强行业指导".
 pub(super) fn writer_will(clause: &str) -> bool {
-    starts_with_any(clause, &SELF_REFS).is_some_and(|w| {
-        starts_with_any(&clause[w.len()..], &["将", "还将", "也将", "会"]).is_some()
-    })
+    starts_with_any(clause, &SELF_REFS).is_some_and(|w| will_head(&clause[w.len()..]))
 }
 
 /// "计划三季度实施…", "力争2025年将…纳入…", "预计在2022年…后": an intention (计划/预计/力争/
@@ -1683,10 +1737,7 @@ pub(super) fn self_will(seg: &str) -> bool {
     seg.split(['，', '；']).any(|clause| {
         parse_subject(clause).is_some_and(|subject| {
             let rest = &clause[subject.end..];
-            ["将", "还将", "也将", "会"]
-                .iter()
-                .any(|w| rest.starts_with(w))
-                && !has_past(clause, None)
+            will_head(rest) && !has_past(clause, None)
         })
     })
 }
@@ -1842,18 +1893,20 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         .match_indices('将')
         .filter_map(|(p, w)| {
             let after = &seg[p + w.len()..];
+            // "我们在《…规划》将南岳区列入…": what the document does, reported.
+            let by_document = seg[..p].ends_with('》');
             (starts_with_any(after, &AFTER_JIANG).is_some()
                 || after.starts_with("会")
-                || puts_into(after))
-            .then_some(p)
+                || (puts_into(after) && !by_document))
+                .then_some(p)
         })
         // "我州将合理优化…": 将 right after the clause's subject is "will".
         .chain(seg.match_indices('将').filter_map(|(p, w)| {
             let start = clause_start(p);
             let after = &seg[p + w.len()..];
             let subject = parse_subject(&seg[start..])?;
-            (start + subject.end == p
-                && starts_with_any(after, &["您", "你", "其", "此", "这"]).is_none())
+            // "我们将我市3个律师事务所…配备到…": 将 (= 把) before its object.
+            (start + subject.end == p && starts_with_any(after, &JIANG_OBJECTS).is_none())
             .then_some(p)
         }))
         // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
@@ -1887,6 +1940,15 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                     .iter()
                     .any(|x| after.starts_with(x)))
             || (*w == "拟" && seg[..p].ends_with("模"))
+            // "提供拟扩大公园面积的…证明", "对拟建水库": 拟 qualifying a noun after a verb
+            // or preposition, not the writer intending.
+            || (*w == "拟"
+                && ["提供", "对", "为", "就", "关于", "的", "报送", "审查"]
+                    .iter()
+                    .any(|v| seg[..p].ends_with(v))
+                && after[..after.find(['，', '；', '。']).unwrap_or(after.len())].contains('的'))
+            // "我局会同…": 会 of 会同/会议, not "will".
+            || (w.ends_with('会') && !will_hui(&seg[p + w.len() - '会'.len_utf8()..]))
             || (*w == "年内" && after.starts_with('蒙'))
             // "《…的决定》", "决定性作用", "作出了决定": 决定 as a noun, not deciding to act.
             || (*w == "决定"
@@ -1955,7 +2017,12 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         }
     };
     // "为进一步改善…，我乡…积极争取…": a purpose, then what was done; only 将 makes it future.
-    let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && jiang.is_empty();
+    // 将 (= 把) putting a thing into a plan ("将…项目纳入重点建设项目") is not "will" here.
+    let will = jiang.iter().any(|&p| {
+        let after = &seg[p + '将'.len_utf8()..];
+        !puts_into(after) || starts_with_any(after, &AFTER_JIANG).is_some()
+    });
+    let purpose_report = (seg.starts_with('为') || seg.starts_with("为了")) && !will;
     // "建议属地街道办事处…": advice to others, not a promise.
     // "建议酒泉市积极筹集…，并加强资金监管，力争…": a sentence of advice is advice to its
     // end, whatever aims its later clauses name.
@@ -2583,5 +2650,55 @@ mod tests {
         assert!(texts.iter().any(|t| t.contains("线路规划")), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("航道论证")), "{texts:?}");
         assert!(texts.iter().all(|t| *t != "作为文化旅游部门我们将积极配合。"), "{texts:?}");
+    }
+
+    #[test]
+    fn hui_of_huitong_jiang_before_its_object_and_attributive_ni() {
+        // 会 of 会同/会议 is not "will".
+        assert!(!will_hui("会同市电视台制作宣传片"));
+        assert!(will_hui("会及时开展调查"));
+        assert!(future_clause("今年3月，我局会同市电视台制作宣传片。", None).is_none());
+        assert!(future_clause("我局会及时开展调查。", None).is_some());
+        // 将 (= 把) before its object, after the subject.
+        assert!(!has_future("根据群众需求，我们将我市3个律师事务所的律师配备到各村。"));
+        assert!(has_future("我们将加快配备律师。"));
+        // 拟 qualifying a noun after a verb: the applicant provides proof of the planned area.
+        assert!(
+            future_clause(
+                "按照规定，管理委员会要提供拟扩大公园面积的证明材料。",
+                Some(2020)
+            )
+            .is_none()
+        );
+        assert!(future_clause("我局拟扩大公园面积。", Some(2020)).is_some());
+        // What a plan document does, reported in a sentence of purpose.
+        assert!(
+            future_clause(
+                "为支持旅游发展，我们在《全省旅游规划》将该区列入重点县，将该区提质工程等项目纳入重点建设项目。",
+                Some(2021)
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn in_a_next_steps_part_advice_and_support_in_principle_are_not_promises() {
+        let letter = "关于建设特色游园的提案的答复\n\n王委员：\n\n您提出的提案收悉。\n\n下一步，若该提案获得通过，建议由贵单位牵头按程序办理，我局将全力配合。\n\n下一步，某某镇可根据创建标准按程序申报产业园。我局将加强指导，会同县财政局予以支持建设。\n\n县林业局\n2021年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert!(texts.iter().all(|t| !t.contains("全力配合")), "{texts:?}");
+        assert!(texts.iter().all(|t| !t.contains("可根据")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("加强指导")), "{texts:?}");
+        assert!(generic_pledge(
+            "待上级规定出台后，我们会向这方面积极努力和探索。"
+        ));
+        assert_eq!(advised_body("某某镇可根据标准申报"), Some("某某镇"));
+        assert_eq!(advised_body("我局可根据标准申报"), None);
+        assert_eq!(advised_body("县交通局可以加快"), Some("县交通局"));
+        assert_eq!(advised_body("该项目可能延期"), None);
     }
 }
