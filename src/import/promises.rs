@@ -25,7 +25,7 @@ pub(super) const FUTURE_WORDS: [&str; 15] = [
 ];
 
 /// What may follow 将 when it means "will" rather than marking an object ("将咸宁市作为…").
-pub(super) const AFTER_JIANG: [&str; 89] = [
+pub(super) const AFTER_JIANG: [&str; 93] = [
     // "我们将一如既往地争取…", "我们将针对您的建议，…".
     "一如既往",
     "针对",
@@ -118,6 +118,11 @@ pub(super) const AFTER_JIANG: [&str; 89] = [
     "尽早",
     "按期",
     "如期",
+    // "将考虑合理的方式…", "将安排资金": verbs that never begin an object.
+    "考虑",
+    "安排",
+    "采取",
+    "着手",
 ];
 
 pub(super) fn has_future(s: &str) -> bool {
@@ -1677,9 +1682,14 @@ pub(super) fn full_date(s: &str) -> bool {
 /// (not "采取了以下措施", not "已…如下") opens a list of measures to be followed up.
 pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
     let last = text.rsplit('，').next().unwrap_or(text);
-    ["如下措施", "以下措施", "如下举措", "以下举措"]
-        .iter()
-        .any(|w| last.contains(w))
+    // "针对以上现象，制定相关的工作方案：": a plan drawn up now, its items after the colon.
+    let plan = last.ends_with('：')
+        && starts_with_any(last, &["制定", "制订", "拟定", "采取"]).is_some()
+        && ["方案", "措施", "举措", "计划"].iter().any(|w| last.contains(w));
+    (plan
+        || ["如下措施", "以下措施", "如下举措", "以下举措"]
+            .iter()
+            .any(|w| last.contains(w)))
         && !has_past(last, reply_year)
 }
 
@@ -1744,7 +1754,7 @@ pub(super) fn self_will(seg: &str) -> bool {
 
 /// Words that make a clause a promise wherever it stands: 将 (as "will"), plans, aims and
 /// efforts to obtain something, estimates, "at a suitable time", "as soon as possible".
-const STRONG_FUTURE: [&str; 20] = [
+const STRONG_FUTURE: [&str; 21] = [
     "计划",
     // "…已开始实施，届时对沿线生活污水全部纳入管网": what follows once the work is done.
     "届时",
@@ -1768,6 +1778,7 @@ const STRONG_FUTURE: [&str; 20] = [
     // "我局今年已经准备进行实施": ready to carry it out, not done.
     "准备进行",
     "准备实施",
+    "准备将",
 ];
 
 /// "将该处的路灯改造纳入…计划": 将 marking the thing put into a plan, a promise to do so.
@@ -1983,11 +1994,27 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         });
         (at_clause_start && (then.contains('后') || when) && !put_off).then_some(p)
     });
+    // "…水厂一建成，即安排管网延伸工程": what follows at once when the work is done.
+    let at_once = seg.match_indices(['即', '就', '便']).filter_map(|(p, _)| {
+        let opens = seg[..p].ends_with('，');
+        let before = seg[..p].trim_end_matches('，');
+        let clause = before.rsplit(['，', '；', '。']).next().unwrap_or(before);
+        let once = clause.match_indices('一').any(|(q, w)| {
+            starts_with_any(
+                &clause[q + w.len()..],
+                &["建成", "完成", "竣工", "到位", "下达", "批复", "通过"],
+            )
+            .is_some()
+        });
+        let after = &seg[p..];
+        (opens && once && !after.starts_with("即可") && !after.starts_with("便可")).then_some(p)
+    });
     let mut hits: Vec<usize> = jiang
         .iter()
         .copied()
         .chain(strong)
         .chain(once)
+        .chain(at_once)
         .chain(completion_date(seg))
         .chain(after_event(seg))
         .chain(future_year(seg, reply_year))
@@ -2700,5 +2727,27 @@ mod tests {
         assert_eq!(advised_body("我局可根据标准申报"), None);
         assert_eq!(advised_body("县交通局可以加快"), Some("县交通局"));
         assert_eq!(advised_body("该项目可能延期"), None);
+    }
+
+    #[test]
+    fn plans_drawn_up_now_and_what_follows_at_once() {
+        assert!(announces_measures("针对以上现象，制定相关的工作方案：", Some(2020)));
+        assert!(!announces_measures("针对以上现象，制定了相关的工作方案：", Some(2020)));
+        assert!(
+            future_clause(
+                "盛庄等村的问题也已进行了规划布置，水厂一建成，即安排管网延伸工程，予以解决。",
+                Some(2020)
+            )
+            .is_some()
+        );
+        assert!(future_clause("水厂一建成即投入使用。", Some(2020)).is_none());
+        assert!(has_future("首先在保证财政资金的情况下，将考虑合理的方式满足资金需求。"));
+        assert!(
+            future_clause(
+                "交警大队与管委进行了沟通，准备将备用的移动信号灯放置在此路口。",
+                Some(2020)
+            )
+            .is_some()
+        );
     }
 }
