@@ -853,6 +853,10 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && !framed_improvement(&clauses(body))
             {
                 self.outside_segment(&body[at..]);
+            } else if let Some(cut) = courtesy_tail(body) {
+                // "…，将考虑合理的方式满足资金需求，非常感谢代表提出的…": the promise
+                // before the thanks.
+                self.outside_segment(&body[..cut]);
             }
             return;
         }
@@ -1357,6 +1361,24 @@ pub(super) fn advised_body(s: &str) -> Option<&str> {
         && !head.starts_with(['我', '本'])
         && starts_with_any(after, &["能", "行", "见", "是", "持续"]).is_none())
     .then_some(head)
+}
+
+/// "…，将考虑合理的方式满足资金需求，非常感谢代表…的理解和支持。": where thanks or another
+/// courtesy begins in a later clause of a sentence whose earlier clauses promise work.
+/// Returns the byte offset of the comma before the courtesy.
+pub(super) fn courtesy_tail(seg: &str) -> Option<usize> {
+    let (cut, _) = seg.match_indices('，').find(|(p, w)| {
+        let rest = &seg[p + w.len()..];
+        let clause = &rest[..rest.find(['，', '。', '；']).unwrap_or(rest.len())];
+        starts_with_any(clause, &CLOSINGS).is_some()
+            || starts_with_any(clause, &["非常感谢", "十分感谢", "诚挚感谢"]).is_some()
+            || BOILERPLATE.iter().any(|w| clause.contains(w))
+    })?;
+    let head = &seg[..cut];
+    (starts_with_any(head, &CLOSINGS).is_none()
+        && !BOILERPLATE.iter().any(|w| head.contains(w))
+        && has_future(head))
+    .then_some(cut)
 }
 
 /// A sentence's clauses, at ，；。, empty ones left out.
@@ -2749,5 +2771,16 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn a_promise_before_the_thanks_in_one_sentence() {
+        let seg = "预算上存在资金缺口，将考虑合理的方式满足项目的资金需求，非常感谢代表提出的建议。";
+        assert_eq!(
+            courtesy_tail(seg).map(|c| &seg[..c]),
+            Some("预算上存在资金缺口，将考虑合理的方式满足项目的资金需求")
+        );
+        assert_eq!(courtesy_tail("感谢代表的关心，我们将认真研究。"), None);
+        assert_eq!(courtesy_tail("项目已经完成，感谢您的理解和支持。"), None);
     }
 }
