@@ -106,14 +106,21 @@ pub(super) fn find_due(text: &str, reply: Option<(i32, u32, u32)>) -> Option<(i3
     // "预计2023年…改造159公里", "力争在2019年、2020年进行硬化": a year of the future, by its end.
     let reply_year = reply_year?;
     text.match_indices('年')
-        .filter_map(|(at, _)| {
+        .filter_map(|(at, w)| {
             let before = &text[..at];
+            // "将在2023年开始实施": a start, not a deadline.
+            if starts_with_any(&text[at + w.len()..], &["开始", "启动", "起"]).is_some() {
+                return None;
+            }
             let digits = before
                 .chars()
                 .rev()
                 .take_while(char::is_ascii_digit)
                 .count();
-            (digits == 4)
+            // "纳入2026年财政预算", "列入2020年规划": the year names the plan put into.
+            let names_plan = before[..before.len() - digits].ends_with("纳入")
+                || before[..before.len() - digits].ends_with("列入");
+            (digits == 4 && !names_plan)
                 .then(|| before[before.len() - 4..].parse::<i32>().ok())
                 .flatten()
         })
@@ -176,15 +183,50 @@ pub(super) fn due_at(
         {
             return reply_year.and_then(|y| valid_date(y, 12, 31));
         }
+        // "今年我局将实施…", "将于今年完工": this year, by its end; "今年6月底前", "今年第三
+        // 季度": the month or quarter named next; "今年以来": a report, no deadline.
+        if rest.starts_with("今年") {
+            let y = reply_year?;
+            if let Some(due) = due_in_year(after, y) {
+                return Some(due);
+            }
+            if after.starts_with(|c: char| c.is_ascii_digit())
+                || starts_with_any(after, &["以来", "上半年", "初", "年初"]).is_some()
+            {
+                return None;
+            }
+            return valid_date(y, 12, 31);
+        }
         return None;
     }
+    if let Some(due) = quarter_end(rest, reply_year?) {
+        return Some(due);
+    }
+    // "9月底前", "9月份前", "9月前": the month's last day in the reply's year.
     let month_digits = run_len(rest, |c| c.is_ascii_digit(), 2);
-    if month_digits > 0 && rest[month_digits..].starts_with("月底") {
-        let m: u32 = rest[..month_digits].parse().ok()?;
-        let y = reply_year?;
-        return valid_date(y, m, days_in_month(y, m));
+    if month_digits > 0 {
+        let after = &rest[month_digits..];
+        if ["月底", "月末", "月前", "月份前", "月份底"]
+            .iter()
+            .any(|w| after.starts_with(w))
+        {
+            let m: u32 = rest[..month_digits].parse().ok()?;
+            let y = reply_year?;
+            return valid_date(y, m, days_in_month(y, m));
+        }
     }
     None
+}
+
+/// "第三季度", "三季度", "4季度": the quarter's last day in `year`.
+pub(super) fn quarter_end(rest: &str, year: i32) -> Option<(i32, u32, u32)> {
+    let q = rest.strip_prefix('第').unwrap_or(rest);
+    let (n, len) = leading_number(q)?;
+    if !q[len..].starts_with("季度") || !(1..=4).contains(&n) {
+        return None;
+    }
+    let month = n * 3;
+    valid_date(year, month, days_in_month(year, month))
 }
 
 /// After "2025年": "底前", "年底", "内", "6月底前", "6月30日前", "上半年".
@@ -201,10 +243,18 @@ pub(super) fn due_in_year(after: &str, year: i32) -> Option<(i32, u32, u32)> {
     if after.starts_with("下半年") {
         return valid_date(year, 12, 31);
     }
+    if let Some(due) = quarter_end(after, year) {
+        return Some(due);
+    }
     let m_len = run_len(after, |c| c.is_ascii_digit(), 2);
     let month: u32 = after.get(..m_len)?.parse().ok()?;
     let rest = after[m_len..].strip_prefix('月')?;
-    if rest.starts_with("底") || rest.starts_with("末") || rest.starts_with("前") {
+    // "2020年9月底", "2020年9月份前", "于2020年9月完成": the month's last day.
+    let rest_m = rest.strip_prefix('份').unwrap_or(rest);
+    if ["底", "末", "前", "完成", "建成", "完工", "竣工", "全部完成"]
+        .iter()
+        .any(|w| rest_m.starts_with(w))
+    {
         return valid_date(year, month, days_in_month(year, month));
     }
     let d_len = run_len(rest, |c| c.is_ascii_digit(), 2);
@@ -237,6 +287,19 @@ mod tests {
             ("预计2026年改造159公里", Some((2026, 12, 31))),
             ("力争在2025年、2026年进行硬化", Some((2026, 12, 31))),
             ("2024年12月已完成", None),
+            // Quarters, this year alone, months with 份/前, a month of completion.
+            ("预计第三季度全部完成", Some((2025, 9, 30))),
+            ("计划三季度实施", Some((2025, 9, 30))),
+            ("列入今年第四季度工作计划", Some((2025, 12, 31))),
+            ("今年我局将实施改造", Some((2025, 12, 31))),
+            ("将于今年6月底前完工", Some((2025, 6, 30))),
+            ("今年以来持续推进", None),
+            ("有望于9月份前完成", Some((2025, 9, 30))),
+            ("委托专业机构于2025年9月完成", Some((2025, 9, 30))),
+            // A start, and a year that names the plan put into, set no deadline.
+            ("将在2026年开始实施", None),
+            ("列入2026年农村安全饮水规划", None),
+            ("力争2025年将管道铺设纳入2026年财政预算", Some((2025, 12, 31))),
         ] {
             assert_eq!(find_due(text, reply), due, "{text}");
         }
