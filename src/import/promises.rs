@@ -939,6 +939,17 @@ impl<'o, 'a> Walker<'o, 'a> {
             return;
         }
         if has_past(text, self.reply_year) && !has_future(text) {
+            // "二是保障村校延时服务经费。我区…已建立…机制，…": a short item title that its
+            // paragraph goes on to report as done heads a report, not a measure.
+            if !numbered
+                && self.current_numbered
+                && let Some(i) = self.current.filter(|&i| i + 1 == self.items.len())
+                && i >= self.block_start
+                && is_bare_title(&self.items[i].text)
+            {
+                self.items.pop();
+                self.current = None;
+            }
             return;
         }
         // "今后我局将继续抓好相关工作，不断优化城市照明管理。": the writer's general stance.
@@ -1379,6 +1390,14 @@ pub(super) fn courtesy_tail(seg: &str) -> Option<usize> {
         && !BOILERPLATE.iter().any(|w| head.contains(w))
         && has_future(head))
     .then_some(cut)
+}
+
+/// "保障村校延时服务经费。": an item's title — one short clause, no future word of its own.
+pub(super) fn is_bare_title(text: &str) -> bool {
+    let t = text.trim_end_matches(['。', '；']);
+    !t.contains(['，', '。', '；', '：'])
+        && t.chars().filter(|c| is_cjk(*c)).count() <= 16
+        && !has_future(t)
 }
 
 /// A sentence's clauses, at ，；。, empty ones left out.
@@ -2782,5 +2801,21 @@ mod tests {
         );
         assert_eq!(courtesy_tail("感谢代表的关心，我们将认真研究。"), None);
         assert_eq!(courtesy_tail("项目已经完成，感谢您的理解和支持。"), None);
+    }
+
+    #[test]
+    fn an_item_title_reported_as_done_is_not_a_measure() {
+        assert!(is_bare_title("保障村校延时服务经费。"));
+        assert!(!is_bare_title("将加快推进项目建设。"));
+        assert!(!is_bare_title("加强宣传，营造氛围。"));
+        let letter = "关于课后服务的建议的答复\n\n李代表：\n\n下一步工作\n\n一是扩大服务覆盖面。我委将在全区推广延时服务。二是保障延时服务经费。我区已建立财政、学校和家庭分担成本的机制。\n\n区教委\n2023年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
+        assert!(texts.iter().any(|t| t.contains("推广延时服务")), "{texts:?}");
+        assert!(texts.iter().all(|t| !t.contains("保障延时服务经费")), "{texts:?}");
     }
 }
