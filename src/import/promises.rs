@@ -1170,11 +1170,11 @@ impl<'o, 'a> Walker<'o, 'a> {
             .or_else(|| parse_subject(seg))
             // "近期，陵川县水务局针对…派…调查，…，计划“十四五”期间…实施": the unit a
             // clause before names as its subject acts in the sentence's later clauses.
+            // "…，我局充分发挥…作用，…，预计在2022年…后将…": the writer named so counts too.
             .or_else(|| {
-                seg[..start]
-                    .split('，')
-                    .take(4)
-                    .find_map(|c| parse_subject(c).filter(|s| !s.bodies.is_empty()))
+                seg[..start].split('，').take(4).find_map(|c| {
+                    parse_subject(c).filter(|s| !s.bodies.is_empty() || s.self_ref.is_some())
+                })
             })
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
@@ -2817,5 +2817,17 @@ mod tests {
         let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
         assert!(texts.iter().any(|t| t.contains("推广延时服务")), "{texts:?}");
         assert!(texts.iter().all(|t| !t.contains("保障延时服务经费")), "{texts:?}");
+    }
+
+    #[test]
+    fn the_writer_named_in_an_earlier_clause_acts_in_the_later_one() {
+        let letter = "关于韧性城市建设的建议的答复\n\n张代表：\n\n汛期前，区水务局开展了防汛演练。2021年普查工作开展，我局充分发挥牵头作用，建立了数据库，预计在2022年普查收官后将数据分享给各职能单位。\n\n上海市嘉定区应急管理局\n2022年6月15日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let shared = d.commitments.iter().find(|c| c.text.contains("分享给各职能单位"));
+        assert_eq!(shared.map(|c| c.owner.as_str()), Some("区应急局"), "{:?}", d.commitments);
     }
 }
