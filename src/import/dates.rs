@@ -299,7 +299,10 @@ mod tests {
             // A start, and a year that names the plan put into, set no deadline.
             ("将在2026年开始实施", None),
             ("列入2026年农村安全饮水规划", None),
-            ("力争2025年将管道铺设纳入2026年财政预算", Some((2025, 12, 31))),
+            (
+                "力争2025年将管道铺设纳入2026年财政预算",
+                Some((2025, 12, 31)),
+            ),
         ] {
             assert_eq!(find_due(text, reply), due, "{text}");
         }

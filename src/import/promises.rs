@@ -1410,7 +1410,8 @@ pub(super) fn clauses(s: &str) -> Vec<&str> {
 /// Skips a joining word at a clause's head: "故", "因此", "同时".
 fn skip_heads(c: &str) -> &str {
     let mut c = c;
-    while let Some(w) = starts_with_any(c, &["故", "因此", "所以", "同时", "另外", "并"]) {
+    while let Some(w) = starts_with_any(c, &["故", "因此", "所以", "同时", "另外", "并"])
+    {
         c = &c[w.len()..];
     }
     c
@@ -1423,7 +1424,9 @@ fn bare_support(clause: &str) -> bool {
     ["支持", "配合", "协助", "帮助", "努力", "探索"]
         .iter()
         .any(|w| c.ends_with(w))
-        && !["资金支持", "资金帮助", "经费支持"].iter().any(|w| c.ends_with(w))
+        && !["资金支持", "资金帮助", "经费支持"]
+            .iter()
+            .any(|w| c.ends_with(w))
         && c.chars().count() <= 20
         && !c.chars().any(|ch| ch.is_ascii_digit())
 }
@@ -1453,22 +1456,29 @@ pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
         "提升", "提高", "强化", "促进", "优化", "抓好", "做好", "增强", "履行", "加大", "发挥",
     ];
     let improves = |c: &str| {
+        const ADVERBS: [&str; 12] = [
+            "将",
+            "会",
+            "还将",
+            "也将",
+            "继续",
+            "不断",
+            "进一步",
+            "全面",
+            "切实",
+            "积极",
+            "持续",
+            "努力",
+        ];
         let mut b = bare(c);
-        loop {
-            let Some(w) = starts_with_any(
-                b,
-                &[
-                    "将", "会", "还将", "也将", "继续", "不断", "进一步", "全面", "切实", "积极",
-                    "持续", "努力",
-                ],
-            ) else {
-                break;
-            };
+        while let Some(w) = starts_with_any(b, &ADVERBS) {
             b = &b[w.len()..];
         }
         starts_with_any(b, &improve).is_some()
             && !c.chars().any(|ch| ch.is_ascii_digit())
-            && !["项目", "工程", "年底", "年内", "月底"].iter().any(|w| c.contains(w))
+            && !["项目", "工程", "年底", "年内", "月底"]
+                .iter()
+                .any(|w| c.contains(w))
     };
     let mut acts = 0;
     let all = clauses.iter().all(|c| {
@@ -1654,8 +1664,11 @@ pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
 /// 会 as "will", not the first character of 会同/会议/会商/会签 ("我局会同市电视台制作…").
 pub(super) fn will_hui(from_hui: &str) -> bool {
     from_hui.starts_with('会')
-        && starts_with_any(&from_hui['会'.len_utf8()..], &["同", "议", "商", "签", "审", "谈"])
-            .is_none()
+        && starts_with_any(
+            &from_hui['会'.len_utf8()..],
+            &["同", "议", "商", "签", "审", "谈"],
+        )
+        .is_none()
 }
 
 /// "将", "还将", "也将" or 会 as "will" at the head of what follows a subject.
@@ -1690,8 +1703,21 @@ pub(super) fn intent_time(clause: &str, reply_year: Option<i32>) -> bool {
     starts_with_any(
         rest,
         &[
-            "今年", "明年", "年内", "年底", "下半年", "上半年", "第一季度", "第二季度", "第三季度",
-            "第四季度", "一季度", "二季度", "三季度", "四季度", "近期",
+            "今年",
+            "明年",
+            "年内",
+            "年底",
+            "下半年",
+            "上半年",
+            "第一季度",
+            "第二季度",
+            "第三季度",
+            "第四季度",
+            "一季度",
+            "二季度",
+            "三季度",
+            "四季度",
+            "近期",
         ],
     )
     .is_some()
@@ -1704,14 +1730,20 @@ pub(super) fn full_date(s: &str) -> bool {
         let mut i = 0;
         let mut parts = 0;
         for unit in ['月', '年'] {
-            let n = before[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let n = before[i..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             if n == 0 || before.get(i + n) != Some(&unit) {
                 return false;
             }
             i += n + 1;
             parts += 1;
         }
-        let year = before[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let year = before[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         let after = &s[p + w.len()..];
         parts == 2
             && year == 4
@@ -1726,7 +1758,9 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
     // "针对以上现象，制定相关的工作方案：": a plan drawn up now, its items after the colon.
     let plan = last.ends_with('：')
         && starts_with_any(last, &["制定", "制订", "拟定", "采取"]).is_some()
-        && ["方案", "措施", "举措", "计划"].iter().any(|w| last.contains(w));
+        && ["方案", "措施", "举措", "计划"]
+            .iter()
+            .any(|w| last.contains(w));
     (plan
         || ["如下措施", "以下措施", "如下举措", "以下举措"]
             .iter()
@@ -1892,7 +1926,16 @@ pub(super) fn after_event(seg: &str) -> Option<usize> {
 /// its 计划 is the verb of a plan, not a noun.
 pub(super) fn dated_completion(from: &str) -> bool {
     let clause = &from[..from.find(['，', '；', '。']).unwrap_or(from.len())];
-    let done = ["建成", "完成", "完工", "开工", "投用", "投入使用", "通车", "验收"];
+    let done = [
+        "建成",
+        "完成",
+        "完工",
+        "开工",
+        "投用",
+        "投入使用",
+        "通车",
+        "验收",
+    ];
     let timed = ["年内", "年底", "月底", "年前", "月前", "季度"]
         .iter()
         .any(|w| clause.contains(w))
@@ -1959,7 +2002,7 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             let subject = parse_subject(&seg[start..])?;
             // "我们将我市3个律师事务所…配备到…": 将 (= 把) before its object.
             (start + subject.end == p && starts_with_any(after, &JIANG_OBJECTS).is_none())
-            .then_some(p)
+                .then_some(p)
         }))
         // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
         .chain(seg.match_indices(['下', '今']).filter_map(|(p, _)| {
@@ -2696,11 +2739,11 @@ mod tests {
         assert!(future_clause("我局通过党组会议决定实施照明改造项目。", Some(2024)).is_none());
         assert!(future_clause("我局决定实施照明改造项目。", Some(2024)).is_some());
         // What was said at the time is not said now.
-        assert!(
-            future_clause("当时领导答复2年内进行安装，现在时间已过。", Some(2024)).is_none()
-        );
+        assert!(future_clause("当时领导答复2年内进行安装，现在时间已过。", Some(2024)).is_none());
         // 以下 after a quantity means "below", announcing nothing.
-        assert!(!is_intro("县卫健局将积极协调各部门做好3岁以下婴幼儿照护服务。"));
+        assert!(!is_intro(
+            "县卫健局将积极协调各部门做好3岁以下婴幼儿照护服务。"
+        ));
         assert!(is_intro("我局将做好以下工作。"));
     }
 
@@ -2713,11 +2756,22 @@ mod tests {
         };
         let d = import(letter, &options).expect("imports");
         let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
-        assert!(texts.iter().any(|t| t.starts_with("我局将加强行业指导")), "{texts:?}");
-        assert!(texts.iter().all(|t| !t.contains("建议地方政府")), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with("我局将加强行业指导")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().all(|t| !t.contains("建议地方政府")),
+            "{texts:?}"
+        );
         assert!(texts.iter().any(|t| t.contains("线路规划")), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("航道论证")), "{texts:?}");
-        assert!(texts.iter().all(|t| *t != "作为文化旅游部门我们将积极配合。"), "{texts:?}");
+        assert!(
+            texts
+                .iter()
+                .all(|t| *t != "作为文化旅游部门我们将积极配合。"),
+            "{texts:?}"
+        );
     }
 
     #[test]
@@ -2728,7 +2782,9 @@ mod tests {
         assert!(future_clause("今年3月，我局会同市电视台制作宣传片。", None).is_none());
         assert!(future_clause("我局会及时开展调查。", None).is_some());
         // 将 (= 把) before its object, after the subject.
-        assert!(!has_future("根据群众需求，我们将我市3个律师事务所的律师配备到各村。"));
+        assert!(!has_future(
+            "根据群众需求，我们将我市3个律师事务所的律师配备到各村。"
+        ));
         assert!(has_future("我们将加快配备律师。"));
         // 拟 qualifying a noun after a verb: the applicant provides proof of the planned area.
         assert!(
@@ -2772,8 +2828,14 @@ mod tests {
 
     #[test]
     fn plans_drawn_up_now_and_what_follows_at_once() {
-        assert!(announces_measures("针对以上现象，制定相关的工作方案：", Some(2020)));
-        assert!(!announces_measures("针对以上现象，制定了相关的工作方案：", Some(2020)));
+        assert!(announces_measures(
+            "针对以上现象，制定相关的工作方案：",
+            Some(2020)
+        ));
+        assert!(!announces_measures(
+            "针对以上现象，制定了相关的工作方案：",
+            Some(2020)
+        ));
         assert!(
             future_clause(
                 "盛庄等村的问题也已进行了规划布置，水厂一建成，即安排管网延伸工程，予以解决。",
@@ -2782,7 +2844,9 @@ mod tests {
             .is_some()
         );
         assert!(future_clause("水厂一建成即投入使用。", Some(2020)).is_none());
-        assert!(has_future("首先在保证财政资金的情况下，将考虑合理的方式满足资金需求。"));
+        assert!(has_future(
+            "首先在保证财政资金的情况下，将考虑合理的方式满足资金需求。"
+        ));
         assert!(
             future_clause(
                 "交警大队与管委进行了沟通，准备将备用的移动信号灯放置在此路口。",
@@ -2794,7 +2858,8 @@ mod tests {
 
     #[test]
     fn a_promise_before_the_thanks_in_one_sentence() {
-        let seg = "预算上存在资金缺口，将考虑合理的方式满足项目的资金需求，非常感谢代表提出的建议。";
+        let seg =
+            "预算上存在资金缺口，将考虑合理的方式满足项目的资金需求，非常感谢代表提出的建议。";
         assert_eq!(
             courtesy_tail(seg).map(|c| &seg[..c]),
             Some("预算上存在资金缺口，将考虑合理的方式满足项目的资金需求")
@@ -2815,8 +2880,14 @@ mod tests {
         };
         let d = import(letter, &options).expect("imports");
         let texts: Vec<&str> = d.commitments.iter().map(|c| c.text.as_str()).collect();
-        assert!(texts.iter().any(|t| t.contains("推广延时服务")), "{texts:?}");
-        assert!(texts.iter().all(|t| !t.contains("保障延时服务经费")), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.contains("推广延时服务")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().all(|t| !t.contains("保障延时服务经费")),
+            "{texts:?}"
+        );
     }
 
     #[test]
@@ -2827,7 +2898,15 @@ mod tests {
             resolve: None,
         };
         let d = import(letter, &options).expect("imports");
-        let shared = d.commitments.iter().find(|c| c.text.contains("分享给各职能单位"));
-        assert_eq!(shared.map(|c| c.owner.as_str()), Some("区应急局"), "{:?}", d.commitments);
+        let shared = d
+            .commitments
+            .iter()
+            .find(|c| c.text.contains("分享给各职能单位"));
+        assert_eq!(
+            shared.map(|c| c.owner.as_str()),
+            Some("区应急局"),
+            "{:?}",
+            d.commitments
+        );
     }
 }
