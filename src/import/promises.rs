@@ -723,10 +723,11 @@ impl<'o, 'a> Walker<'o, 'a> {
         let ord = ordinal(seg);
         let body = &seg[ord.map_or(0, |o| o.len)..];
         // The unit acting in this sentence, whichever clause names it ("目前，…，市发展改革委正在…").
-        let named = body
-            .split('，')
-            .take(4)
-            .find_map(|clause| parse_subject(clause).filter(|s| !s.bodies.is_empty()));
+        // "县电信公司已新建基站1个。我局将组织…。如若具备条件将尽快…申报": the writer, named
+        // by self-reference, is the last actor named too.
+        let named = body.split('，').take(4).find_map(|clause| {
+            parse_subject(clause).filter(|s| !s.bodies.is_empty() || s.self_ref.is_some())
+        });
         let was_in_region = self.in_region();
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
         // written in the present is a list of measures, as if under a next-steps heading.
@@ -2905,6 +2906,23 @@ mod tests {
         assert_eq!(
             shared.map(|c| c.owner.as_str()),
             Some("区应急局"),
+            "{:?}",
+            d.commitments
+        );
+    }
+
+    #[test]
+    fn the_writer_named_by_self_reference_is_the_last_actor_named() {
+        let letter = "关于移动信号的建议的答复\n\n王代表：\n\n县电信公司已经在兴隆村新建基站1个。我局将组织各运营商实地查勘。如若具备架设基站条件将尽快按照程序予以申报。\n\n太白县交通运输局\n2023年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let filed = d.commitments.iter().find(|c| c.text.contains("予以申报"));
+        assert_eq!(
+            filed.map(|c| c.owner.as_str()),
+            Some("县交通运输局"),
             "{:?}",
             d.commitments
         );

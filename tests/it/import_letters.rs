@@ -198,8 +198,8 @@ const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 4;
 /// That is the estimate for letters nobody has seen; tuning on this set would make it a
 /// development set like the others. Since 2026-12-01 03:35 UTC it is one (follow-ups 10t4a/b
 /// tune general rules on it): the level below is a development figure (10t4b's promise
-/// rules: 27 found, 3 spurious of 44 drafted).
-const RECORDED_HELDOUT6_FOUND: usize = 27;
+/// rules: 28 found, 3 spurious of 44 drafted).
+const RECORDED_HELDOUT6_FOUND: usize = 28;
 const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 3;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
