@@ -448,8 +448,10 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
         q
     };
     // "督促市交通局会同市财政局…", "责成邱村镇政府做好…": the unit told to act owns it.
+    // "指导X…" is not among them: guiding is the writer's own work, which the office follows
+    // up with the writer (the unit guided is named in the text).
     let mut p = adverbs(pos);
-    if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指导", "指派"])
+    if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指派"])
         && let Some((name, len)) = leading_body(&s[p + w.len()..])
     {
         subject.bodies = vec![name];
@@ -686,7 +688,7 @@ const NOT_LEVELS: [&str; 8] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 30] = [
+const REDUCTIONS: [(&str, &str); 31] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -716,6 +718,7 @@ const REDUCTIONS: [(&str, &str); 30] = [
     ("应急管理", "应急"),
     ("林业和草原", "林草"),
     ("生态环境保护", "生态环境"),
+    ("民用航空", "民航"),
     ("人民政府办公室", "政府办"),
     ("人民政府", "政府"),
 ];
@@ -766,11 +769,33 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
     (level, rest)
 }
 
+/// "中国民用航空局综合司", "交通运输部综合规划司": a 司 (an internal department of a ministry
+/// or national bureau) signs for the unit it belongs to, which is the one the office follows
+/// up with. Returns that unit's name.
+pub(super) fn parent_of_office(name: &str) -> Option<&str> {
+    if !name.ends_with('司') || name.ends_with("公司") {
+        return None;
+    }
+    let n = name.chars().count();
+    name.char_indices()
+        .map(|(i, c)| &name[..i + c.len_utf8()])
+        .filter(|p| p.ends_with(['局', '部', '委', '署']))
+        .find(|p| {
+            let office = n - p.chars().count();
+            (2..=8).contains(&office) && body_like(p)
+        })
+}
+
 /// The short form an office uses for a unit: the place dropped to its level, the department
 /// reduced by the table (吉林省科学技术厅 → 省科技厅, 重庆市巴南区圣灯山镇人民政府 → 镇政府,
 /// 内蒙古自治区卫生健康委员会 → 自治区卫健委, XX街道办事处 → XX街道). Names with no place are
 /// reduced the same way but keep no level.
 pub fn short_form(name: &str) -> String {
+    // "中国民用航空局" goes by 民航局: a national bureau is named by its field alone.
+    let name = name
+        .strip_prefix("中国")
+        .filter(|r| r.ends_with('局') && r.chars().count() >= 3)
+        .unwrap_or(name);
     if let Some(street) = name
         .strip_suffix("街道办事处")
         .or_else(|| name.strip_suffix("街道办"))
@@ -1029,6 +1054,20 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn a_ministrys_office_signs_for_the_ministry() {
+        assert_eq!(
+            parent_of_office("中国民用航空局综合司"),
+            Some("中国民用航空局")
+        );
+        assert_eq!(parent_of_office("交通运输部综合规划司"), Some("交通运输部"));
+        assert_eq!(parent_of_office("民航局发展计划司"), Some("民航局"));
+        assert_eq!(parent_of_office("国网达县供电公司"), None);
+        assert_eq!(parent_of_office("交通运输部"), None);
+        assert_eq!(short_form("中国民用航空局"), "民航局");
+        assert_eq!(short_form("中国铁塔公司"), "中国铁塔公司");
     }
 
     #[test]
