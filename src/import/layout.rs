@@ -640,7 +640,7 @@ const DOMAINS: [&str; 26] = [
 fn domain_unit(all: &str, kind: &str) -> Option<String> {
     all.match_indices('对').find_map(|(at, _)| {
         let span: String = all[at + '对'.len_utf8()..].chars().take(24).collect();
-        let thanks = ["的关心", "的关注", "的支持", "的理解"]
+        let thanks = ["的关心", "的关注", "的支持", "的理解", "的重视"]
             .iter()
             .filter_map(|w| span.find(w))
             .min()?;
@@ -1160,8 +1160,13 @@ mod tests {
             domain_unit("再次感谢你们对新平县文化旅游工作的关注与支持", "局").as_deref(),
             Some("县文化旅游局")
         );
+        // "对公安工作的重视和关心": regard is thanked for like care.
+        assert_eq!(
+            domain_unit("感谢您对公安工作的重视和关心。", "局").as_deref(),
+            Some("公安局")
+        );
         // Work that is no department's domain names nobody.
-        assert_eq!(domain_unit("感谢你们对政府工作的关心和支持。", "局"), None);
+        assert_eq!(domain_unit("感谢您对政府工作的关心和支持。", "局"), None);
         // A writer that says only 我们: the department the letter names with its place.
         assert_eq!(
             read(&[

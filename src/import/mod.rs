@@ -461,6 +461,17 @@ mod tests {
     // ── synthetic letters ──
 
     #[test]
+    fn a_subjectless_promise_is_the_last_speakers_even_when_that_is_the_writer() {
+        let d = draft(
+            "何仁兴代表：\n您提出的建议收悉。现答复如下：\n\
+             经与运营商沟通，县电信公司已经新建基站1个。我局将组织运营商实地查勘。\
+             如若具备架设条件将尽快按照程序予以申报。\n\
+             太白县交通运输局\n2023年10月12日\n",
+        );
+        assert_eq!(owners(&d), ["县交通运输局", "县交通运输局"]);
+    }
+
+    #[test]
     fn heading_next_steps_with_yishi_ershi_and_a_year_end_deadline() {
         let d = draft(
             "省政协：\n你单位提出的《关于加快数字乡村建设的提案》收悉，现答复如下：\n\

@@ -363,6 +363,55 @@ fn self_ref_head(s: &str) -> usize {
         })
 }
 
+/// "县移动、联通、电信等部门将…": units listed by their short names and closed by 等 and a
+/// class noun (部门, 单位, 公司, 企业) before what they do are the subject, whatever their
+/// names look like. Members written without the first one's level share it (县联通). Returns
+/// the members, first the one that leads, and the length of the list with its class noun.
+fn listed_subject(s: &str) -> Option<(Vec<String>, usize)> {
+    let clause = &s[..s.find(['，', '；', '。', '：']).unwrap_or(s.len())];
+    let deng = clause.find('等')?;
+    let after = &clause[deng + '等'.len_utf8()..];
+    let class = starts_with_any(after, &["部门", "单位", "公司", "企业"])?;
+    let end = deng + '等'.len_utf8() + class.len();
+    starts_with_any(&clause[end..], &SUBJECT_STOPS)?;
+    let mut items: Vec<&str> = clause[..deng].split('、').collect();
+    // "…、联通和电信等": the last two joined by 和/及.
+    if let Some(last) = items.pop() {
+        match last.split_once(['和', '及']) {
+            Some((a, b)) if a.chars().count() <= 4 && b.chars().count() <= 4 => {
+                items.extend([a, b]);
+            }
+            _ => items.push(last),
+        }
+    }
+    let plausible = |item: &str| {
+        (2..=12).contains(&item.chars().count())
+            && item.chars().all(is_cjk)
+            && !item
+                .chars()
+                .any(|c| "的了在将是对把为已与我你您该各其".contains(c))
+            && !["有关", "相关", "部门", "单位"]
+                .iter()
+                .any(|w| item.contains(w))
+            && starts_with_any(item, &SUBJECT_STOPS).is_none()
+            && starts_with_any(item, &VERB_STARTS).is_none()
+            && starts_with_any(item, &FUNCTION_HEADS).is_none()
+            && !NAME_VERBS.iter().any(|w| item.contains(w))
+    };
+    if items.len() < 2 || !items.iter().all(|i| plausible(i)) {
+        return None;
+    }
+    let level = unit_level(items[0]);
+    let names = items
+        .iter()
+        .map(|i| match level {
+            Some(l) if unit_level(i).is_none() => format!("{l}{i}"),
+            _ => (*i).to_owned(),
+        })
+        .collect();
+    Some((names, end))
+}
+
 /// Parses "省发改委、省卫健委将…", "省科技厅会同省财政厅…", "我厅将…".
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
@@ -387,6 +436,9 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     } else if starts_with_any(s, &["督促", "责成"]).is_some() {
         // A subject-less "督促市交通局…": the unit told to act is found below.
         pos = 0;
+    } else if let Some((names, len)) = listed_subject(s) {
+        subject.bodies = names;
+        pos = len;
     } else {
         let (name, len) = leading_body(s)?;
         subject.bodies.push(name);
@@ -1054,6 +1106,19 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn units_listed_before_deng_bumen_are_the_subject() {
+        let subject =
+            parse_subject("县移动、联通、电信等部门将继续给上级部门反映情况").expect("a subject");
+        assert_eq!(subject.bodies, ["县移动", "县联通", "县电信"]);
+        let subject = parse_subject("县电信、移动、联通和铁塔等公司将实地查勘").expect("a subject");
+        assert_eq!(subject.bodies, ["县电信", "县移动", "县联通", "县铁塔"]);
+        // A list of tasks, or of bodies nobody named, is no subject.
+        assert!(parse_subject("加强宣传、开展整治等工作将持续推进").is_none());
+        assert!(parse_subject("有关部门、相关单位等部门将配合").is_none());
+        assert!(parse_subject("道路、桥梁等设施将改造").is_none());
     }
 
     #[test]
