@@ -659,6 +659,7 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         if starts_with_any(after, &NOT_LEVELS).is_some()
             || matches!(before, Some('城' | '和' | '治'))
             || s[..i].ends_with("自")
+            || zone_or_urban(&s[..i], after)
         {
             return None;
         }
@@ -666,6 +667,14 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         let tail = &s[end..];
         (!tail.is_empty() && !s[..i].contains(['局', '厅', '委', '办'])).then(|| (&s[..end], tail))
     })
+}
+
+/// Whether the 区 at the start of `after` ends a zone's name ("安宁工业园区", "云台山风景名胜区",
+/// "景区") or the word 市区 (the urban area), not a district: `head` is what comes before it.
+fn zone_or_urban(head: &str, after: &str) -> bool {
+    after.starts_with('区')
+        && (head.ends_with(['园', '景', '胜'])
+            || (head.chars().count() == 1 && LEVELS.contains(&head)))
 }
 
 /// A department named without its place gets the letter's level ("教育局" → "县教育局");
@@ -735,8 +744,10 @@ const LEVELS: [&str; 14] = [
 ];
 
 /// Words that begin with a level character but are not a level ("市场监管局", "区域…", "乡村振兴局").
-const NOT_LEVELS: [&str; 8] = [
+const NOT_LEVELS: [&str; 9] = [
     "市场", "区域", "县域", "乡村", "镇村", "市政", "市容", "州府",
+    // "市区供电公司": the city's urban area, not the city and a district.
+    "市区",
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
@@ -795,9 +806,12 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
         let found = rest.char_indices().skip(1).take(9).find_map(|(i, _)| {
             let after = &rest[i..];
             let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
-            // "城乡建设", "城市管理", "和城乡": the level character is part of a word.
+            // "城乡建设", "城市管理", "和城乡": the level character is part of a word; so is
+            // the 区 of a zone ("工业园区", "风景名胜区", "景区") and of "市区".
             let before = rest[..i].chars().last();
-            if starts_with_any(after, &NOT_LEVELS).is_some() || matches!(before, Some('城' | '和'))
+            if starts_with_any(after, &NOT_LEVELS).is_some()
+                || matches!(before, Some('城' | '和'))
+                || zone_or_urban(&rest[..i], after)
             {
                 return None;
             }
@@ -881,6 +895,14 @@ pub fn short_form(name: &str) -> String {
         && branch.ends_with('区')
     {
         return "区公安分局".to_owned();
+    }
+    // "安宁工业园区管理委员会", "连云港市云台山风景名胜区管理委员会": a zone's committee goes
+    // by the zone's own name and 管委会, with no level before it.
+    if let Some(zone) = rest.strip_suffix("区管理委员会") {
+        let zone = zone
+            .replace("高新技术产业开发", "高新")
+            .replace("风景名胜", "景");
+        return format!("{zone}区管委会");
     }
     let mut dept = rest.to_owned();
     for (long, short) in REDUCTIONS {
@@ -1106,6 +1128,21 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn zones_and_the_urban_area_are_no_districts() {
+        assert_eq!(short_form("安宁工业园区管理委员会"), "安宁工业园区管委会");
+        assert_eq!(
+            short_form("连云港市云台山风景名胜区管理委员会"),
+            "云台山景区管委会"
+        );
+        assert_eq!(
+            short_form("淮南高新技术产业开发区管理委员会"),
+            "淮南高新区管委会"
+        );
+        assert_eq!(short_form("市区供电公司"), "市区供电公司");
+        assert_eq!(short_form("重庆市黔江区财政局"), "区财政局");
     }
 
     #[test]
