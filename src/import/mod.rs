@@ -163,11 +163,21 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
         .as_deref()
         .and_then(owners::unit_level)
         .or_else(|| letter_level(&blocks));
+    let all: String = blocks.concat();
     let commitments = walker
         .items
         .into_iter()
         .map(|item| {
             let mut c = item.finish(letter_raw.replied_on, &mut warnings);
+            // "…公司将继续…": a unit's kind alone is the last unit of that kind named before.
+            if ["公司", "集团"].contains(&c.owner.as_str()) {
+                let head: String = c.source.chars().take(12).collect();
+                let before = all.find(&head).map_or(all.as_str(), |at| &all[..at]);
+                if let Some(name) = owners::antecedent(before, &c.owner) {
+                    let home = letter_raw.replied_by.as_deref();
+                    (c.owner, c.owner_resolved) = owners::resolve_from(&name, options, home);
+                }
+            }
             // "我镇党委、政府": a bare government is the replying government.
             let own_government = replying_short.as_deref().filter(|r| r.ends_with("政府"));
             if let Some(own) = own_government
@@ -459,6 +469,17 @@ mod tests {
     }
 
     // ── synthetic letters ──
+
+    #[test]
+    fn a_units_kind_alone_as_subject_is_the_unit_named_before() {
+        let d = draft(
+            "区乡村振兴局：\n现将协办意见函告如下：\n\
+             国网达县供电公司高度重视乡村振兴工作，其中该公司对新安村累计投资319万元。\
+             “十四五”期间，公司将继续对薄弱村进行整村低压线路改造。\n\
+             达州市达川区经济和信息化局\n2021年12月24日\n",
+        );
+        assert_eq!(owners(&d), ["国网达县供电公司"]);
+    }
 
     #[test]
     fn a_subjectless_promise_is_the_last_speakers_even_when_that_is_the_writer() {

@@ -207,7 +207,8 @@ pub(super) fn body_like(name: &str) -> bool {
         // "区加强督办", "市提高公办": a level and a verb phrase, not a name.
         || NAME_VERBS.iter().any(|w| name.contains(w))
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
-        || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
+        // "其中该公司": a demonstrative inside a name points back, it names nothing.
+        || name.chars().any(|c| "的了在将是对把为已与及我该".contains(c))
         // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
         || ["提交", "报请", "报送", "上报", "提请", "结果", "情况"]
             .iter()
@@ -835,6 +836,25 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
     (level, rest)
 }
 
+/// "国网达县供电公司高度重视…。…公司将继续…": a unit's kind alone as a subject (公司, 集团,
+/// 中心) stands for the last unit of that kind the text before names in full.
+pub(super) fn antecedent(before: &str, kind: &str) -> Option<String> {
+    let mut last = None;
+    let mut past = 0;
+    for (i, _) in before.char_indices() {
+        if i < past {
+            continue;
+        }
+        if let Some((name, len)) = leading_body(&before[i..]) {
+            past = i + len;
+            if name.ends_with(kind) && name.len() > kind.len() && split_place(&name).0.is_some() {
+                last = Some(name);
+            }
+        }
+    }
+    last
+}
+
 /// "中国民用航空局综合司", "交通运输部综合规划司": a 司 (an internal department of a ministry
 /// or national bureau) signs for the unit it belongs to, which is the one the office follows
 /// up with. Returns that unit's name.
@@ -1128,6 +1148,20 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn a_units_kind_alone_stands_for_the_last_one_named() {
+        assert_eq!(
+            antecedent(
+                "经了解辖区供电公司，国网达县供电公司高度重视乡村振兴工作。",
+                "公司"
+            )
+            .as_deref(),
+            Some("国网达县供电公司")
+        );
+        assert_eq!(antecedent("县交通局已完成改造。", "公司"), None);
+        assert_eq!(antecedent("其中该公司对新安村累计投资。", "公司"), None);
     }
 
     #[test]

@@ -197,7 +197,7 @@ const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 11;
 /// That is the estimate for letters nobody has seen; tuning on this set would make it a
 /// development set like the others. Since 03:40 UTC it is one (follow-up 10t4a tunes the
 /// owner side on it): the level below is the development figure.
-const RECORDED_HELDOUT6_FOUND: usize = 30;
+const RECORDED_HELDOUT6_FOUND: usize = 31;
 const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 12;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
