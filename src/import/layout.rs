@@ -465,7 +465,13 @@ fn source_org(block: &str) -> Option<String> {
     if body_like(&name) {
         return Some(name);
     }
-    super::owners::leading_body(&name).map(|(n, _)| n)
+    // The longest unit name at its start that a person's title does not run on from
+    // ("淮南高新区管委会程晋仓委员": not …程晋仓委).
+    name.char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|&e| body_like(&name[..e]) && !name[e..].starts_with(['员', '长']))
+        .last()
+        .map(|e| name[..e].to_owned())
 }
 
 /// Labels a published letter's metadata puts before the replying unit.
@@ -933,7 +939,9 @@ pub(super) fn read_letter(
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
                 Some(level)
-                    if super::owners::split_place(&name).0.is_none() && !name.contains("政府") =>
+                    if super::owners::split_place(&name).0.is_none()
+                        && !name.contains("政府")
+                        && super::owners::zone_of_committee(&name).is_none() =>
                 {
                     format!("{level}{name}")
                 }
@@ -1001,6 +1009,20 @@ mod tests {
     }
 
     #[test]
+    fn a_zones_committee_takes_no_level_from_the_letter() {
+        let lines = [
+            "对安宁市政协六届五次会议第190号提案的答复",
+            "保卫宏委员：",
+            "您提出的提案收悉，现答复如下：",
+            "我委将加大与供电部门的对接协调力度。",
+            "感谢您对我市工作的支持。",
+        ];
+        let mut with_tail = lines.to_vec();
+        with_tail.extend(["安宁工业园区管理委员会", "2021年7月13日"]);
+        assert_eq!(read(&with_tail).as_deref(), Some("安宁工业园区管理委员会"));
+    }
+
+    #[test]
     fn a_pages_source_label_glued_to_the_salutation_names_the_writer() {
         let lines = [
             "关于对县人大第十七届五次会议第18号议案的答复",
@@ -1009,6 +1031,10 @@ mod tests {
             "我们将持续优化施工方案。",
         ];
         assert_eq!(read(&lines).as_deref(), Some("石楼县人民政府办公室"));
+        assert_eq!(
+            source_org("发布日期：2023-05-31 18:19来源：淮南高新区管委会程晋仓委员：").as_deref(),
+            Some("淮南高新区管委会")
+        );
     }
 
     #[test]

@@ -471,6 +471,17 @@ mod tests {
     // ── synthetic letters ──
 
     #[test]
+    fn the_writer_named_in_an_earlier_clause_acts_in_the_later_one() {
+        let d = draft(
+            "刘代表：\n您提出的建议收悉，现答复如下：\n\
+             县委宣传部已将农家书屋纳入考核。\
+             您所提出的图书闲置问题非常中肯，我委认真吸纳您的意见，将积极协调相关部门，共同推动该项工作。\n\
+             垫江县文化和旅游发展委员会\n2024年6月1日\n",
+        );
+        assert_eq!(owners(&d), ["县文旅委"]);
+    }
+
+    #[test]
     fn a_units_kind_alone_as_subject_is_the_unit_named_before() {
         let d = draft(
             "区乡村振兴局：\n现将协办意见函告如下：\n\

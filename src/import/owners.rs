@@ -872,6 +872,14 @@ pub(super) fn parent_of_office(name: &str) -> Option<&str> {
         })
 }
 
+/// "安宁工业园区管理委员会" → "安宁工业园区": the zone a zone's committee runs. A zone is
+/// named by itself, never given a level.
+pub(super) fn zone_of_committee(name: &str) -> Option<&str> {
+    name.strip_suffix("管理委员会")
+        .or_else(|| name.strip_suffix("管委会"))
+        .filter(|z| z.ends_with('区'))
+}
+
 /// The short form an office uses for a unit: the place dropped to its level, the department
 /// reduced by the table (吉林省科学技术厅 → 省科技厅, 重庆市巴南区圣灯山镇人民政府 → 镇政府,
 /// 内蒙古自治区卫生健康委员会 → 自治区卫健委, XX街道办事处 → XX街道). Names with no place are
@@ -916,13 +924,17 @@ pub fn short_form(name: &str) -> String {
     {
         return "区公安分局".to_owned();
     }
-    // "安宁工业园区管理委员会", "连云港市云台山风景名胜区管理委员会": a zone's committee goes
-    // by the zone's own name and 管委会, with no level before it.
-    if let Some(zone) = rest.strip_suffix("区管理委员会") {
+    // "安宁工业园区管理委员会", "连云港市云台山风景名胜区管理委员会", "淮南高新区管委会": a
+    // zone's committee goes by the zone's own name and 管委会, with no level before it.
+    if let Some(zone) = zone_of_committee(name) {
+        let mut zone = zone;
+        while let Some((_, tail)) = first_place(zone) {
+            zone = tail;
+        }
         let zone = zone
-            .replace("高新技术产业开发", "高新")
-            .replace("风景名胜", "景");
-        return format!("{zone}区管委会");
+            .replace("高新技术产业开发区", "高新区")
+            .replace("风景名胜区", "景区");
+        return format!("{zone}管委会");
     }
     let mut dept = rest.to_owned();
     for (long, short) in REDUCTIONS {
@@ -1175,6 +1187,7 @@ mod tests {
             short_form("淮南高新技术产业开发区管理委员会"),
             "淮南高新区管委会"
         );
+        assert_eq!(short_form("淮南高新区管委会"), "淮南高新区管委会");
         assert_eq!(short_form("市区供电公司"), "市区供电公司");
         assert_eq!(short_form("重庆市黔江区财政局"), "区财政局");
     }

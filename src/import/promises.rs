@@ -1086,10 +1086,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             // "近期，陵川县水务局针对…派…调查，…，计划“十四五”期间…实施": the unit a
             // clause before names as its subject acts in the sentence's later clauses.
             .or_else(|| {
-                seg[..start]
-                    .split('，')
-                    .take(4)
-                    .find_map(|c| parse_subject(c).filter(|s| !s.bodies.is_empty()))
+                seg[..start].split('，').take(4).find_map(|c| {
+                    parse_subject(c).filter(|s| !s.bodies.is_empty() || s.self_ref.is_some())
+                })
             })
             .or_else(|| self.last_named.clone());
         // The proposer's own words, restated, are not promises: a clause that opens with them
