@@ -471,6 +471,17 @@ mod tests {
     // ── synthetic letters ──
 
     #[test]
+    fn a_body_that_only_regards_the_matter_is_no_actor_for_later_sentences() {
+        let d = draft(
+            "王代表：\n您提出的建议收悉，现答复如下：\n\
+             区委区府一直以来都非常重视区图书馆新建项目的相关工作。根据工作推进进度，已完成可行性研究。\
+             待前期工作完成后，将推进项目实施。\n\
+             重庆市荣昌区文化和旅游发展委员会\n2024年6月1日\n",
+        );
+        assert_eq!(owners(&d), ["区文旅委"]);
+    }
+
+    #[test]
     fn the_writer_named_in_an_earlier_clause_acts_in_the_later_one() {
         let d = draft(
             "刘代表：\n您提出的建议收悉，现答复如下：\n\

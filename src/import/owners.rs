@@ -151,7 +151,7 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 19] = [
+const FUNCTION_HEADS: [&str; 21] = [
     "并", "请", "由", "会同", "同时", "以及", "及",
     "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
     "以",
@@ -159,7 +159,8 @@ const FUNCTION_HEADS: [&str; 19] = [
     "依据", "根据", "按照", "依照", "对照", "遵照",
     // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
     "向", "从", // "待市政府研究通过后": the unit waited on, not the one acting.
-    "待",
+    "待", // "因交办单所列事项…", "由于县财政困难": a cause, not a name.
+    "因", "由于",
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
@@ -836,6 +837,19 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
     (level, rest)
 }
 
+/// "区委区府一直以来都非常重视…", "省应急管理厅高度重视": a subject whose clause only says it
+/// regards the matter as important does nothing the office follows up; it is background, not
+/// the actor later sentences without a subject of their own continue. `rest` is the text after
+/// the subject.
+pub(super) fn regard_only(rest: &str) -> bool {
+    let clause = &rest[..rest.find(['，', '；', '。']).unwrap_or(rest.len())];
+    clause.contains("重视")
+        && clause.chars().count() <= 24
+        && !["将", "要", "拟", "计划", "决定"]
+            .iter()
+            .any(|w| clause.contains(w))
+}
+
 /// "国网达县供电公司高度重视…。…公司将继续…": a unit's kind alone as a subject (公司, 集团,
 /// 中心) stands for the last unit of that kind the text before names in full.
 pub(super) fn antecedent(before: &str, kind: &str) -> Option<String> {
@@ -978,6 +992,7 @@ mod tests {
         assert!(!body_like("按照省发改委"));
         assert!(!body_like("向省水利厅"));
         assert!(!body_like("待市政府"));
+        assert!(!body_like("因交办"));
     }
 
     #[test]
@@ -1160,6 +1175,16 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn a_subject_that_only_regards_the_matter_is_background() {
+        assert!(regard_only(
+            "一直以来都非常重视区图书馆新建项目的相关工作。"
+        ));
+        assert!(regard_only("高度重视，立即组织调研。"));
+        assert!(!regard_only("将高度重视并加快建设。"));
+        assert!(!regard_only("加快推进项目建设。"));
     }
 
     #[test]

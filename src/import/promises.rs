@@ -686,7 +686,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         // The unit acting in this sentence, whichever clause names it ("目前，…，市发展改革委正在…");
         // the writer speaking of itself ("我局将…") is the one acting too.
         let named = body.split('，').take(4).find_map(|clause| {
-            parse_subject(clause).filter(|s| !s.bodies.is_empty() || s.self_ref.is_some())
+            parse_subject(clause).filter(|s| {
+                (!s.bodies.is_empty() || s.self_ref.is_some()) && !regard_only(&clause[s.end..])
+            })
         });
         let was_in_region = self.in_region();
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…

@@ -188,7 +188,7 @@ const RECORDED_HELDOUT5_SPURIOUS_AT_MOST: usize = 5;
 /// follow-up 10t3's tuning. Since 2026-12-01 01:55 UTC it is a development set (10t3 tuned
 /// general rules on it): the level below is the development figure, 33 found, 11 spurious of
 /// 57 drafted.
-const RECORDED_HELDOUT4_FOUND: usize = 36;
+const RECORDED_HELDOUT4_FOUND: usize = 37;
 const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 11;
 
 /// The recorded level over tests/letters/heldout6/*.txt: 34 letters annotated apart from the
