@@ -469,8 +469,7 @@ fn source_org(block: &str) -> Option<String> {
     // ("淮南高新区管委会程晋仓委员": not …程晋仓委).
     name.char_indices()
         .map(|(i, c)| i + c.len_utf8())
-        .filter(|&e| body_like(&name[..e]) && !name[e..].starts_with(['员', '长']))
-        .last()
+        .rfind(|&e| body_like(&name[..e]) && !name[e..].starts_with(['员', '长']))
         .map(|e| name[..e].to_owned())
 }
 
