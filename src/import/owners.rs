@@ -433,8 +433,24 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
         subject.bodies.push(name);
         pos = '由'.len_utf8() + len;
     } else if let Some(w) = starts_with_any(s, &SELF_REFS) {
-        subject.self_ref = Some(w.to_owned());
-        pos = w.len();
+        // "我县旅游发展公司也将…": a place's self-reference before a unit's name is the
+        // place's level of that unit (县旅游发展公司), not the writer.
+        let level = w
+            .strip_prefix('我')
+            .filter(|l| "省市县区州镇乡".contains(*l));
+        let rest = &s[w.len()..];
+        let named = level
+            .and_then(|l| leading_body_simple(&format!("{l}{rest}")).map(|len| (l, len - l.len())));
+        match named.filter(|&(_, len)| len > 0) {
+            Some((l, len)) => {
+                subject.bodies.push(format!("{l}{}", &rest[..len]));
+                pos = w.len() + len;
+            }
+            None => {
+                subject.self_ref = Some(w.to_owned());
+                pos = w.len();
+            }
+        }
     } else if starts_with_any(s, &["督促", "责成"]).is_some() {
         // A subject-less "督促市交通局…": the unit told to act is found below.
         pos = 0;
@@ -1175,6 +1191,16 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn a_places_self_reference_before_a_units_name_is_that_places_unit() {
+        let subject = parse_subject("我县旅游发展公司也将介入乡村旅游村的发展").expect("a subject");
+        assert_eq!(subject.bodies, ["县旅游发展公司"]);
+        let subject = parse_subject("我县将加快建设。").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我县"));
+        let subject = parse_subject("我局将加快建设。").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我局"));
     }
 
     #[test]
