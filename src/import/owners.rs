@@ -521,8 +521,14 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     // "指导X…" is not among them: guiding is the writer's own work, which the office follows
     // up with the writer (the unit guided is named in the text).
     let mut p = adverbs(pos);
+    // "要求各街道认真落实…": work handed to each unit of a kind is theirs (各街道).
+    let each = |t: &str| {
+        let kind = starts_with_any(t.strip_prefix('各')?, &["街道", "乡镇", "镇", "乡", "社区"])?;
+        Some(("各".to_owned() + kind, '各'.len_utf8() + kind.len()))
+    };
     if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指派"])
-        && let Some((name, len)) = leading_body(&s[p + w.len()..])
+        && let Some((name, len)) =
+            leading_body(&s[p + w.len()..]).or_else(|| each(&s[p + w.len()..]))
     {
         subject.bodies = vec![name];
         subject.self_ref = None;
@@ -1191,6 +1197,14 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn work_handed_to_each_unit_of_a_kind_is_theirs() {
+        let subject = parse_subject("我们要求各街道认真落实属地管理责任").expect("a subject");
+        assert_eq!(subject.bodies, ["各街道"]);
+        let subject = parse_subject("我们要求各项工作落到实处").expect("a subject");
+        assert!(subject.bodies.is_empty());
     }
 
     #[test]
