@@ -277,7 +277,10 @@ pub(super) fn is_org_line(block: &str) -> bool {
     {
         return false;
     }
-    b.chars().count() <= 30 && b.chars().all(is_cjk) && BODY_SUFFIXES.iter().any(|s| b.ends_with(s))
+    b.chars().count() <= 30
+        && b.chars().all(is_cjk)
+        && (BODY_SUFFIXES.iter().any(|s| b.ends_with(s))
+            || super::owners::parent_of_office(b).is_some())
 }
 
 pub(super) fn is_salutation(block: &str) -> bool {
@@ -453,11 +456,21 @@ pub(super) fn header_org(blocks: &[String], layout: &Layout) -> Option<String> {
     })
 }
 
-/// "来源：市教体局", "信息来源：舒城县人民政府": the unit a web page says it comes from.
+/// "来源：市教体局", "信息来源：舒城县人民政府": the unit a web page says it comes from. The
+/// next line may be glued to it ("来源：石楼县人民政府办公室杨凯云代表："): the name is the
+/// unit at the start of what follows the label.
 fn source_org(block: &str) -> Option<String> {
     let at = block.find("来源：")? + "来源：".len();
     let name: String = block[at..].chars().take_while(|c| is_cjk(*c)).collect();
-    body_like(&name).then_some(name)
+    if body_like(&name) {
+        return Some(name);
+    }
+    // The longest unit name at its start that a person's title does not run on from
+    // ("淮南高新区管委会程晋仓委员": not …程晋仓委).
+    name.char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .rfind(|&e| body_like(&name[..e]) && !name[e..].starts_with(['员', '长']))
+        .map(|e| name[..e].to_owned())
 }
 
 /// Labels a published letter's metadata puts before the replying unit.
@@ -632,7 +645,7 @@ const DOMAINS: [&str; 26] = [
 fn domain_unit(all: &str, kind: &str) -> Option<String> {
     all.match_indices('对').find_map(|(at, _)| {
         let span: String = all[at + '对'.len_utf8()..].chars().take(24).collect();
-        let thanks = ["的关心", "的关注", "的支持", "的理解"]
+        let thanks = ["的关心", "的关注", "的支持", "的理解", "的重视"]
             .iter()
             .filter_map(|w| span.find(w))
             .min()?;
@@ -802,8 +815,22 @@ fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
                 && (parse_cn_date(rest).is_some()
                     || parse_iso_date(rest).is_some()
                     || !rest.starts_with(|c: char| c.is_ascii_digit())));
-        (furniture && is_org_line(name) && !is_salutation(name))
-            .then(|| name.trim_end_matches(['（', '）', '盖', '章']).to_owned())
+        if furniture && is_org_line(name) && !is_salutation(name) {
+            return Some(name.trim_end_matches(['（', '）', '盖', '章']).to_owned());
+        }
+        // "联系单位：交通运输部水运局，电话：010-65292650.交通运输部": the signature glued
+        // after the contact line's number.
+        let glued: String = {
+            let mut run: Vec<char> = b.chars().rev().take_while(|c| is_cjk(*c)).collect();
+            run.reverse();
+            run.into_iter().collect()
+        };
+        let before = b[..b.len() - glued.len()].chars().next_back();
+        (cut < b.len()
+            && ["联系", "电话"].iter().any(|w| b.contains(w))
+            && before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+            && is_org_line(&glued))
+        .then_some(glued)
     })
 }
 
@@ -889,6 +916,12 @@ pub(super) fn read_letter(
         .or_else(|| tail_org(blocks, layout))
         .or_else(|| number_unit(blocks))
         .or_else(|| label_org(blocks));
+    // "中国民用航空局综合司": a ministry's internal office signs for the ministry.
+    let replied_by = replied_by.map(|n| {
+        super::owners::parent_of_office(&n)
+            .map(str::to_owned)
+            .unwrap_or(n)
+    });
     // What the letter's wording suggests when nothing names the unit: a guess, said so.
     let guessed = replied_by.is_none();
     let replied_by = replied_by
@@ -905,7 +938,9 @@ pub(super) fn read_letter(
             // "水利局" in a county letter is the county's.
             match letter_level(blocks) {
                 Some(level)
-                    if super::owners::split_place(&name).0.is_none() && !name.contains("政府") =>
+                    if super::owners::split_place(&name).0.is_none()
+                        && !name.contains("政府")
+                        && super::owners::zone_of_committee(&name).is_none() =>
                 {
                     format!("{level}{name}")
                 }
@@ -945,6 +980,60 @@ mod tests {
         let blocks: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
         let layout = Layout::of(&blocks);
         read_letter(&blocks, &layout, &mut Vec::new()).replied_by
+    }
+
+    #[test]
+    fn a_ministrys_office_or_a_signature_glued_to_the_contact_line_names_the_writer() {
+        let letter = |tail: &[&str]| {
+            let mut lines = vec![
+                "国家发展改革委办公厅：",
+                "经研究，提出如下协办意见：",
+                "下一步，我局将积极配合贵委，加快推进项目前期工作。",
+            ];
+            lines.extend_from_slice(tail);
+            read(&lines)
+        };
+        assert_eq!(
+            letter(&["中国民用航空局综合司", "2023年5月26日"]).as_deref(),
+            Some("中国民用航空局")
+        );
+        assert_eq!(
+            letter(&[
+                "联系单位：交通运输部水运局，电话：010-65292650.交通运输部",
+                "2021年5月20日"
+            ])
+            .as_deref(),
+            Some("交通运输部")
+        );
+    }
+
+    #[test]
+    fn a_zones_committee_takes_no_level_from_the_letter() {
+        let lines = [
+            "对安宁市政协六届五次会议第190号提案的答复",
+            "保卫宏委员：",
+            "您提出的提案收悉，现答复如下：",
+            "我委将加大与供电部门的对接协调力度。",
+            "感谢您对我市工作的支持。",
+        ];
+        let mut with_tail = lines.to_vec();
+        with_tail.extend(["安宁工业园区管理委员会", "2021年7月13日"]);
+        assert_eq!(read(&with_tail).as_deref(), Some("安宁工业园区管理委员会"));
+    }
+
+    #[test]
+    fn a_pages_source_label_glued_to_the_salutation_names_the_writer() {
+        let lines = [
+            "关于对县人大第十七届五次会议第18号议案的答复",
+            "石楼县政府www.sxshilou.gov.cn 2025-02-06 12:23来源：石楼县人民政府办公室杨凯云代表：",
+            "您提出的建议已收悉，经研究，现答复如下：",
+            "我们将持续优化施工方案。",
+        ];
+        assert_eq!(read(&lines).as_deref(), Some("石楼县人民政府办公室"));
+        assert_eq!(
+            source_org("发布日期：2023-05-31 18:19来源：淮南高新区管委会程晋仓委员：").as_deref(),
+            Some("淮南高新区管委会")
+        );
     }
 
     #[test]
@@ -1096,8 +1185,13 @@ mod tests {
             domain_unit("再次感谢你们对新平县文化旅游工作的关注与支持", "局").as_deref(),
             Some("县文化旅游局")
         );
+        // "对公安工作的重视和关心": regard is thanked for like care.
+        assert_eq!(
+            domain_unit("感谢您对公安工作的重视和关心。", "局").as_deref(),
+            Some("公安局")
+        );
         // Work that is no department's domain names nobody.
-        assert_eq!(domain_unit("感谢你们对政府工作的关心和支持。", "局"), None);
+        assert_eq!(domain_unit("感谢您对政府工作的关心和支持。", "局"), None);
         // A writer that says only 我们: the department the letter names with its place.
         assert_eq!(
             read(&[

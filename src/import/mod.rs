@@ -163,11 +163,21 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
         .as_deref()
         .and_then(owners::unit_level)
         .or_else(|| letter_level(&blocks));
+    let all: String = blocks.concat();
     let commitments = walker
         .items
         .into_iter()
         .map(|item| {
             let mut c = item.finish(letter_raw.replied_on, &mut warnings);
+            // "…公司将继续…": a unit's kind alone is the last unit of that kind named before.
+            if ["公司", "集团"].contains(&c.owner.as_str()) {
+                let head: String = c.source.chars().take(12).collect();
+                let before = all.find(&head).map_or(all.as_str(), |at| &all[..at]);
+                if let Some(name) = owners::antecedent(before, &c.owner) {
+                    let home = letter_raw.replied_by.as_deref();
+                    (c.owner, c.owner_resolved) = owners::resolve_from(&name, options, home);
+                }
+            }
             // "我镇党委、政府": a bare government is the replying government.
             let own_government = replying_short.as_deref().filter(|r| r.ends_with("政府"));
             if let Some(own) = own_government
@@ -459,6 +469,50 @@ mod tests {
     }
 
     // ── synthetic letters ──
+
+    #[test]
+    fn a_body_that_only_regards_the_matter_is_no_actor_for_later_sentences() {
+        let d = draft(
+            "王代表：\n您提出的建议收悉，现答复如下：\n\
+             区委区府一直以来都非常重视区图书馆新建项目的相关工作。根据工作推进进度，已完成可行性研究。\
+             待前期工作完成后，将推进项目实施。\n\
+             重庆市荣昌区文化和旅游发展委员会\n2024年6月1日\n",
+        );
+        assert_eq!(owners(&d), ["区文旅委"]);
+    }
+
+    #[test]
+    fn the_writer_named_in_an_earlier_clause_acts_in_the_later_one() {
+        let d = draft(
+            "刘代表：\n您提出的建议收悉，现答复如下：\n\
+             县委宣传部已将农家书屋纳入考核。\
+             您所提出的图书闲置问题非常中肯，我委认真吸纳您的意见，将积极协调相关部门，共同推动该项工作。\n\
+             垫江县文化和旅游发展委员会\n2024年6月1日\n",
+        );
+        assert_eq!(owners(&d), ["县文旅委"]);
+    }
+
+    #[test]
+    fn a_units_kind_alone_as_subject_is_the_unit_named_before() {
+        let d = draft(
+            "区乡村振兴局：\n现将协办意见函告如下：\n\
+             国网达县供电公司高度重视乡村振兴工作，其中该公司对新安村累计投资319万元。\
+             “十四五”期间，公司将继续对薄弱村进行整村低压线路改造。\n\
+             达州市达川区经济和信息化局\n2021年12月24日\n",
+        );
+        assert_eq!(owners(&d), ["国网达县供电公司"]);
+    }
+
+    #[test]
+    fn a_subjectless_promise_is_the_last_speakers_even_when_that_is_the_writer() {
+        let d = draft(
+            "何仁兴代表：\n您提出的建议收悉。现答复如下：\n\
+             经与运营商沟通，县电信公司已经新建基站1个。我局将组织运营商实地查勘。\
+             如若具备架设条件将尽快按照程序予以申报。\n\
+             太白县交通运输局\n2023年10月12日\n",
+        );
+        assert_eq!(owners(&d), ["县交通运输局", "县交通运输局"]);
+    }
 
     #[test]
     fn heading_next_steps_with_yishi_ershi_and_a_year_end_deadline() {

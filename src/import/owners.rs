@@ -151,7 +151,7 @@ pub(super) fn starts_with_any<'w>(s: &str, words: &[&'w str]) -> Option<&'w str>
 }
 
 /// Words that head a clause and never begin a unit's name ("经区交通运输委研究", "并会同…").
-const FUNCTION_HEADS: [&str; 19] = [
+const FUNCTION_HEADS: [&str; 21] = [
     "并", "请", "由", "会同", "同时", "以及", "及",
     "并且", // "以市公共法律服务中心为主", "除舒城县全民健身活动中心外".
     "以",
@@ -159,7 +159,8 @@ const FUNCTION_HEADS: [&str; 19] = [
     "依据", "根据", "按照", "依照", "对照", "遵照",
     // "向省水利厅申报", "从省财政厅争取": the unit asked, not the one acting.
     "向", "从", // "待市政府研究通过后": the unit waited on, not the one acting.
-    "待",
+    "待", // "因交办单所列事项…", "由于县财政困难": a cause, not a name.
+    "因", "由于",
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
@@ -207,7 +208,8 @@ pub(super) fn body_like(name: &str) -> bool {
         // "区加强督办", "市提高公办": a level and a verb phrase, not a name.
         || NAME_VERBS.iter().any(|w| name.contains(w))
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
-        || name.chars().any(|c| "的了在将是对把为已与及我".contains(c))
+        // "其中该公司": a demonstrative inside a name points back, it names nothing.
+        || name.chars().any(|c| "的了在将是对把为已与及我该".contains(c))
         // "论证结果提交县委县政府": a clause that hands something to a body, not a name.
         || ["提交", "报请", "报送", "上报", "提请", "结果", "情况"]
             .iter()
@@ -363,6 +365,55 @@ fn self_ref_head(s: &str) -> usize {
         })
 }
 
+/// "县移动、联通、电信等部门将…": units listed by their short names and closed by 等 and a
+/// class noun (部门, 单位, 公司, 企业) before what they do are the subject, whatever their
+/// names look like. Members written without the first one's level share it (县联通). Returns
+/// the members, first the one that leads, and the length of the list with its class noun.
+fn listed_subject(s: &str) -> Option<(Vec<String>, usize)> {
+    let clause = &s[..s.find(['，', '；', '。', '：']).unwrap_or(s.len())];
+    let deng = clause.find('等')?;
+    let after = &clause[deng + '等'.len_utf8()..];
+    let class = starts_with_any(after, &["部门", "单位", "公司", "企业"])?;
+    let end = deng + '等'.len_utf8() + class.len();
+    starts_with_any(&clause[end..], &SUBJECT_STOPS)?;
+    let mut items: Vec<&str> = clause[..deng].split('、').collect();
+    // "…、联通和电信等": the last two joined by 和/及.
+    if let Some(last) = items.pop() {
+        match last.split_once(['和', '及']) {
+            Some((a, b)) if a.chars().count() <= 4 && b.chars().count() <= 4 => {
+                items.extend([a, b]);
+            }
+            _ => items.push(last),
+        }
+    }
+    let plausible = |item: &str| {
+        (2..=12).contains(&item.chars().count())
+            && item.chars().all(is_cjk)
+            && !item
+                .chars()
+                .any(|c| "的了在将是对把为已与我你您该各其".contains(c))
+            && !["有关", "相关", "部门", "单位"]
+                .iter()
+                .any(|w| item.contains(w))
+            && starts_with_any(item, &SUBJECT_STOPS).is_none()
+            && starts_with_any(item, &VERB_STARTS).is_none()
+            && starts_with_any(item, &FUNCTION_HEADS).is_none()
+            && !NAME_VERBS.iter().any(|w| item.contains(w))
+    };
+    if items.len() < 2 || !items.iter().all(|i| plausible(i)) {
+        return None;
+    }
+    let level = unit_level(items[0]);
+    let names = items
+        .iter()
+        .map(|i| match level {
+            Some(l) if unit_level(i).is_none() => format!("{l}{i}"),
+            _ => (*i).to_owned(),
+        })
+        .collect();
+    Some((names, end))
+}
+
 /// Parses "省发改委、省卫健委将…", "省科技厅会同省财政厅…", "我厅将…".
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
@@ -382,11 +433,30 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
         subject.bodies.push(name);
         pos = '由'.len_utf8() + len;
     } else if let Some(w) = starts_with_any(s, &SELF_REFS) {
-        subject.self_ref = Some(w.to_owned());
-        pos = w.len();
+        // "我县旅游发展公司也将…": a place's self-reference before a unit's name is the
+        // place's level of that unit (县旅游发展公司), not the writer.
+        let level = w
+            .strip_prefix('我')
+            .filter(|l| "省市县区州镇乡".contains(*l));
+        let rest = &s[w.len()..];
+        let named = level
+            .and_then(|l| leading_body_simple(&format!("{l}{rest}")).map(|len| (l, len - l.len())));
+        match named.filter(|&(_, len)| len > 0) {
+            Some((l, len)) => {
+                subject.bodies.push(format!("{l}{}", &rest[..len]));
+                pos = w.len() + len;
+            }
+            None => {
+                subject.self_ref = Some(w.to_owned());
+                pos = w.len();
+            }
+        }
     } else if starts_with_any(s, &["督促", "责成"]).is_some() {
         // A subject-less "督促市交通局…": the unit told to act is found below.
         pos = 0;
+    } else if let Some((names, len)) = listed_subject(s) {
+        subject.bodies = names;
+        pos = len;
     } else {
         let (name, len) = leading_body(s)?;
         subject.bodies.push(name);
@@ -448,9 +518,17 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
         q
     };
     // "督促市交通局会同市财政局…", "责成邱村镇政府做好…": the unit told to act owns it.
+    // "指导X…" is not among them: guiding is the writer's own work, which the office follows
+    // up with the writer (the unit guided is named in the text).
     let mut p = adverbs(pos);
-    if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指导", "指派"])
-        && let Some((name, len)) = leading_body(&s[p + w.len()..])
+    // "要求各街道认真落实…": work handed to each unit of a kind is theirs (各街道).
+    let each = |t: &str| {
+        let kind = starts_with_any(t.strip_prefix('各')?, &["街道", "乡镇", "镇", "乡", "社区"])?;
+        Some(("各".to_owned() + kind, '各'.len_utf8() + kind.len()))
+    };
+    if let Some(w) = starts_with_any(&s[p..], &["督促", "责成", "要求", "指派"])
+        && let Some((name, len)) =
+            leading_body(&s[p + w.len()..]).or_else(|| each(&s[p + w.len()..]))
     {
         subject.bodies = vec![name];
         subject.self_ref = None;
@@ -605,6 +683,7 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         if starts_with_any(after, &NOT_LEVELS).is_some()
             || matches!(before, Some('城' | '和' | '治'))
             || s[..i].ends_with("自")
+            || zone_or_urban(&s[..i], after)
         {
             return None;
         }
@@ -612,6 +691,14 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         let tail = &s[end..];
         (!tail.is_empty() && !s[..i].contains(['局', '厅', '委', '办'])).then(|| (&s[..end], tail))
     })
+}
+
+/// Whether the 区 at the start of `after` ends a zone's name ("安宁工业园区", "云台山风景名胜区",
+/// "景区") or the word 市区 (the urban area), not a district: `head` is what comes before it.
+fn zone_or_urban(head: &str, after: &str) -> bool {
+    after.starts_with('区')
+        && (head.ends_with(['园', '景', '胜'])
+            || (head.chars().count() == 1 && LEVELS.contains(&head)))
 }
 
 /// A department named without its place gets the letter's level ("教育局" → "县教育局");
@@ -681,12 +768,14 @@ const LEVELS: [&str; 14] = [
 ];
 
 /// Words that begin with a level character but are not a level ("市场监管局", "区域…", "乡村振兴局").
-const NOT_LEVELS: [&str; 8] = [
+const NOT_LEVELS: [&str; 9] = [
     "市场", "区域", "县域", "乡村", "镇村", "市政", "市容", "州府",
+    // "市区供电公司": the city's urban area, not the city and a district.
+    "市区",
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 30] = [
+const REDUCTIONS: [(&str, &str); 31] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -716,6 +805,7 @@ const REDUCTIONS: [(&str, &str); 30] = [
     ("应急管理", "应急"),
     ("林业和草原", "林草"),
     ("生态环境保护", "生态环境"),
+    ("民用航空", "民航"),
     ("人民政府办公室", "政府办"),
     ("人民政府", "政府"),
 ];
@@ -740,9 +830,12 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
         let found = rest.char_indices().skip(1).take(9).find_map(|(i, _)| {
             let after = &rest[i..];
             let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
-            // "城乡建设", "城市管理", "和城乡": the level character is part of a word.
+            // "城乡建设", "城市管理", "和城乡": the level character is part of a word; so is
+            // the 区 of a zone ("工业园区", "风景名胜区", "景区") and of "市区".
             let before = rest[..i].chars().last();
-            if starts_with_any(after, &NOT_LEVELS).is_some() || matches!(before, Some('城' | '和'))
+            if starts_with_any(after, &NOT_LEVELS).is_some()
+                || matches!(before, Some('城' | '和'))
+                || zone_or_urban(&rest[..i], after)
             {
                 return None;
             }
@@ -766,11 +859,73 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
     (level, rest)
 }
 
+/// "区委区府一直以来都非常重视…", "省应急管理厅高度重视": a subject whose clause only says it
+/// regards the matter as important does nothing the office follows up; it is background, not
+/// the actor later sentences without a subject of their own continue. `rest` is the text after
+/// the subject.
+pub(super) fn regard_only(rest: &str) -> bool {
+    let clause = &rest[..rest.find(['，', '；', '。']).unwrap_or(rest.len())];
+    clause.contains("重视")
+        && clause.chars().count() <= 24
+        && !["将", "要", "拟", "计划", "决定"]
+            .iter()
+            .any(|w| clause.contains(w))
+}
+
+/// "国网达县供电公司高度重视…。…公司将继续…": a unit's kind alone as a subject (公司, 集团,
+/// 中心) stands for the last unit of that kind the text before names in full.
+pub(super) fn antecedent(before: &str, kind: &str) -> Option<String> {
+    let mut last = None;
+    let mut past = 0;
+    for (i, _) in before.char_indices() {
+        if i < past {
+            continue;
+        }
+        if let Some((name, len)) = leading_body(&before[i..]) {
+            past = i + len;
+            if name.ends_with(kind) && name.len() > kind.len() && split_place(&name).0.is_some() {
+                last = Some(name);
+            }
+        }
+    }
+    last
+}
+
+/// "中国民用航空局综合司", "交通运输部综合规划司": a 司 (an internal department of a ministry
+/// or national bureau) signs for the unit it belongs to, which is the one the office follows
+/// up with. Returns that unit's name.
+pub(super) fn parent_of_office(name: &str) -> Option<&str> {
+    if !name.ends_with('司') || name.ends_with("公司") {
+        return None;
+    }
+    let n = name.chars().count();
+    name.char_indices()
+        .map(|(i, c)| &name[..i + c.len_utf8()])
+        .filter(|p| p.ends_with(['局', '部', '委', '署']))
+        .find(|p| {
+            let office = n - p.chars().count();
+            (2..=8).contains(&office) && body_like(p)
+        })
+}
+
+/// "安宁工业园区管理委员会" → "安宁工业园区": the zone a zone's committee runs. A zone is
+/// named by itself, never given a level.
+pub(super) fn zone_of_committee(name: &str) -> Option<&str> {
+    name.strip_suffix("管理委员会")
+        .or_else(|| name.strip_suffix("管委会"))
+        .filter(|z| z.ends_with('区'))
+}
+
 /// The short form an office uses for a unit: the place dropped to its level, the department
 /// reduced by the table (吉林省科学技术厅 → 省科技厅, 重庆市巴南区圣灯山镇人民政府 → 镇政府,
 /// 内蒙古自治区卫生健康委员会 → 自治区卫健委, XX街道办事处 → XX街道). Names with no place are
 /// reduced the same way but keep no level.
 pub fn short_form(name: &str) -> String {
+    // "中国民用航空局" goes by 民航局: a national bureau is named by its field alone.
+    let name = name
+        .strip_prefix("中国")
+        .filter(|r| r.ends_with('局') && r.chars().count() >= 3)
+        .unwrap_or(name);
     if let Some(street) = name
         .strip_suffix("街道办事处")
         .or_else(|| name.strip_suffix("街道办"))
@@ -804,6 +959,18 @@ pub fn short_form(name: &str) -> String {
         && branch.ends_with('区')
     {
         return "区公安分局".to_owned();
+    }
+    // "安宁工业园区管理委员会", "连云港市云台山风景名胜区管理委员会", "淮南高新区管委会": a
+    // zone's committee goes by the zone's own name and 管委会, with no level before it.
+    if let Some(zone) = zone_of_committee(name) {
+        let mut zone = zone;
+        while let Some((_, tail)) = first_place(zone) {
+            zone = tail;
+        }
+        let zone = zone
+            .replace("高新技术产业开发区", "高新区")
+            .replace("风景名胜区", "景区");
+        return format!("{zone}管委会");
     }
     let mut dept = rest.to_owned();
     for (long, short) in REDUCTIONS {
@@ -847,6 +1014,7 @@ mod tests {
         assert!(!body_like("按照省发改委"));
         assert!(!body_like("向省水利厅"));
         assert!(!body_like("待市政府"));
+        assert!(!body_like("因交办"));
     }
 
     #[test]
@@ -1029,6 +1197,91 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+    }
+
+    #[test]
+    fn work_handed_to_each_unit_of_a_kind_is_theirs() {
+        let subject = parse_subject("我们要求各街道认真落实属地管理责任").expect("a subject");
+        assert_eq!(subject.bodies, ["各街道"]);
+        let subject = parse_subject("我们要求各项工作落到实处").expect("a subject");
+        assert!(subject.bodies.is_empty());
+    }
+
+    #[test]
+    fn a_places_self_reference_before_a_units_name_is_that_places_unit() {
+        let subject = parse_subject("我县旅游发展公司也将介入乡村旅游村的发展").expect("a subject");
+        assert_eq!(subject.bodies, ["县旅游发展公司"]);
+        let subject = parse_subject("我县将加快建设。").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我县"));
+        let subject = parse_subject("我局将加快建设。").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我局"));
+    }
+
+    #[test]
+    fn a_subject_that_only_regards_the_matter_is_background() {
+        assert!(regard_only(
+            "一直以来都非常重视区图书馆新建项目的相关工作。"
+        ));
+        assert!(regard_only("高度重视，立即组织调研。"));
+        assert!(!regard_only("将高度重视并加快建设。"));
+        assert!(!regard_only("加快推进项目建设。"));
+    }
+
+    #[test]
+    fn a_units_kind_alone_stands_for_the_last_one_named() {
+        assert_eq!(
+            antecedent(
+                "经了解辖区供电公司，国网达县供电公司高度重视乡村振兴工作。",
+                "公司"
+            )
+            .as_deref(),
+            Some("国网达县供电公司")
+        );
+        assert_eq!(antecedent("县交通局已完成改造。", "公司"), None);
+        assert_eq!(antecedent("其中该公司对新安村累计投资。", "公司"), None);
+    }
+
+    #[test]
+    fn zones_and_the_urban_area_are_no_districts() {
+        assert_eq!(short_form("安宁工业园区管理委员会"), "安宁工业园区管委会");
+        assert_eq!(
+            short_form("连云港市云台山风景名胜区管理委员会"),
+            "云台山景区管委会"
+        );
+        assert_eq!(
+            short_form("淮南高新技术产业开发区管理委员会"),
+            "淮南高新区管委会"
+        );
+        assert_eq!(short_form("淮南高新区管委会"), "淮南高新区管委会");
+        assert_eq!(short_form("市区供电公司"), "市区供电公司");
+        assert_eq!(short_form("重庆市黔江区财政局"), "区财政局");
+    }
+
+    #[test]
+    fn units_listed_before_deng_bumen_are_the_subject() {
+        let subject =
+            parse_subject("县移动、联通、电信等部门将继续给上级部门反映情况").expect("a subject");
+        assert_eq!(subject.bodies, ["县移动", "县联通", "县电信"]);
+        let subject = parse_subject("县电信、移动、联通和铁塔等公司将实地查勘").expect("a subject");
+        assert_eq!(subject.bodies, ["县电信", "县移动", "县联通", "县铁塔"]);
+        // A list of tasks, or of bodies nobody named, is no subject.
+        assert!(parse_subject("加强宣传、开展整治等工作将持续推进").is_none());
+        assert!(parse_subject("有关部门、相关单位等部门将配合").is_none());
+        assert!(parse_subject("道路、桥梁等设施将改造").is_none());
+    }
+
+    #[test]
+    fn a_ministrys_office_signs_for_the_ministry() {
+        assert_eq!(
+            parent_of_office("中国民用航空局综合司"),
+            Some("中国民用航空局")
+        );
+        assert_eq!(parent_of_office("交通运输部综合规划司"), Some("交通运输部"));
+        assert_eq!(parent_of_office("民航局发展计划司"), Some("民航局"));
+        assert_eq!(parent_of_office("国网达县供电公司"), None);
+        assert_eq!(parent_of_office("交通运输部"), None);
+        assert_eq!(short_form("中国民用航空局"), "民航局");
+        assert_eq!(short_form("中国铁塔公司"), "中国铁塔公司");
     }
 
     #[test]

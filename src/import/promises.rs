@@ -724,9 +724,12 @@ impl<'o, 'a> Walker<'o, 'a> {
         let body = &seg[ord.map_or(0, |o| o.len)..];
         // The unit acting in this sentence, whichever clause names it ("目前，…，市发展改革委正在…").
         // "县电信公司已新建基站1个。我局将组织…。如若具备条件将尽快…申报": the writer, named
-        // by self-reference, is the last actor named too.
+        // by self-reference, is the last actor named too; a body that only regards the matter
+        // as important (…非常重视) is background, not an actor.
         let named = body.split('，').take(4).find_map(|clause| {
-            parse_subject(clause).filter(|s| !s.bodies.is_empty() || s.self_ref.is_some())
+            parse_subject(clause).filter(|s| {
+                (!s.bodies.is_empty() || s.self_ref.is_some()) && !regard_only(&clause[s.end..])
+            })
         });
         let was_in_region = self.in_region();
         // "现答复如下。一是增设消火栓…。二是…": a reply whose first sentence is an item 一是…
