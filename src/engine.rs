@@ -696,22 +696,53 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
             cc.push(address.clone());
         }
     };
+    // Adding an address twice changes nothing, so a department (or a stage) whose addresses
+    // were added once is skipped after: a digest of thousands of commitments names each of
+    // a few departments and stages many times.
+    let mut named = vec![false; config.departments.len()];
     for item in &reminder.items {
         let commitment = &config.commitments[item.commitment];
-        for co_owner in commitment.co_owners() {
-            config.department(*co_owner).to.iter().for_each(&mut add);
+        for &co_owner in commitment.co_owners() {
+            if !std::mem::replace(&mut named[co_owner], true) {
+                config.department(co_owner).to.iter().for_each(&mut add);
+            }
         }
     }
     department.cc.iter().for_each(&mut add);
+    let mut waiting = config
+        .schedule
+        .stages
+        .iter()
+        .filter(|stage| !stage.cc.is_empty())
+        .count();
+    let mut added = vec![false; config.schedule.stages.len()];
     // The items of one reminder share its moment, so their stages come from a few due dates:
     // each is worked out once (a time-zone search each).
     let mut stages: FastMap<(Option<NaiveDate>, DateTime<Utc>), Option<usize>> = FastMap::default();
+    let mut last: Option<((Option<NaiveDate>, DateTime<Utc>), Option<usize>)> = None;
     for item in &reminder.items {
+        if waiting == 0 {
+            break;
+        }
         let commitment = &config.commitments[item.commitment];
-        let stage = *stages
-            .entry((commitment.due, item.moment))
-            .or_insert_with(|| stage_at(config, commitment, item.moment));
+        let key = (commitment.due, item.moment);
+        let stage = match last {
+            Some((last_key, stage)) if last_key == key => stage,
+            _ => {
+                let stage = *stages
+                    .entry(key)
+                    .or_insert_with(|| stage_at(config, commitment, item.moment));
+                last = Some((key, stage));
+                stage
+            }
+        };
         if let Some(stage) = stage {
+            if std::mem::replace(&mut added[stage], true) {
+                continue;
+            }
+            if !config.schedule.stages[stage].cc.is_empty() {
+                waiting -= 1;
+            }
             for recipient in &config.schedule.stages[stage].cc {
                 match recipient {
                     Recipient::Department(id) => {

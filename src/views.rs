@@ -546,6 +546,9 @@ fn plan_text(
 ) -> std::io::Result<()> {
     const CHUNK: usize = 1 << 16;
     let mut out = String::with_capacity(CHUNK + 4096);
+    // Items share their reasons (`Due::why` is an `Arc` the engine hands out once per
+    // schedule and moment): each reason is written out once, by its address, and copied.
+    let mut whys: crate::model::FastMap<*const Why, String> = Default::default();
     for reminder in reminders {
         if out.len() >= CHUNK {
             sink.write_all(out.as_bytes())?;
@@ -561,7 +564,10 @@ fn plan_text(
             out.push_str("    ");
             out.push_str(config.commitments[item.commitment].id());
             out.push_str("  ");
-            write_why(&mut out, &item.why);
+            out.push_str(
+                whys.entry(std::sync::Arc::as_ptr(&item.why))
+                    .or_insert_with(|| describe_why(&item.why)),
+            );
             if let Some(answer) = answer(item.commitment) {
                 out.push_str("; latest answer ");
                 out.push_str(&answer);
