@@ -14,8 +14,7 @@
 //! starting point, not once per commitment.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
@@ -139,10 +138,11 @@ pub struct Tick {
 pub struct Engine {
     config: Arc<Config>,
     anchors: Vec<Option<Seen>>,
-    /// (next moment, commitment index); commitments never seen sort first at `MIN_UTC`.
-    /// A min-heap: every commitment is in it at most once, so it pops in exactly the order
-    /// a sorted set would, from one contiguous array (16 bytes an entry, no tree nodes).
-    queue: BinaryHeap<Reverse<(DateTime<Utc>, u32)>>,
+    /// Open commitments by next moment; commitments never seen wait at `MIN_UTC`. Shared
+    /// schedules give them a few distinct moments, so this is a few hundred buckets of
+    /// commitment indices (4 bytes each), and a wake takes whole buckets: O(k + b log b)
+    /// for k commitments due in b buckets, not a heap operation per commitment.
+    queue: BTreeMap<DateTime<Utc>, Vec<u32>>,
     schedules: Schedules,
     counts: Counts,
     /// Per commitment with a waiting done claim: (when it arrived, when its review is late).
@@ -169,7 +169,7 @@ impl Engine {
                 .iter()
                 .map(|commitment| log.seen.get(commitment.id()).copied())
                 .collect(),
-            queue: BinaryHeap::new(),
+            queue: BTreeMap::new(),
             schedules: Schedules::with_sharing(&config, sharing),
             counts: Counts::new(&config),
             reviews: reviews(&config, &log.reported),
@@ -202,7 +202,7 @@ impl Engine {
 
     /// The earliest time anything can become due; `MIN_UTC` when a commitment is new.
     pub fn next_wake(&self) -> Option<DateTime<Utc>> {
-        self.queue.peek().map(|Reverse((at, _))| *at)
+        self.queue.first_key_value().map(|(at, _)| *at)
     }
 
     fn enqueue(&mut self, index: usize) {
@@ -222,7 +222,7 @@ impl Engine {
             }
         };
         if let Some(key) = key {
-            self.queue.push(Reverse((key, queue_index(index))));
+            self.queue.entry(key).or_default().push(queue_index(index));
         }
     }
 
@@ -234,55 +234,20 @@ impl Engine {
             .expect("zero nanoseconds is always valid");
         let mut due = Vec::new();
         let mut first_seen = Vec::new();
-        while let Some(&Reverse((at, index))) = self.queue.peek() {
-            if at > now {
+        // Whole buckets, earliest first; a commitment re-queued at or before `now` lands in
+        // a bucket the loop takes later. Within a bucket, in index order (as a sorted set of
+        // (moment, index) would pop them).
+        while let Some(bucket) = self.queue.first_entry() {
+            if *bucket.key() > now {
                 break;
             }
-            self.queue.pop();
-            let index = index as usize;
-            match self.anchors[index] {
-                None => {
-                    first_seen.push(index);
-                    self.anchors[index] = Some(Seen {
-                        first_seen: now,
-                        last_moment: None,
-                    });
-                    if self.config.schedule.on_new {
-                        due.push(Due {
-                            commitment: index,
-                            moment: now,
-                            why: Arc::clone(&self.schedules.first_notice),
-                        });
-                        self.anchors[index] = Some(Seen {
-                            first_seen: now,
-                            last_moment: Some(now),
-                        });
-                    }
-                }
-                Some(seen) => {
-                    let floor = seen
-                        .last_moment
-                        .map_or(seen.first_seen, |last| last.max(seen.first_seen));
-                    if let Some(moment) =
-                        self.schedules
-                            .latest_within(&self.config, index, floor, now)
-                    {
-                        // Late when moments were skipped or the one sent is not this wake's.
-                        let catch_up =
-                            moment.at != at || now - moment.at > chrono::Duration::minutes(1);
-                        due.push(Due {
-                            commitment: index,
-                            moment: moment.at,
-                            why: self.schedules.why(&self.config, index, &moment, catch_up),
-                        });
-                        self.anchors[index] = Some(Seen {
-                            first_seen: seen.first_seen,
-                            last_moment: Some(moment.at),
-                        });
-                    }
-                }
+            let (at, mut indices) = bucket.remove_entry();
+            if !indices.is_sorted() {
+                indices.sort_unstable();
             }
-            self.enqueue(index);
+            for index in indices {
+                self.visit(at, index as usize, now, &mut due, &mut first_seen);
+            }
         }
         if !self.reviews.is_empty() {
             // A waiting done claim: nothing to the department; to the reviewer once late.
@@ -303,6 +268,61 @@ impl Engine {
             first_seen,
             next_wake: self.next_wake(),
         }
+    }
+
+    /// One commitment taken from the queue at `at`: its first notice or its latest moment
+    /// by `now`, if any, then back into the queue at its next moment.
+    fn visit(
+        &mut self,
+        at: DateTime<Utc>,
+        index: usize,
+        now: DateTime<Utc>,
+        due: &mut Vec<Due>,
+        first_seen: &mut Vec<usize>,
+    ) {
+        match self.anchors[index] {
+            None => {
+                first_seen.push(index);
+                self.anchors[index] = Some(Seen {
+                    first_seen: now,
+                    last_moment: None,
+                });
+                if self.config.schedule.on_new {
+                    due.push(Due {
+                        commitment: index,
+                        moment: now,
+                        why: Arc::clone(&self.schedules.first_notice),
+                    });
+                    self.anchors[index] = Some(Seen {
+                        first_seen: now,
+                        last_moment: Some(now),
+                    });
+                }
+            }
+            Some(seen) => {
+                let floor = seen
+                    .last_moment
+                    .map_or(seen.first_seen, |last| last.max(seen.first_seen));
+                if let Some(moment) =
+                    self.schedules
+                        .latest_within(&self.config, index, floor, now)
+                {
+                    // Late when moments were skipped or the one sent is not this wake's.
+                    let catch_up =
+                        moment.at != at || now - moment.at > chrono::Duration::minutes(1);
+                    due.push(Due {
+                        commitment: index,
+                        moment: moment.at,
+                        why: self.schedules.why(&self.config, index, &moment, catch_up),
+                    });
+                    self.anchors[index] = Some(Seen {
+                        first_seen: seen.first_seen,
+                        last_moment: Some(moment.at),
+                    });
+                }
+            }
+        }
+        self.enqueue(index);
     }
 }
 
@@ -624,30 +644,50 @@ pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) ->
     commitment.due.map(|due| (due - today).num_days())
 }
 
-fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
-    let owner = |item: &Due| config.commitments[item.commitment].owner;
-    // Keys are unique (one item per commitment and moment), so an in-place unstable sort
-    // orders exactly as a stable one, without moving every item through a buffer.
-    due.sort_unstable_by_key(|a| (owner(a), for_review(a), a.moment, a.commitment));
-    let mut reminders: Vec<Reminder> = Vec::new();
+fn group(config: &Config, due: Vec<Due>) -> Vec<Reminder> {
+    // In order of (department, review or not, moment, commitment). The department comes
+    // first and there are few: items are dealt out to their department's list, in the order
+    // they came (by moment, then commitment, as the queue gave them), and a list is sorted
+    // only if it is not in order already. Keys are unique (one item per commitment and
+    // moment), so this orders exactly as one sort of every item would.
+    let mut counts = vec![0usize; config.departments.len()];
+    for item in &due {
+        counts[config.commitments[item.commitment].owner] += 1;
+    }
+    let mut by_owner: Vec<Vec<Due>> = counts.into_iter().map(Vec::with_capacity).collect();
     for item in due {
-        let department = owner(&item);
-        match reminders.last_mut() {
-            Some(last)
-                if config.schedule.digest
-                    && last.department == department
-                    && last.moment == item.moment
-                    && last.items.first().map(for_review) == Some(for_review(&item)) =>
-            {
-                last.items.push(item);
-            }
-            _ => reminders.push(Reminder {
-                department,
-                moment: item.moment,
-                items: vec![item],
-                to: Vec::new(),
-                cc: Vec::new(),
-            }),
+        by_owner[config.commitments[item.commitment].owner].push(item);
+    }
+    let mut reminders: Vec<Reminder> = Vec::new();
+    for (department, mut items) in by_owner.into_iter().enumerate() {
+        if items.is_empty() {
+            continue;
+        }
+        let key = |item: &Due| (for_review(item), item.moment, item.commitment);
+        if !items.is_sorted_by_key(key) {
+            items.sort_unstable_by_key(key);
+        }
+        let email = |items: Vec<Due>| Reminder {
+            department,
+            moment: items[0].moment,
+            items,
+            to: Vec::new(),
+            cc: Vec::new(),
+        };
+        if !config.schedule.digest {
+            reminders.extend(items.into_iter().map(|item| email(vec![item])));
+            continue;
+        }
+        // One email per (review or not, moment): usually the whole list.
+        let together = |a: &Due, b: &Due| a.moment == b.moment && for_review(a) == for_review(b);
+        if items.windows(2).all(|pair| together(&pair[0], &pair[1])) {
+            reminders.push(email(items));
+        } else {
+            reminders.extend(
+                items
+                    .chunk_by(|a, b| together(a, b))
+                    .map(|run| email(run.to_vec())),
+            );
         }
     }
     for reminder in &mut reminders {
