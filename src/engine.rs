@@ -212,7 +212,14 @@ impl Engine {
     /// Puts an open commitment in the queue at its next moment, if it has one. (Done
     /// commitments are never queued, so a commitment taken from the queue is open.)
     fn enqueue(&mut self, index: usize) {
-        let key = match self.anchors[index] {
+        if let Some(key) = self.next_key(index) {
+            self.queue.entry(key).or_default().push(queue_index(index));
+        }
+    }
+
+    /// Where a commitment goes in the queue, from what the log (or this engine) knows of it.
+    fn next_key(&mut self, index: usize) -> Option<DateTime<Utc>> {
+        match self.anchors[index] {
             None => Some(DateTime::<Utc>::MIN_UTC),
             Some(seen) => {
                 let after = seen
@@ -222,9 +229,6 @@ impl Engine {
                     .next_after(&self.config, index, after)
                     .map(|moment| moment.at)
             }
-        };
-        if let Some(key) = key {
-            self.queue.entry(key).or_default().push(queue_index(index));
         }
     }
 
@@ -236,6 +240,7 @@ impl Engine {
             .expect("zero nanoseconds is always valid");
         let mut due = Vec::new();
         let mut first_seen = Vec::new();
+        let mut requeued: Vec<(DateTime<Utc>, u32)> = Vec::new();
         // Whole buckets, earliest first; a commitment re-queued at or before `now` lands in
         // a bucket the loop takes later. Within a bucket, in index order (as a sorted set of
         // (moment, index) would pop them).
@@ -248,8 +253,20 @@ impl Engine {
                 indices.sort_unstable();
             }
             for index in indices {
-                self.visit(at, index as usize, now, &mut due, &mut first_seen);
+                if let Some(next) = self.visit(at, index as usize, now, &mut due, &mut first_seen)
+                {
+                    requeued.push((next, index));
+                }
             }
+            // Back into the queue by runs: commitments taken together mostly share their
+            // next moment, so this is a bucket lookup per run, not per commitment.
+            for run in requeued.chunk_by(|a, b| a.0 == b.0) {
+                self.queue
+                    .entry(run[0].0)
+                    .or_default()
+                    .extend(run.iter().map(|(_, index)| *index));
+            }
+            requeued.clear();
         }
         if !self.reviews.is_empty() {
             // A waiting done claim: nothing to the department; to the reviewer once late.
@@ -273,7 +290,7 @@ impl Engine {
     }
 
     /// One commitment taken from the queue at `at`: its first notice or its latest moment
-    /// by `now`, if any, then back into the queue at its next moment.
+    /// by `now`, if any; returns where it goes back into the queue.
     fn visit(
         &mut self,
         at: DateTime<Utc>,
@@ -281,7 +298,7 @@ impl Engine {
         now: DateTime<Utc>,
         due: &mut Vec<Due>,
         first_seen: &mut Vec<usize>,
-    ) {
+    ) -> Option<DateTime<Utc>> {
         match self.anchors[index] {
             None => {
                 first_seen.push(index);
@@ -305,26 +322,22 @@ impl Engine {
                 let floor = seen
                     .last_moment
                     .map_or(seen.first_seen, |last| last.max(seen.first_seen));
-                if let Some(moment) =
-                    self.schedules
-                        .latest_within(&self.config, index, floor, now)
-                {
-                    // Late when moments were skipped or the one sent is not this wake's.
-                    let catch_up =
-                        moment.at != at || now - moment.at > chrono::Duration::minutes(1);
+                let step = self.schedules.step(&self.config, index, at, floor, now);
+                if let Some((moment, why)) = step.due {
                     due.push(Due {
                         commitment: index,
-                        moment: moment.at,
-                        why: self.schedules.why(&self.config, index, &moment, catch_up),
+                        moment,
+                        why,
                     });
                     self.anchors[index] = Some(Seen {
                         first_seen: seen.first_seen,
-                        last_moment: Some(moment.at),
+                        last_moment: Some(moment),
                     });
                 }
+                return step.next;
             }
         }
-        self.enqueue(index);
+        self.next_key(index)
     }
 }
 
@@ -456,6 +469,10 @@ pub struct Schedules {
     latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
     whys: Memo<WhyKey, Arc<Why>>,
+    /// Whole steps of a wake by (schedule, moment taken at, floor), and the last one asked
+    /// (commitments of one letter, taken one after another, mostly share it).
+    steps: Memo<StepKey, Step>,
+    last_step: Option<(StepKey, Step)>,
     first_notice: Arc<Why>,
 }
 
@@ -464,6 +481,18 @@ type Memo<K, V> = FastMap<K, V>;
 
 /// A reason's memo key: (schedule, moment, nominal moment, catch-up).
 type WhyKey = (u32, DateTime<Utc>, DateTime<Utc>, bool);
+
+/// A step's memo key: (schedule, moment the commitment was taken from the queue at, floor).
+type StepKey = (u32, DateTime<Utc>, DateTime<Utc>);
+
+/// What a wake does with a commitment it takes from the queue (`Schedules::step`).
+#[derive(Debug, Clone)]
+struct Step {
+    /// The moment it is reminded for, and why.
+    due: Option<(DateTime<Utc>, Arc<Why>)>,
+    /// Its next moment after that: where it goes back into the queue.
+    next: Option<DateTime<Utc>>,
+}
 
 impl Schedules {
     pub fn new(config: &Config) -> Schedules {
@@ -491,6 +520,8 @@ impl Schedules {
             next: Memo::default(),
             latest: Memo::default(),
             whys: Memo::default(),
+            steps: Memo::default(),
+            last_step: None,
             first_notice: Arc::new(Why::FirstNotice),
         }
     }
@@ -589,6 +620,60 @@ impl Schedules {
         self.next = Memo::default();
         self.latest = Memo::default();
         self.whys = Memo::default();
+        self.steps = Memo::default();
+        self.last_step = None;
+    }
+
+    /// A wake at `now` takes a commitment from the queue at `at`, whose moments count after
+    /// `floor`: the latest moment in `(floor, now]` with its reason (a catch-up when moments
+    /// were skipped or it is not the moment taken at), and the next moment after the one
+    /// reminded for (after `floor` when none is). Within one wake (`now` fixed) this depends
+    /// only on (schedule, `at`, `floor`), so it is worked out once for them: one lookup per
+    /// commitment instead of three searches' memos.
+    fn step(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        at: DateTime<Utc>,
+        floor: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Step {
+        let key = (self.of[commitment], at, floor);
+        if self.sharing == Sharing::Shared {
+            if let Some((last, step)) = &self.last_step
+                && *last == key
+            {
+                return step.clone();
+            }
+            if let Some(step) = self.steps.get(&key) {
+                let step = step.clone();
+                self.last_step = Some((key, step.clone()));
+                return step;
+            }
+        }
+        let step = match self.latest_within(config, commitment, floor, now) {
+            Some(moment) => {
+                // Late when moments were skipped or the one sent is not this wake's.
+                let catch_up = moment.at != at || now - moment.at > chrono::Duration::minutes(1);
+                Step {
+                    due: Some((moment.at, self.why(config, commitment, &moment, catch_up))),
+                    next: self
+                        .next_after(config, commitment, moment.at)
+                        .map(|next| next.at),
+                }
+            }
+            None => Step {
+                due: None,
+                next: self
+                    .next_after(config, commitment, floor)
+                    .map(|next| next.at),
+            },
+        };
+        if self.sharing == Sharing::Shared {
+            self.steps.insert(key, step.clone());
+            self.last_step = Some((key, step.clone()));
+        }
+        step
     }
 }
 
