@@ -778,21 +778,22 @@ fn group(config: &Config, owners: &Owners, due: Vec<Due>) -> Vec<Reminder> {
         }
     }
     for reminder in &mut reminders {
-        let (to, cc) = recipients(config, reminder, |index| owners.co_owners(index));
+        let (to, cc) = recipients(config, reminder, |index| owners.who(index));
         reminder.to = to;
         reminder.cc = cc;
     }
     reminders
 }
 
-/// Who each commitment concerns, packed apart from the configuration: a wake that takes
-/// tens of thousands of commitments at once (a plan, a first pass) groups and addresses
-/// them from these 8 bytes each, not from each commitment and its file's values (three
-/// dependent reads, each a cache miss at 100,000 commitments).
+/// Who each commitment concerns, and its due date (which places its stages' cc), packed
+/// apart from the configuration: a wake that takes tens of thousands of commitments at once
+/// (a plan, a first pass) groups and addresses them from these 12 bytes each, not from
+/// each commitment and its file's values (dependent reads, each a cache miss at 100,000
+/// commitments).
 #[derive(Debug, Clone)]
 struct Owners {
-    /// Per commitment: (owner, index of its co-owner list in `lists`).
-    of: Vec<(u32, u32)>,
+    /// Per commitment: owner, index of its co-owner list in `lists`, due date.
+    of: Vec<(u32, u32, Option<NaiveDate>)>,
     /// The distinct co-owner lists; the first is the empty one.
     lists: Vec<Vec<DepartmentId>>,
 }
@@ -817,7 +818,7 @@ impl Owners {
                     }
                 };
                 let owner = u32::try_from(commitment.owner).expect("fewer than 2^32 departments");
-                (owner, list)
+                (owner, list, commitment.due)
             })
             .collect();
         Owners { of, lists }
@@ -827,8 +828,10 @@ impl Owners {
         self.of[commitment].0 as usize
     }
 
-    fn co_owners(&self, commitment: usize) -> &[DepartmentId] {
-        &self.lists[self.of[commitment].1 as usize]
+    /// Its co-owners and due date.
+    fn who(&self, commitment: usize) -> (&[DepartmentId], Option<NaiveDate>) {
+        let (_, list, due) = self.of[commitment];
+        (&self.lists[list as usize], due)
     }
 }
 
@@ -848,7 +851,8 @@ pub fn assemble(
         cc: Vec::new(),
     };
     let (to, cc) = recipients(config, &reminder, |index| {
-        config.commitments[index].co_owners()
+        let commitment = &config.commitments[index];
+        (commitment.co_owners(), commitment.due)
     });
     reminder.to = to;
     reminder.cc = cc;
@@ -860,7 +864,7 @@ pub fn assemble(
 fn recipients<'c, 'o>(
     config: &'c Config,
     reminder: &Reminder,
-    co_owners: impl Fn(usize) -> &'o [DepartmentId],
+    who: impl Fn(usize) -> (&'o [DepartmentId], Option<NaiveDate>),
 ) -> (Vec<String>, Vec<String>) {
     if reminder.items.first().is_some_and(for_review) {
         return (config.reviewers().to_vec(), Vec::new());
@@ -881,7 +885,7 @@ fn recipients<'c, 'o>(
     // a few departments and stages many times.
     let mut named = vec![false; config.departments.len()];
     for item in &reminder.items {
-        for &co_owner in co_owners(item.commitment) {
+        for &co_owner in who(item.commitment).0 {
             if !std::mem::replace(&mut named[co_owner], true) {
                 config.department(co_owner).to.iter().for_each(&mut add);
             }
@@ -903,14 +907,13 @@ fn recipients<'c, 'o>(
         if waiting == 0 {
             break;
         }
-        let commitment = &config.commitments[item.commitment];
-        let key = (commitment.due, item.moment);
+        let key = (who(item.commitment).1, item.moment);
         let stage = match last {
             Some((last_key, stage)) if last_key == key => stage,
             _ => {
                 let stage = *stages
                     .entry(key)
-                    .or_insert_with(|| stage_at(config, commitment, item.moment));
+                    .or_insert_with(|| stage_on(config, key.0, item.moment));
                 last = Some((key, stage));
                 stage
             }
@@ -937,7 +940,12 @@ fn recipients<'c, 'o>(
 
 /// The index of the last stage whose start has passed at `at`, if any.
 pub fn stage_at(config: &Config, commitment: &Commitment, at: DateTime<Utc>) -> Option<usize> {
-    let due = commitment.due?;
+    stage_on(config, commitment.due, at)
+}
+
+/// `stage_at` for a commitment due on `due`.
+fn stage_on(config: &Config, due: Option<NaiveDate>, at: DateTime<Utc>) -> Option<usize> {
+    let due = due?;
     let end = due_end(config.timezone, due);
     config
         .schedule
@@ -1316,5 +1324,19 @@ fn weekday_name(date: NaiveDate) -> &'static str {
         chrono::Weekday::Fri => "Friday",
         chrono::Weekday::Sat => "Saturday",
         chrono::Weekday::Sun => "Sunday",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the engine keeps per commitment (`ARCHITECTURE.md`, "Cost"): the log's anchor,
+    /// the packed owners and due date, and an index in one queue bucket.
+    #[test]
+    fn per_commitment_parts_stay_small() {
+        assert_eq!(std::mem::size_of::<Option<Seen>>(), 24);
+        assert_eq!(std::mem::size_of::<(u32, u32, Option<NaiveDate>)>(), 12);
+        assert_eq!(std::mem::size_of_val(&queue_index(0)), 4);
     }
 }
