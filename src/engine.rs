@@ -253,8 +253,7 @@ impl Engine {
                 indices.sort_unstable();
             }
             for index in indices {
-                if let Some(next) = self.visit(at, index as usize, now, &mut due, &mut first_seen)
-                {
+                if let Some(next) = self.visit(at, index as usize, now, &mut due, &mut first_seen) {
                     requeued.push((next, index));
                 }
             }
@@ -901,8 +900,9 @@ fn recipients<'c, 'o>(
     let mut added = vec![false; config.schedule.stages.len()];
     // The items of one reminder share its moment, so their stages come from a few due dates:
     // each is worked out once (a time-zone search each).
-    let mut stages: FastMap<(Option<NaiveDate>, DateTime<Utc>), Option<usize>> = FastMap::default();
-    let mut last: Option<((Option<NaiveDate>, DateTime<Utc>), Option<usize>)> = None;
+    type DueAt = (Option<NaiveDate>, DateTime<Utc>);
+    let mut stages: FastMap<DueAt, Option<usize>> = FastMap::default();
+    let mut last: Option<(DueAt, Option<usize>)> = None;
     for item in &reminder.items {
         if waiting == 0 {
             break;
