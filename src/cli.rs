@@ -409,7 +409,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let inputs = export_inputs(&config)?;
             let (path, bytes) = match (xlsx, csv) {
                 (Some(path), _) => (path, export::xlsx(&config, &inputs, at)?),
-                (None, Some(path)) => (path, export::csv(&config, &inputs, at).into_bytes()),
+                (None, Some(path)) => (path, export::csv(&config, &inputs, at)?.into_bytes()),
                 (None, None) => bail!("give `--xlsx FILE` or `--csv FILE`"),
             };
             std::fs::write(&path, &bytes)
@@ -443,7 +443,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .filter(|last| *last < at)
                     .unwrap_or_else(|| report::default_since(&config, at)),
             };
-            let bulletin = report::bulletin(&config, &inputs, since, at);
+            let bulletin = report::bulletin(&config, &inputs, since, at)?;
             if json {
                 println!(
                     "{}",

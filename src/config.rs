@@ -23,6 +23,7 @@ use crate::model::{
     LetterFields, Mail, Recipient, Replies, Report, Schedule, Stage, Status, Tls, Transport,
     first_firing_day,
 };
+use crate::spill::{Keep, Texts};
 
 /// One text file and its name as shown in messages.
 #[derive(Debug, Clone)]
@@ -378,6 +379,11 @@ const PASSWORD_REFUSED: &str = "a password written in the configuration is refus
 
 /// Reads the main file and every commitments file it names, and validates them.
 pub fn load(path: &Path) -> Result<Loaded, Invalid> {
+    load_keeping(path, &mut Keep::Memory)
+}
+
+/// `load`, each file's prose kept where `keep` says (the daemon spills it, `spill`).
+pub fn load_keeping(path: &Path, keep: &mut Keep) -> Result<Loaded, Invalid> {
     let text = match read_regular_file(path, DEFAULT_MAX_FILE_BYTES) {
         Ok(text) => text,
         Err(error) => {
@@ -473,7 +479,7 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
                 }
             },
         );
-    finish_each(&main, draft, sources, problems).map(|mut loaded| {
+    finish_each(&main, draft, sources, problems, keep).map(|mut loaded| {
         loaded.unmatched = unmatched;
         if let Some(path) = &loaded.config.mail.password_file
             && let Some(message) = crate::credentials::permission_warning(path)
@@ -1546,7 +1552,13 @@ pub fn finish(
     commitment_sources: &[Source],
     problems: Vec<Problem>,
 ) -> Result<Loaded, Invalid> {
-    finish_each(main, draft, commitment_sources.iter().map(Ok), problems)
+    finish_each(
+        main,
+        draft,
+        commitment_sources.iter().map(Ok),
+        problems,
+        &mut Keep::Memory,
+    )
 }
 
 /// `finish` over commitments files handed over one at a time (or the problem that kept one
@@ -1556,6 +1568,7 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
     draft: MainDraft,
     commitment_sources: impl Iterator<Item = Result<S, Problem>>,
     mut problems: Vec<Problem>,
+    keep: &mut Keep,
 ) -> Result<Loaded, Invalid> {
     let MainDraft {
         timezone,
@@ -1645,8 +1658,8 @@ fn finish_each<S: std::borrow::Borrow<Source>>(
             &names,
             &mut letters,
             &mut commitments,
-            &mut commitment_ids,
-            &mut letter_ids,
+            (&mut commitment_ids, &mut letter_ids),
+            &mut |text| keep.put(&state_dir, text),
         );
         cadences = std::mem::take(&mut ctx.cadences);
         cadence_index = std::mem::take(&mut ctx.cadence_index);
@@ -1705,8 +1718,8 @@ fn parse_commitments_file(
     names: &DepartmentNames,
     letters: &mut Vec<Letter>,
     commitments: &mut Vec<Commitment>,
-    commitment_ids: &mut IdRegistry,
-    letter_ids: &mut IdRegistry,
+    (commitment_ids, letter_ids): (&mut IdRegistry, &mut IdRegistry),
+    keep: &mut dyn FnMut(String) -> Texts,
 ) {
     let (root, errors) = DeTable::parse_recoverable(&ctx.source.text);
     for error in &errors {
@@ -1768,7 +1781,7 @@ fn parse_commitments_file(
         commitments,
         commitment_ids,
     );
-    values.finish(file, letters.last_mut(), &mut commitments[first..]);
+    values.finish(file, letters.last_mut(), &mut commitments[first..], keep);
 }
 
 /// The `[[commitment]]` array of one file, each valid commitment stored in `values`.

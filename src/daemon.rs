@@ -18,6 +18,7 @@ use crate::engine::{self, Due, Engine, Reminder, Why};
 use crate::ledger::{Email, HELD_PREFIX, Ledger, Mark, Pending, Writer};
 use crate::mail::{self, Templates};
 use crate::model::{Config, Status, Transport as Kind};
+use crate::spill::Keep;
 use crate::transport::{Failure, Sent, Transport};
 use crate::{clock, export, metrics, report, timefmt};
 
@@ -59,7 +60,9 @@ pub fn run(config_path: &Path, once: bool) -> Result<ExitCode> {
 
 /// Loads the configuration and runs one pass (`once`) or the loop until a stop signal.
 async fn serve_or_once(config_path: PathBuf, once: bool) -> Result<ExitCode> {
-    let loaded = match config::load(&config_path) {
+    // The letters' and commitments' prose waits in a spill file until an email or a page
+    // needs it (`spill`).
+    let loaded = match config::load_keeping(&config_path, &mut Keep::spill(None)) {
         Ok(loaded) => loaded,
         Err(invalid) => {
             report_invalid(&invalid);
@@ -72,7 +75,7 @@ async fn serve_or_once(config_path: PathBuf, once: bool) -> Result<ExitCode> {
     }
     // Listen before start-up, so a SIGTERM while the log opens still stops it cleanly.
     let signals = if once { None } else { Some(Signals::listen()?) };
-    let mut daemon = Daemon::start(config_path, Arc::new(loaded.config))?;
+    let mut daemon = Daemon::start(config_path, loaded.config)?;
     let Some(signals) = signals else {
         let outcome = daemon.pass(clock::now(), true, &never_stop()).await?;
         daemon.transport.close().await;
@@ -254,8 +257,9 @@ fn backoff(attempt: u32) -> chrono::Duration {
 }
 
 impl Daemon {
-    fn start(config_path: PathBuf, config: Arc<Config>) -> Result<Daemon> {
+    fn start(config_path: PathBuf, config: Config) -> Result<Daemon> {
         let mut ledger = Ledger::open(&config.state_dir)?;
+        let config = Arc::new(config);
         // The credentials were just read: emails held for refused ones may go at once.
         ledger.release_held(clock::now())?;
         let log = ledger.log_view()?;
@@ -447,7 +451,10 @@ impl Daemon {
         watcher: &mut Option<notify::RecommendedWatcher>,
     ) {
         self.notifier.reloading();
-        let loaded = config::load(&self.config_path)
+        // The prose goes where the running daemon's log is, even if the new file names
+        // another `state_dir` (that takes a restart).
+        let mut keep = Keep::spill(Some(self.config.state_dir.clone()));
+        let loaded = config::load_keeping(&self.config_path, &mut keep)
             .and_then(|loaded| config::refuse_vanished(&self.config, loaded));
         match loaded {
             Err(invalid) => {
@@ -699,7 +706,7 @@ impl Daemon {
             // The 台账 and the counts as they stand when it is sent (a late retry reports
             // the current state), the period as scheduled.
             let composed = export::xlsx(&config, &inputs, now).and_then(|xlsx| {
-                let bulletin = report::bulletin(&config, &inputs, since, now.max(moment));
+                let bulletin = report::bulletin(&config, &inputs, since, now.max(moment))?;
                 report::compose(
                     &config,
                     &templates,

@@ -130,23 +130,24 @@ pub struct DepartmentSums {
 
 /// Every commitment as a row, in configuration order: the shared view rows
 /// (`views::rows`, so the light and state are the board's and `list`'s), with what the
-/// 台账 adds (proposer, number, text, reminders, last report).
-pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
+/// 台账 adds (proposer, number, text, reminders, last report). Fails only when the
+/// daemon's spill file cannot be read (`model::Commitment::texts`).
+pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> anyhow::Result<Vec<Row>> {
     let every = ListFilter {
         status: StatusFilter::All,
         owner: None,
         overdue: false,
     };
-    views::rows(config, &inputs.log, &every, at)
+    views::rows(config, &inputs.log, &every, at)?
         .into_iter()
         .map(|view| {
             let commitment = &config.commitments[view.index];
-            let letter = config.letter_of(commitment);
+            let letter = config.letter_of(commitment).texts()?;
             let report = inputs.reports.get(view.id);
             // The log's waiting done claims make a row `reported` (blue), as in `list`.
             let (state, light) = (view.state, view.light);
             let reminders = inputs.reminders.get(view.id);
-            Row {
+            Ok(Row {
                 id: view.id.to_string(),
                 letter: view.letter.to_string(),
                 letter_title: view.title.to_string(),
@@ -154,7 +155,7 @@ pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
                 number: letter.number().unwrap_or_default().to_owned(),
                 owner: view.owner.to_string(),
                 co_owners: view.co_owners.iter().map(|name| name.to_string()).collect(),
-                text: commitment.text().to_owned(),
+                text: commitment.texts()?.text().to_owned(),
                 due: view.due.clone(),
                 status: state.as_str(),
                 light,
@@ -173,7 +174,7 @@ pub fn rows(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Vec<Row> {
                         report.state
                     )
                 }),
-            }
+            })
         })
         .collect()
 }
@@ -302,7 +303,7 @@ fn cells(language: Language, row: &Row) -> [String; 13] {
 /// The 台账 as an .xlsx workbook, in memory: the CLI writes it, the web face's download
 /// button serves it, the bulletin attaches it.
 pub fn xlsx(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<Vec<u8>> {
-    let rows = rows(config, inputs, at);
+    let rows = rows(config, inputs, at)?;
     let sums = department_sums(config, &rows);
     let language = config.language;
     let (main_name, sums_name) = sheet_names(language);
@@ -436,8 +437,8 @@ fn write_header(sheet: &mut Worksheet, titles: &[&str], format: &Format) -> Resu
 
 /// The 台账 as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line
 /// ends, fields quoted per RFC 4180 when they hold a comma, a quote or a line break.
-pub fn csv(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> String {
-    let rows = rows(config, inputs, at);
+pub fn csv(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> Result<String> {
+    let rows = rows(config, inputs, at)?;
     let language = config.language;
     let mut out = String::from("\u{feff}");
     write_csv_line(&mut out, headers(language).iter().copied());
@@ -445,7 +446,7 @@ pub fn csv(config: &Config, inputs: &Inputs, at: DateTime<Utc>) -> String {
         let cells = cells(language, row);
         write_csv_line(&mut out, cells.iter().map(String::as_str));
     }
-    out
+    Ok(out)
 }
 
 fn write_csv_line<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {

@@ -139,13 +139,20 @@ fn begin_calendar(writer: &mut Writer, method: Option<&str>) {
     }
 }
 
-fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: DateTime<Utc>) {
+fn todo(
+    writer: &mut Writer,
+    config: &Config,
+    commitment: &Commitment,
+    stamp: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let letter = config.letter_of(commitment);
+    let letter_texts = letter.texts()?;
+    let texts = commitment.texts()?;
     let owner = &config.department(commitment.owner).key;
     writer.line("BEGIN", "VTODO");
     writer.line("UID", &escape_text(&uid(config, commitment)));
     writer.line("DTSTAMP", &utc_stamp(stamp));
-    let headline = commitment.topic().unwrap_or(commitment.text());
+    let headline = texts.topic().unwrap_or(texts.text());
     let summary = match config.language {
         Language::Zh => format!("【督办】{owner}：{headline}"),
         Language::En => format!("[Commitment] {owner}: {headline}"),
@@ -154,15 +161,15 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
     let description = match config.language {
         Language::Zh => format!(
             "{}\n\n来文：{}（{}）\n编号：{}",
-            commitment.text(),
-            letter.title(),
+            texts.text(),
+            letter_texts.title(),
             letter.id(),
             commitment.id()
         ),
         Language::En => format!(
             "{}\n\nLetter: {} ({})\nId: {}",
-            commitment.text(),
-            letter.title(),
+            texts.text(),
+            letter_texts.title(),
             letter.id(),
             commitment.id()
         ),
@@ -186,26 +193,36 @@ fn todo(writer: &mut Writer, config: &Config, commitment: &Commitment, stamp: Da
         }
     }
     writer.line("END", "VTODO");
+    Ok(())
 }
 
 /// A VCALENDAR holding one VTODO per commitment (the attachment of a first notice).
-/// `stamp` is the DTSTAMP (the notice's moment). Without any commitments, `None`.
-pub fn todos(config: &Config, commitments: &[&Commitment], stamp: DateTime<Utc>) -> Option<String> {
+/// `stamp` is the DTSTAMP (the notice's moment). Without any commitments, `None`. Fails
+/// only when the daemon's spill file cannot be read (`Commitment::texts`).
+pub fn todos(
+    config: &Config,
+    commitments: &[&Commitment],
+    stamp: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
     if commitments.is_empty() {
-        return None;
+        return Ok(None);
     }
     let mut writer = Writer::new();
     begin_calendar(&mut writer, Some("PUBLISH"));
     for commitment in commitments {
-        todo(&mut writer, config, commitment, stamp);
+        todo(&mut writer, config, commitment, stamp)?;
     }
     writer.line("END", "VCALENDAR");
-    Some(writer.out)
+    Ok(Some(writer.out))
 }
 
 /// A department's feed: every open commitment it owns or co-owns, as VTODOs. The web face
 /// serves it under a URL with a token; calendar programs poll it.
-pub fn department_feed(config: &Config, department: usize, stamp: DateTime<Utc>) -> String {
+pub fn department_feed(
+    config: &Config,
+    department: usize,
+    stamp: DateTime<Utc>,
+) -> anyhow::Result<String> {
     let mut writer = Writer::new();
     begin_calendar(&mut writer, None);
     let name = &config.department(department).key;
@@ -220,10 +237,10 @@ pub fn department_feed(config: &Config, department: usize, stamp: DateTime<Utc>)
         commitment.status == Status::Open
             && (commitment.owner == department || commitment.co_owners().contains(&department))
     }) {
-        todo(&mut writer, config, commitment, stamp);
+        todo(&mut writer, config, commitment, stamp)?;
     }
     writer.line("END", "VCALENDAR");
-    writer.out
+    Ok(writer.out)
 }
 
 #[cfg(test)]

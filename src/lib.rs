@@ -23,6 +23,7 @@ pub mod model;
 pub mod replies;
 pub mod report;
 pub mod smtp;
+pub mod spill;
 pub mod timefmt;
 pub mod transport;
 pub mod views;

@@ -278,7 +278,7 @@ pub fn compose_with(
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let language = language_code(config.language);
-    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref(), feedback);
+    let mut context = reminder_context(config, reminder, &from, reply_to.as_ref(), feedback)?;
     let subject = one_line(&templates.render(&format!("subject.{language}.txt"), &context)?);
     context.subject = subject.clone();
     let text = templates.render(&format!("reminder.{language}.txt"), &context)?;
@@ -333,7 +333,7 @@ pub fn compose_with(
     let builder = builder
         .header(AutoSubmitted)
         .header(FollowupCommitments(ids.join(", ")));
-    let message = match crate::ics::todos(config, &first, reminder.moment) {
+    let message = match crate::ics::todos(config, &first, reminder.moment)? {
         Some(calendar) => {
             let name = match config.language {
                 Language::Zh => "督办事项.ics",
@@ -617,7 +617,7 @@ fn reminder_context(
     from: &Mailbox,
     reply_to: Option<&Mailbox>,
     feedback: &Feedback,
-) -> ReminderContext {
+) -> anyhow::Result<ReminderContext> {
     let department = config.department(reminder.department);
     let mut items: Vec<ItemContext> = reminder
         .items
@@ -625,21 +625,22 @@ fn reminder_context(
         .map(|item| {
             let commitment = &config.commitments[item.commitment];
             let letter = config.letter_of(commitment);
+            let (texts, letter_texts) = (commitment.texts()?, letter.texts()?);
             let days_left = engine::days_left(config, commitment, reminder.moment);
             let overdue = engine::is_overdue(config, commitment, reminder.moment);
-            ItemContext {
+            Ok(ItemContext {
                 id: commitment.id().to_owned(),
                 letter: LetterContext {
                     id: letter.id().to_owned(),
-                    title: letter.title().to_owned(),
-                    number: letter.number().map(str::to_owned),
-                    session: letter.session().map(str::to_owned),
-                    proposer: letter.proposer().map(str::to_owned),
-                    replied_by: letter.replied_by().map(str::to_owned),
+                    title: letter_texts.title().to_owned(),
+                    number: letter_texts.number().map(str::to_owned),
+                    session: letter_texts.session().map(str::to_owned),
+                    proposer: letter_texts.proposer().map(str::to_owned),
+                    replied_by: letter_texts.replied_by().map(str::to_owned),
                     replied_on: letter.replied_on.map(|date| date.to_string()),
                 },
-                topic: commitment.topic().map(str::to_owned),
-                text: commitment.text().to_owned(),
+                topic: texts.topic().map(str::to_owned),
+                text: texts.text().to_owned(),
                 due: commitment.due.map(|date| date.to_string()),
                 days_left,
                 overdue,
@@ -656,9 +657,9 @@ fn reminder_context(
                     .get(commitment.id())
                     .and_then(|found| found.returned.clone()),
                 review: matches!(*item.why, Why::Review { .. }),
-            }
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     items.sort_by(|a, b| {
         (!a.overdue, a.due.is_none(), &a.due, &a.id).cmp(&(
             !b.overdue,
@@ -667,7 +668,7 @@ fn reminder_context(
             &b.id,
         ))
     });
-    ReminderContext {
+    Ok(ReminderContext {
         subject: String::new(),
         department: department.key.clone(),
         department_name: department
@@ -684,7 +685,7 @@ fn reminder_context(
         count: items.len(),
         overdue_count: items.iter().filter(|item| item.overdue).count(),
         items,
-    }
+    })
 }
 
 /// What a replacement template is rendered with at load: every field, every branch's data.

@@ -9,7 +9,10 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
+use anyhow::Result;
+
 use crate::calendar::Calendar;
+use crate::spill::Texts;
 
 /// Everything `followup` knows after a successful `config::load`.
 #[derive(Debug, Clone)]
@@ -120,37 +123,121 @@ pub struct LetterFields<'a> {
 
 impl Letter {
     pub fn id(&self) -> &str {
-        self.values.get(self.id).unwrap_or_default()
+        self.values.key(self.id)
     }
 
-    pub fn title(&self) -> &str {
-        self.values.get(self.title).unwrap_or_default()
-    }
-
-    pub fn session(&self) -> Option<&str> {
-        self.values.get(self.session)
-    }
-
-    pub fn number(&self) -> Option<&str> {
-        self.values.get(self.number)
-    }
-
-    pub fn proposer(&self) -> Option<&str> {
-        self.values.get(self.proposer)
-    }
-
-    pub fn replied_by(&self) -> Option<&str> {
-        self.values.get(self.replied_by)
-    }
-
-    pub fn source(&self) -> Option<&str> {
-        self.values.get(self.source)
+    /// Its title and the other prose fields: in memory, or read back from the daemon's
+    /// spill file (`spill`), which can fail like any read.
+    pub fn texts(&self) -> Result<LetterTexts> {
+        Ok(LetterTexts {
+            texts: self.values.texts.load()?,
+            title: self.title,
+            session: self.session,
+            number: self.number,
+            proposer: self.proposer,
+            replied_by: self.replied_by,
+            source: self.source,
+        })
     }
 
     /// The commitments file this letter came from.
     pub fn file(&self) -> &Path {
         self.values.path()
     }
+}
+
+/// A letter's prose fields, loaded (`Letter::texts`).
+pub struct LetterTexts {
+    texts: Arc<str>,
+    title: Slice,
+    session: Slice,
+    number: Slice,
+    proposer: Slice,
+    replied_by: Slice,
+    source: Slice,
+}
+
+impl LetterTexts {
+    pub fn title(&self) -> &str {
+        slice_of(&self.texts, self.title).unwrap_or_default()
+    }
+
+    /// The title as a value of its own, sharing the loaded block.
+    pub fn title_shared(&self) -> Text {
+        Text::new(&self.texts, self.title).unwrap_or_default()
+    }
+
+    pub fn session(&self) -> Option<&str> {
+        slice_of(&self.texts, self.session)
+    }
+
+    pub fn number(&self) -> Option<&str> {
+        slice_of(&self.texts, self.number)
+    }
+
+    pub fn proposer(&self) -> Option<&str> {
+        slice_of(&self.texts, self.proposer)
+    }
+
+    pub fn replied_by(&self) -> Option<&str> {
+        slice_of(&self.texts, self.replied_by)
+    }
+
+    pub fn source(&self) -> Option<&str> {
+        slice_of(&self.texts, self.source)
+    }
+}
+
+/// One prose value that shares its file's loaded block: a clone costs a reference count,
+/// not a copy. Reads as a `str`; serialises as one.
+#[derive(Clone, Default)]
+pub struct Text {
+    block: Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl Text {
+    fn new(block: &Arc<str>, slice: Slice) -> Option<Text> {
+        slice_of(block, slice)?;
+        Some(Text {
+            block: Arc::clone(block),
+            range: slice.range(),
+        })
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.block.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, formatter)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self)
+    }
+}
+
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+/// The string at `slice` of `text`, `None` for `Slice::NONE`.
+fn slice_of(text: &str, slice: Slice) -> Option<&str> {
+    if slice == Slice::NONE {
+        return None;
+    }
+    text.get(slice.range())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -172,22 +259,23 @@ impl Status {
 /// One commitments file's string values and co-owner lists, stored once: each of its
 /// commitments holds ranges into these instead of strings of its own, so a commitment costs
 /// no allocation (at 100,000 commitments that is 400,000 fewer heap blocks and their
-/// headers, and a 96-byte struct instead of 184; `ARCHITECTURE.md`, "Cost").
+/// headers, and a 96-byte struct instead of 184; `ARCHITECTURE.md`, "Cost"). Ids are keys
+/// that every part of the program looks at and stay in memory; the prose (titles, topics,
+/// texts, notes) is one block that the daemon keeps in its spill file (`spill::Keep`).
 #[derive(Debug, Default)]
 pub struct FileValues {
     /// The file the values came from.
     pub path: Option<Arc<Path>>,
-    text: String,
+    /// The letter's and the commitments' ids.
+    keys: String,
+    texts: Texts,
     departments: Vec<DepartmentId>,
 }
 
 impl FileValues {
-    /// The string at `slice`, `None` for `Slice::NONE`.
-    fn get(&self, slice: Slice) -> Option<&str> {
-        if slice == Slice::NONE {
-            return None;
-        }
-        self.text.get(slice.range())
+    /// The id at `slice`.
+    fn key(&self, slice: Slice) -> &str {
+        self.keys.get(slice.range()).unwrap_or_default()
     }
 
     fn path(&self) -> &Path {
@@ -195,7 +283,7 @@ impl FileValues {
     }
 }
 
-/// A range of `FileValues::text` or `FileValues::departments`. `u32` offsets: a commitments
+/// A range of `FileValues::keys`, the prose block or `FileValues::departments`. `u32` offsets: a commitments
 /// file is at most `limits.max_file_bytes` (far below 4 GiB), and its values are no longer
 /// than its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,27 +308,42 @@ impl Slice {
 /// `FileValues` its commitments share.
 #[derive(Debug, Default)]
 pub struct FileValuesBuilder {
-    values: FileValues,
+    keys: String,
+    texts: String,
+    departments: Vec<DepartmentId>,
     /// What commitments point to until `finish`.
     placeholder: Arc<FileValues>,
 }
 
+/// Appends `value` to `buffer`, returning its range.
+fn push_str(buffer: &mut String, value: &str) -> Slice {
+    let start = buffer.len();
+    buffer.push_str(value);
+    Slice {
+        start: offset(start),
+        end: offset(buffer.len()),
+    }
+}
+
 impl FileValuesBuilder {
-    fn push_str(&mut self, value: &str) -> Slice {
-        let start = self.values.text.len();
-        self.values.text.push_str(value);
-        Slice {
-            start: offset(start),
-            end: offset(self.values.text.len()),
-        }
+    fn push_key(&mut self, value: &str) -> Slice {
+        push_str(&mut self.keys, value)
+    }
+
+    fn push_text(&mut self, value: &str) -> Slice {
+        push_str(&mut self.texts, value)
+    }
+
+    fn push_optional(&mut self, value: Option<&str>) -> Slice {
+        value.map_or(Slice::NONE, |value| self.push_text(value))
     }
 
     fn push_departments(&mut self, ids: &[DepartmentId]) -> Slice {
-        let start = self.values.departments.len();
-        self.values.departments.extend_from_slice(ids);
+        let start = self.departments.len();
+        self.departments.extend_from_slice(ids);
         Slice {
             start: offset(start),
-            end: offset(self.values.departments.len()),
+            end: offset(self.departments.len()),
         }
     }
 
@@ -249,12 +352,10 @@ impl FileValuesBuilder {
     pub fn commitment(&mut self, fields: CommitmentFields<'_>) -> Commitment {
         Commitment {
             values: Arc::clone(&self.placeholder),
-            id: self.push_str(fields.id),
-            topic: fields
-                .topic
-                .map_or(Slice::NONE, |topic| self.push_str(topic)),
-            text: self.push_str(fields.text),
-            note: fields.note.map_or(Slice::NONE, |note| self.push_str(note)),
+            id: self.push_key(fields.id),
+            topic: self.push_optional(fields.topic),
+            text: self.push_text(fields.text),
+            note: self.push_optional(fields.note),
             co_owners: self.push_departments(fields.co_owners),
             letter: fields.letter,
             owner: fields.owner,
@@ -267,17 +368,15 @@ impl FileValuesBuilder {
 
     /// A letter whose strings are stored here (see `commitment`).
     pub fn letter(&mut self, fields: LetterFields<'_>) -> Letter {
-        let mut optional =
-            |value: Option<&str>| value.map_or(Slice::NONE, |value| self.push_str(value));
-        let session = optional(fields.session);
-        let number = optional(fields.number);
-        let proposer = optional(fields.proposer);
-        let replied_by = optional(fields.replied_by);
-        let source = optional(fields.source);
+        let session = self.push_optional(fields.session);
+        let number = self.push_optional(fields.number);
+        let proposer = self.push_optional(fields.proposer);
+        let replied_by = self.push_optional(fields.replied_by);
+        let source = self.push_optional(fields.source);
         Letter {
             values: Arc::clone(&self.placeholder),
-            id: self.push_str(fields.id),
-            title: self.push_str(fields.title),
+            id: self.push_key(fields.id),
+            title: self.push_text(fields.title),
             session,
             number,
             proposer,
@@ -289,17 +388,23 @@ impl FileValuesBuilder {
     }
 
     /// Shares the collected values with `letter` and `commitments` (those made from this
-    /// builder), trimmed to their size.
+    /// builder), trimmed to their size, the prose kept where `keep` puts it (in memory, or
+    /// in the daemon's spill file).
     pub fn finish(
         mut self,
         path: Arc<Path>,
         letter: Option<&mut Letter>,
         commitments: &mut [Commitment],
+        keep: impl FnOnce(String) -> Texts,
     ) {
-        self.values.path = Some(path);
-        self.values.text.shrink_to_fit();
-        self.values.departments.shrink_to_fit();
-        let values = Arc::new(self.values);
+        self.keys.shrink_to_fit();
+        self.departments.shrink_to_fit();
+        let values = Arc::new(FileValues {
+            path: Some(path),
+            keys: self.keys,
+            texts: keep(self.texts),
+            departments: self.departments,
+        });
         if let Some(letter) = letter {
             letter.values = Arc::clone(&values);
         }
@@ -350,24 +455,19 @@ pub struct Commitment {
 }
 
 impl Commitment {
-    fn value(&self, slice: Slice) -> Option<&str> {
-        self.values.get(slice)
-    }
-
     pub fn id(&self) -> &str {
-        self.value(self.id).unwrap_or_default()
+        self.values.key(self.id)
     }
 
-    pub fn topic(&self) -> Option<&str> {
-        self.value(self.topic)
-    }
-
-    pub fn text(&self) -> &str {
-        self.value(self.text).unwrap_or_default()
-    }
-
-    pub fn note(&self) -> Option<&str> {
-        self.value(self.note)
+    /// Its topic, text and note: in memory, or read back from the daemon's spill file
+    /// (`spill`), which can fail like any read.
+    pub fn texts(&self) -> Result<CommitmentTexts> {
+        Ok(CommitmentTexts {
+            texts: self.values.texts.load()?,
+            topic: self.topic,
+            text: self.text,
+            note: self.note,
+        })
     }
 
     /// Departments named as jointly responsible, in the file's order.
@@ -380,34 +480,62 @@ impl Commitment {
 
     /// A copy under another id, with values of its own. For code that must cope with
     /// configurations `config` would refuse (the mail tests give an id a line break).
-    pub fn renamed(&self, id: &str) -> Commitment {
+    pub fn renamed(&self, id: &str) -> Result<Commitment> {
+        let texts = self.texts()?;
         let mut values = FileValuesBuilder::default();
         let mut copy = [values.commitment(CommitmentFields {
             id,
             letter: self.letter,
-            topic: self.topic(),
+            topic: texts.topic(),
             owner: self.owner,
             co_owners: self.co_owners(),
-            text: self.text(),
+            text: texts.text(),
             due: self.due,
             remind: self.remind,
             status: self.status,
             done_on: self.done_on,
-            note: self.note(),
+            note: texts.note(),
         })];
         let path = self
             .values
             .path
             .clone()
             .unwrap_or_else(|| Arc::from(Path::new("")));
-        values.finish(path, None, &mut copy);
+        values.finish(path, None, &mut copy, |text| Texts::Resident(text.into()));
         let [copy] = copy;
-        copy
+        Ok(copy)
     }
 
     /// Its letter's file.
     pub fn file(&self) -> &Path {
         self.values.path()
+    }
+}
+
+/// A commitment's prose, loaded (`Commitment::texts`).
+pub struct CommitmentTexts {
+    texts: Arc<str>,
+    topic: Slice,
+    text: Slice,
+    note: Slice,
+}
+
+impl CommitmentTexts {
+    pub fn topic(&self) -> Option<&str> {
+        slice_of(&self.texts, self.topic)
+    }
+
+    /// The topic as a value of its own, sharing the loaded block.
+    pub fn topic_shared(&self) -> Option<Text> {
+        Text::new(&self.texts, self.topic)
+    }
+
+    pub fn text(&self) -> &str {
+        slice_of(&self.texts, self.text).unwrap_or_default()
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        slice_of(&self.texts, self.note)
     }
 }
 

@@ -79,14 +79,15 @@ fn short(text: &str) -> String {
     }
 }
 
-/// The bulletin for the period `(since, at]`.
+/// The bulletin for the period `(since, at]`. Fails only when the daemon's spill file
+/// cannot be read (`model::Commitment::texts`).
 pub fn bulletin(
     config: &Config,
     inputs: &Inputs,
     since: DateTime<Utc>,
     at: DateTime<Utc>,
-) -> Bulletin {
-    let rows = export::rows(config, inputs, at);
+) -> anyhow::Result<Bulletin> {
+    let rows = export::rows(config, inputs, at)?;
     let departments = export::department_sums(config, &rows);
     let mut total = DepartmentSums::default();
     for sum in &departments {
@@ -110,14 +111,15 @@ pub fn bulletin(
     let item = |index: usize| {
         let commitment = &config.commitments[index];
         let row = &rows[index];
-        Item {
+        let texts = commitment.texts()?;
+        anyhow::Ok(Item {
             id: commitment.id().to_owned(),
             owner: row.owner.clone(),
-            text: short(commitment.topic().unwrap_or(commitment.text())),
+            text: short(texts.topic().unwrap_or(texts.text())),
             due: row.due.clone(),
             days_overdue: row.days_overdue,
             done_on: commitment.done_on.map(|date| date.to_string()),
-        }
+        })
     };
     let mut newly_overdue = Vec::new();
     let mut completed = Vec::new();
@@ -125,7 +127,7 @@ pub fn bulletin(
     for (index, commitment) in config.commitments.iter().enumerate() {
         let row = &rows[index];
         if row.light == Light::Red && !crate::engine::is_overdue(config, commitment, since) {
-            newly_overdue.push(item(index));
+            newly_overdue.push(item(index)?);
         }
         // Done on `since`'s own day counts: a day's work is listed once too often rather
         // than never.
@@ -134,14 +136,14 @@ pub fn bulletin(
                 .done_on
                 .is_some_and(|on: NaiveDate| on >= since_date && on <= at_date);
         if done_in_period {
-            completed.push(item(index));
+            completed.push(item(index)?);
         }
         if row.status == "reported" {
-            awaiting_review.push(item(index));
+            awaiting_review.push(item(index)?);
         }
     }
     newly_overdue.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.id.cmp(&b.id)));
-    Bulletin {
+    Ok(Bulletin {
         date: at_date.to_string(),
         since: since_date.to_string(),
         total,
@@ -151,7 +153,7 @@ pub fn bulletin(
         completed,
         awaiting_review,
         attachment: export::file_name(config, at, "xlsx"),
-    }
+    })
 }
 
 /// Where the bulletin goes: `report.to`, else `mail.admin`.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{self, LogView, Reminder, Schedules, Why};
-use crate::model::{Commitment, Config, DepartmentId, Status};
+use crate::model::{Commitment, Config, DepartmentId, Status, Text};
 
 /// The one-line summary of a valid configuration.
 pub fn summary(config: &Config, now: DateTime<Utc>) -> String {
@@ -230,8 +230,8 @@ pub struct CommitmentRow<'a> {
     pub index: usize,
     pub id: &'a str,
     pub letter: &'a str,
-    pub title: &'a str,
-    pub topic: Option<&'a str>,
+    pub title: Text,
+    pub topic: Option<Text>,
     pub owner: &'a str,
     pub co_owners: Vec<&'a str>,
     pub due: Option<String>,
@@ -246,13 +246,14 @@ pub struct CommitmentRow<'a> {
     pub latest_answer: Option<String>,
 }
 
-/// The rows `filter` selects, in configuration order.
+/// The rows `filter` selects, in configuration order. Fails only when the daemon's spill
+/// file cannot be read (`Commitment::texts`).
 pub fn rows<'a>(
     config: &'a Config,
     log: &LogView,
     filter: &ListFilter,
     at: DateTime<Utc>,
-) -> Vec<CommitmentRow<'a>> {
+) -> anyhow::Result<Vec<CommitmentRow<'a>>> {
     rows_iter(config, log, filter, at).collect()
 }
 
@@ -287,7 +288,7 @@ fn rows_iter<'a, 'l>(
     log: &'l LogView,
     filter: &'l ListFilter,
     at: DateTime<Utc>,
-) -> impl Iterator<Item = CommitmentRow<'a>> + use<'a, 'l> {
+) -> impl Iterator<Item = anyhow::Result<CommitmentRow<'a>>> + use<'a, 'l> {
     let mut schedules = Schedules::new(config);
     // Commitments share a few distinct next moments: each is formatted once.
     let mut formatted: crate::model::FastMap<DateTime<Utc>, Rc<str>> = Default::default();
@@ -312,12 +313,12 @@ fn rows_iter<'a, 'l>(
                 .or_insert_with(|| local(config, next).into())
                 .clone()
         });
-        let mut row = row_with(config, &mut lights, index, next, state);
+        let mut row = row_with(config, &mut lights, index, next, state)?;
         row.latest_answer = log
             .answers
             .get(commitment.id())
             .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text));
-        row
+        Ok(row)
     })
 }
 
@@ -329,7 +330,7 @@ pub fn row(
     at: DateTime<Utc>,
     next_reminder: Option<Rc<str>>,
     state: State,
-) -> CommitmentRow<'_> {
+) -> anyhow::Result<CommitmentRow<'_>> {
     row_with(
         config,
         &mut Lights::new(config, at),
@@ -345,15 +346,15 @@ fn row_with<'a>(
     index: usize,
     next_reminder: Option<Rc<str>>,
     state: State,
-) -> CommitmentRow<'a> {
+) -> anyhow::Result<CommitmentRow<'a>> {
     let commitment = &config.commitments[index];
     let letter = config.letter_of(commitment);
-    CommitmentRow {
+    Ok(CommitmentRow {
         index,
         id: commitment.id(),
         letter: letter.id(),
-        title: letter.title(),
-        topic: commitment.topic(),
+        title: letter.texts()?.title_shared(),
+        topic: commitment.texts()?.topic_shared(),
         owner: &config.department(commitment.owner).key,
         co_owners: commitment
             .co_owners()
@@ -369,7 +370,7 @@ fn row_with<'a>(
         done_on: commitment.done_on.map(|date| date.to_string()),
         next_reminder,
         latest_answer: None,
-    }
+    })
 }
 
 pub fn list(
@@ -407,6 +408,7 @@ pub fn list(
     };
     let mut count = 0;
     for row in rows_iter(config, log, filter, at) {
+        let row = row.map_err(std::io::Error::other)?;
         count += 1;
         table.cell(format_args!("{}", row.id));
         if row.co_owners.is_empty() {
@@ -453,12 +455,18 @@ pub fn list(
     )
 }
 
-/// A JSON array written from an iterator as it is consumed (serialised once).
+/// A JSON array written from an iterator of rows as it is consumed (serialised once); a
+/// row that fails ends it with that error.
 struct Streamed<I>(std::cell::Cell<Option<I>>);
 
-impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+impl<I: Iterator<Item = anyhow::Result<T>>, T: Serialize> Serialize for Streamed<I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.take().into_iter().flatten())
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        for row in self.0.take().into_iter().flatten() {
+            seq.serialize_element(&row.map_err(|error| S::Error::custom(format!("{error:#}")))?)?;
+        }
+        seq.end()
     }
 }
 

@@ -65,9 +65,9 @@ pub struct Board<'a> {
 pub struct BoardRow<'a> {
     #[serde(flatten)]
     pub row: CommitmentRow<'a>,
-    pub text: &'a str,
-    pub proposer: Option<&'a str>,
-    pub session: Option<&'a str>,
+    pub text: String,
+    pub proposer: Option<String>,
+    pub session: Option<String>,
 }
 
 fn blank(value: &Option<String>) -> Option<&str> {
@@ -110,18 +110,19 @@ pub fn row<'a>(
     at: DateTime<Utc>,
     next: Option<Rc<str>>,
     reported: &HashSet<String>,
-) -> CommitmentRow<'a> {
+) -> anyhow::Result<CommitmentRow<'a>> {
     let commitment = &config.commitments[index];
     views::row(config, index, at, next, state(commitment, reported))
 }
 
-/// The board for `query` at `at`.
+/// The board for `query` at `at`. Fails only when the daemon's spill file cannot be read
+/// (`model::Commitment::texts`).
 pub fn board<'a>(
     config: &'a Config,
     query: &Query,
     at: DateTime<Utc>,
     reported: &HashSet<String>,
-) -> Board<'a> {
+) -> anyhow::Result<Board<'a>> {
     let lights = lights(config, at, reported);
     let department: Option<Option<DepartmentId>> =
         blank(&query.department).map(|name| config.find_department(name));
@@ -134,40 +135,46 @@ pub fn board<'a>(
         .map(|q| q.split_whitespace().map(str::to_lowercase).collect())
         .unwrap_or_default();
 
-    let mut selected: Vec<usize> = (0..config.commitments.len())
-        .filter(|&index| {
-            let commitment = &config.commitments[index];
-            let letter_of = config.letter_of(commitment);
-            let (state, shown) = lights[index];
-            department.is_none_or(|wanted| {
-                wanted.is_some_and(|id| {
-                    commitment.owner == id || commitment.co_owners().contains(&id)
-                })
-            }) && letter.is_none_or(|id| letter_of.id() == id)
-                && who.is_none_or(|who| {
-                    letter_of.proposer().is_some_and(|p| p.contains(who))
-                        || letter_of.session().is_some_and(|s| s.contains(who))
-                })
-                && status.is_none_or(|status| status == "all" || status == state.as_str())
-                && light.is_none_or(|light| light == shown.as_str())
-                && from.is_none_or(|from| commitment.due.is_some_and(|due| due >= from))
-                && to.is_none_or(|to| commitment.due.is_some_and(|due| due <= to))
-                && words.iter().all(|word| {
-                    let owner = &config.department(commitment.owner).key;
-                    [
-                        Some(commitment.id()),
-                        Some(commitment.text()),
-                        commitment.topic(),
-                        Some(letter_of.title()),
-                        letter_of.proposer(),
-                        Some(owner.as_str()),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|field| field.to_lowercase().contains(word.as_str()))
-                })
-        })
-        .collect();
+    let mut selected: Vec<usize> = Vec::new();
+    for (index, commitment) in config.commitments.iter().enumerate() {
+        let letter_of = config.letter_of(commitment);
+        let (state, shown) = lights[index];
+        let chosen = department.is_none_or(|wanted| {
+            wanted.is_some_and(|id| commitment.owner == id || commitment.co_owners().contains(&id))
+        }) && letter.is_none_or(|id| letter_of.id() == id)
+            && status.is_none_or(|status| status == "all" || status == state.as_str())
+            && light.is_none_or(|light| light == shown.as_str())
+            && from.is_none_or(|from| commitment.due.is_some_and(|due| due >= from))
+            && to.is_none_or(|to| commitment.due.is_some_and(|due| due <= to));
+        // The prose is read only when the query looks into it.
+        if !chosen || (who.is_none() && words.is_empty()) {
+            if chosen {
+                selected.push(index);
+            }
+            continue;
+        }
+        let (texts, letter_texts) = (commitment.texts()?, letter_of.texts()?);
+        let chosen = who.is_none_or(|who| {
+            letter_texts.proposer().is_some_and(|p| p.contains(who))
+                || letter_texts.session().is_some_and(|s| s.contains(who))
+        }) && words.iter().all(|word| {
+            let owner = &config.department(commitment.owner).key;
+            [
+                Some(commitment.id()),
+                Some(texts.text()),
+                texts.topic(),
+                Some(letter_texts.title()),
+                letter_texts.proposer(),
+                Some(owner.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|field| field.to_lowercase().contains(word.as_str()))
+        });
+        if chosen {
+            selected.push(index);
+        }
+    }
     // Failing first: by light, then the earliest due date, then id.
     selected.sort_unstable_by(|a, b| {
         let (ca, cb) = (&config.commitments[*a], &config.commitments[*b]);
@@ -197,26 +204,26 @@ pub fn board<'a>(
         .take(PAGE_SIZE)
         .map(|&index| {
             let commitment = &config.commitments[index];
-            let letter = config.letter_of(commitment);
+            let letter = config.letter_of(commitment).texts()?;
             let next = crate::engine::next_moment(config, commitment, at)
                 .map(|next| Rc::from(crate::timefmt::local(config, next)));
-            BoardRow {
-                row: row(config, index, at, next, reported),
-                text: commitment.text(),
-                proposer: letter.proposer(),
-                session: letter.session(),
-            }
+            Ok(BoardRow {
+                row: row(config, index, at, next, reported)?,
+                text: commitment.texts()?.text().to_owned(),
+                proposer: letter.proposer().map(str::to_owned),
+                session: letter.session().map(str::to_owned),
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
 
-    Board {
+    Ok(Board {
         rows,
         total,
         page,
         pages,
         lights: light_counts,
         departments: department_counts(config, &lights),
-    }
+    })
 }
 
 /// Per owning department: open on track, overdue, done (departments owning nothing left out).

@@ -198,7 +198,10 @@ pub async fn feed(
     if !super::auth::same(token, &expected) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
-    let body = ics::department_feed(&config, department, clock::now());
+    let body = match ics::department_feed(&config, department, clock::now()) {
+        Ok(body) => body,
+        Err(error) => return super::pages::failed(&error),
+    };
     (
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,

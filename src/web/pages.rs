@@ -164,6 +164,13 @@ pub(super) fn gate_request(
     gate(shared, &viewer(shared, headers, peer, uri), uri)
 }
 
+/// A page that could not be built (the daemon's spill file could not be read): logged for
+/// the administrator, a plain 500 for the viewer.
+pub(super) fn failed(error: &anyhow::Error) -> Response {
+    tracing::error!("building a board page: {error:#}");
+    (StatusCode::INTERNAL_SERVER_ERROR, "the page failed\n").into_response()
+}
+
 /// Runs `work` on a blocking thread (a page of 10,000 commitments, SQLite, argon2).
 pub(super) async fn blocking<F>(work: F) -> Response
 where
@@ -227,8 +234,8 @@ pub fn board_html(
     lang: Lang,
     base: Value,
     reported: &std::collections::HashSet<String>,
-) -> Result<String, minijinja::Error> {
-    let page = board_page(config, query, at, lang, reported);
+) -> anyhow::Result<String> {
+    let page = board_page(config, query, at, lang, reported)?;
     let context = context! {
         board => page.board,
         chart => Value::from_safe_string(page.chart),
@@ -239,7 +246,7 @@ pub fn board_html(
         export => true,
         ..base
     };
-    templates.get_template("board.html")?.render(context)
+    Ok(templates.get_template("board.html")?.render(context)?)
 }
 
 /// The frame's context for someone not logged in (the bench, a public board).
@@ -269,8 +276,8 @@ pub fn board_page<'a>(
     at: DateTime<Utc>,
     lang: Lang,
     reported: &std::collections::HashSet<String>,
-) -> BoardPage<'a> {
-    let board = board::board(config, query, at, reported);
+) -> anyhow::Result<BoardPage<'a>> {
+    let board = board::board(config, query, at, reported)?;
     let chart = chart(&board.departments, lang);
     let page_url = |page: usize| {
         let mut url = format!("/?lang={}&page={page}", lang.code());
@@ -292,7 +299,7 @@ pub fn board_page<'a>(
     };
     let prev_url = (board.page > 1).then(|| page_url(board.page - 1));
     let next_url = (board.page < board.pages).then(|| page_url(board.page + 1));
-    BoardPage {
+    Ok(BoardPage {
         departments: board
             .departments
             .iter()
@@ -308,7 +315,7 @@ pub fn board_page<'a>(
         chart,
         prev_url,
         next_url,
-    }
+    })
 }
 
 /// Per-department counts as a horizontal stacked bar chart (overdue, open, done), drawn on
@@ -582,20 +589,30 @@ pub async fn commitment(
         let next = crate::engine::next_moment(&config, commitment, after)
             .map(|next| std::rc::Rc::from(timefmt::local(&config, next)));
         let reported = super::extra::reported(&config);
-        let row = board::row(&config, index, now, next, &reported);
+        let texts = board::row(&config, index, now, next, &reported).and_then(|row| {
+            Ok((
+                row,
+                commitment.texts()?,
+                config.letter_of(commitment).texts()?,
+            ))
+        });
+        let (row, texts, letter_texts) = match texts {
+            Ok(texts) => texts,
+            Err(error) => return failed(&error),
+        };
         let replies = super::extra::replies(&config, Some(&id));
         let actions = audit::list(&config.state_dir, Some(&[id.as_str()]), 500).unwrap_or_default();
         let timeline = timeline(&config, &words, history, replies, actions, false);
         let letter = config.letter_of(commitment);
         let context = context! {
             c => row,
-            text => commitment.text().to_owned(),
+            text => texts.text(),
             letter => context! {
                 id => letter.id(),
-                title => letter.title(),
-                number => letter.number(),
-                proposer => letter.proposer(),
-                session => letter.session(),
+                title => letter_texts.title(),
+                number => letter_texts.number(),
+                proposer => letter_texts.proposer(),
+                session => letter_texts.session(),
             },
             timeline => timeline,
             ..base(&shared, &viewer)
@@ -631,17 +648,18 @@ pub async fn department(
             })
             .collect();
         let reported = super::extra::reported(&config);
-        let rows: Vec<_> = owned
+        let rows: anyhow::Result<Vec<_>> = owned
             .drain(..)
-            .map(|index| board::row(&config, index, now, None, &reported))
-            .collect();
-        let mut rows: Vec<_> = rows
-            .into_iter()
-            .map(|row| {
-                let text = config.commitments[row.index].text().to_owned();
-                (row.light, row.due.clone(), row.id.to_string(), context! { text => text, ..Value::from_serialize(&row) })
+            .map(|index| {
+                let row = board::row(&config, index, now, None, &reported)?;
+                let texts = config.commitments[index].texts()?;
+                Ok((row.light, row.due.clone(), row.id.to_string(), context! { text => texts.text(), ..Value::from_serialize(&row) }))
             })
             .collect();
+        let mut rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => return failed(&error),
+        };
         rows.sort_by(|a, b| (a.0, a.1.is_none(), &a.1, &a.2).cmp(&(b.0, b.1.is_none(), &b.1, &b.2)));
         let mut lights: Vec<(Light, usize)> = Light::ALL.iter().map(|light| (*light, 0)).collect();
         for (light, ..) in &rows {

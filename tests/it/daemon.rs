@@ -356,6 +356,88 @@ fn a_bad_edit_while_running_keeps_the_last_good_configuration() {
     assert_eq!(code, Some(0));
 }
 
+/// The text parts of the messages for commitment `id` among `received`.
+fn texts_for(received: &[Received], id: &str) -> Vec<String> {
+    received
+        .iter()
+        .filter(|message| ids(message) == id)
+        .map(|message| unwire(parse(message).body_text(0).expect("a text part").as_ref()))
+        .collect()
+}
+
+/// Undoes the text part's line folding, so a sentence can be looked for whole.
+fn unwire(text: &str) -> String {
+    text.replace(['\r', '\n'], "")
+}
+
+#[test]
+fn emails_carry_the_loaded_prose_from_a_spill_file_that_leaves_no_name_behind() {
+    let server = SmtpServer::start(Options::default());
+    let workspace = workspace(&server, EVERY_SECOND, THREE);
+    let mut daemon = Running::start(&workspace);
+    daemon.wait_for_line("started");
+    let first = server.wait_for(2, WAIT);
+    assert!(
+        texts_for(&first, "c3")
+            .iter()
+            .any(|text| text.contains("持续安排出资扩大基金规模")),
+        "{:?}",
+        texts_for(&first, "c3")
+    );
+    // The daemon keeps the prose out of memory in an unlinked file: the folder shows only
+    // the log and the lock.
+    let mut names: Vec<String> = std::fs::read_dir(workspace.path().join("state"))
+        .expect("state_dir")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| !name.starts_with("followup.sqlite3"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["followup.lock"]);
+
+    // A broken edit that also rewrites c3's text changes nothing the emails say: the
+    // running configuration is the one loaded, not the file on disk.
+    let good = workspace.read("commitments/letter.toml");
+    workspace.replace(
+        "commitments/letter.toml",
+        &good
+            .replace("持续安排出资扩大基金规模", "改写后的承诺")
+            .replace("owner = \"省科技厅\"", "owner = \"科技局\""),
+    );
+    daemon.wait_for_line("still running on the last good one");
+    let count = server.received().len();
+    let received = server.wait_for(count + 4, WAIT);
+    let later = texts_for(&received[count..], "c3");
+    assert!(!later.is_empty(), "c3 is still reminded");
+    assert!(
+        later
+            .iter()
+            .all(|text| text.contains("持续安排出资扩大基金规模") && !text.contains("改写后的承诺")),
+        "{later:?}"
+    );
+
+    // A good edit is loaded and spilled again: the new text is what the emails say.
+    workspace.replace(
+        "commitments/letter.toml",
+        &good.replace("持续安排出资扩大基金规模", "改写后的承诺"),
+    );
+    daemon.wait_for_line("reloaded");
+    let count = server.received().len();
+    let received = server.wait_for(count + 4, WAIT);
+    let after = texts_for(&received[count..], "c3");
+    assert!(
+        !after.is_empty() && after.iter().all(|text| text.contains("改写后的承诺")),
+        "{after:?}"
+    );
+    let (code, _) = daemon.stop();
+    assert_eq!(code, Some(0));
+}
+
 #[test]
 fn kill_9_during_a_burst_then_restart_loses_nothing_and_repeats_keep_their_message_id() {
     let server = SmtpServer::start(Options::default());

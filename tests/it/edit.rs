@@ -424,7 +424,10 @@ fn apply_edits_the_file_of_each_id_and_leaves_the_other_alone() {
         (Status::Done, Some(date("2025-11-03")))
     );
     let index = after.find_commitment("a-1").expect("a-1");
-    assert_eq!(after.commitments[index].note(), Some("攻关项目已立项"));
+    assert_eq!(
+        after.commitments[index].texts().unwrap().note(),
+        Some("攻关项目已立项")
+    );
     assert_eq!(status_of(&after, "a-2"), (Status::Open, None));
     assert_eq!(status_of(&after, "data-1"), (Status::Open, None));
 

@@ -404,8 +404,9 @@ fn text_part_lists_every_commitment() {
     let text = unwire(parsed.body_text(0).unwrap());
     for commitment in &config.commitments[..2] {
         assert!(text.contains(commitment.id()), "{}", commitment.id());
-        assert!(text.contains(commitment.topic().unwrap()));
-        assert!(text.contains(commitment.text()));
+        let texts = commitment.texts().unwrap();
+        assert!(text.contains(texts.topic().unwrap()));
+        assert!(text.contains(texts.text()));
     }
     assert!(text.contains("《关于测试的建议》（2025年1月2日答复）"));
     assert!(text.contains("已逾期 2 天"));
@@ -435,7 +436,9 @@ fn configured_line_breaks_never_add_a_header() {
     let mut config = config();
     config.departments[0].key = format!("省科技厅{injection}");
     config.departments[0].name = Some(format!("吉林省科学技术厅{injection}"));
-    config.commitments[1] = config.commitments[1].renamed(&format!("jl-2025-ai-4{injection}"));
+    config.commitments[1] = config.commitments[1]
+        .renamed(&format!("jl-2025-ai-4{injection}"))
+        .unwrap();
     config.mail.from = format!("督办室{injection} <duban@example.gov.cn>");
     let reminder = june_second(&config);
     let composed = mail::compose(

@@ -593,7 +593,7 @@ fn a_department_feed_lists_its_open_commitments() {
     let stamp = chrono::DateTime::parse_from_rfc3339("2026-12-04T02:00:00Z")
         .expect("time")
         .to_utc();
-    let feed = followup::ics::department_feed(&config, department, stamp);
+    let feed = followup::ics::department_feed(&config, department, stamp).unwrap();
     let calendar = ical::IcalParser::new(std::io::BufReader::new(feed.as_bytes()))
         .next()
         .expect("one calendar")
@@ -612,7 +612,7 @@ fn a_department_feed_lists_its_open_commitments() {
     );
     // The co-owner's feed holds ai-1 too; the done ai-4 is in nobody's.
     let finance = config.find_department("省财政厅").expect("known");
-    let feed = followup::ics::department_feed(&config, finance, stamp);
+    let feed = followup::ics::department_feed(&config, finance, stamp).unwrap();
     assert!(
         feed.contains("UID:followup-ai-1@") && !feed.contains("ai-4"),
         "{feed}"

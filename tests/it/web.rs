@@ -562,7 +562,7 @@ fn the_board_pages_fifty_rows_failing_first_and_keeps_the_filters_in_its_links()
         ..Default::default()
     };
     let pages: Vec<_> = (1..=4)
-        .map(|page| followup::web::board::board(&config, &query(page, None), at, &none))
+        .map(|page| followup::web::board::board(&config, &query(page, None), at, &none).unwrap())
         .collect();
     assert_eq!(pages[0].total, 120);
     assert_eq!(pages[0].pages, 3);
@@ -582,10 +582,11 @@ fn the_board_pages_fifty_rows_failing_first_and_keeps_the_filters_in_its_links()
         first[40..].iter().all(|light| *light == "green"),
         "{first:?}"
     );
-    let red = followup::web::board::board(&config, &query(1, Some("red")), at, &none);
+    let red = followup::web::board::board(&config, &query(1, Some("red")), at, &none).unwrap();
     assert_eq!(red.total, 40);
     let reported: std::collections::HashSet<String> = ["b001".to_string()].into();
-    let claimed = followup::web::board::board(&config, &query(1, Some("blue")), at, &reported);
+    let claimed =
+        followup::web::board::board(&config, &query(1, Some("blue")), at, &reported).unwrap();
     assert_eq!(claimed.total, 1, "a done claim awaiting review is blue");
 
     // The running board links the next page with the filters kept.
