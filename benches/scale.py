@@ -3,6 +3,7 @@
 
     python3 benches/scale.py            # 10^3/10^4/10^5, daemons idle 120 s, 3 repetitions
     python3 benches/scale.py --smoke    # CI: tiny sizes, debug build, 3 s idle; checks it runs
+    python3 benches/scale.py --views    # only the views beside `check` at 10^5 (a few minutes)
 
 Rows: `followup check` beside a bare `toml` parse of the same files (`examples/toml-parse.rs`)
 at each size; `list`, `list --json` and `plan --days 30` beside `check` at the largest size;
@@ -30,8 +31,15 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPTIONS = {"--smoke", "--views"}
+if any(arg not in OPTIONS for arg in sys.argv[1:]):
+    sys.exit(__doc__)
 SMOKE = "--smoke" in sys.argv
+# Only the rows of `list`, `list --json` and `plan --days 30` beside `check` (largest size).
+VIEWS = "--views" in sys.argv
 SIZES = [100, 300, 600] if SMOKE else [1_000, 10_000, 100_000]
+if VIEWS:
+    SIZES = SIZES[-1:]
 REPEAT = 1 if SMOKE else int(os.environ.get("REPEAT", "3"))
 IDLE = 3 if SMOKE else int(os.environ.get("IDLE", "120"))
 PROFILE = "debug" if SMOKE else "release"
@@ -53,7 +61,7 @@ def build():
         "gen": os.path.join(target, PROFILE, "examples", "scale-gen"),
         "parse": os.path.join(target, PROFILE, "examples", "toml-parse"),
     }
-    if not SMOKE:
+    if not SMOKE and not VIEWS:
         # The tokio-cron-scheduler peer is a package of its own (benches/cron-peer), built
         # only for the full run so that CI's smoke run stays under a minute.
         peer = os.path.join(ROOT, "benches", "cron-peer")
@@ -223,7 +231,7 @@ def main():
             subprocess.run([binaries["gen"], folder, str(size)], check=True)
             configs[size] = os.path.join(folder, "followup.toml")
 
-        for size in SIZES:
+        for size in [] if VIEWS else SIZES:
             config = configs[size]
             checks, parses = [], []
             for _ in range(REPEAT):
@@ -247,7 +255,7 @@ def main():
         # The first pass at each size (first notices for every commitment), on its own, then
         # the daemons on that log: all started together, settled, then watched over the same
         # idle window.
-        for size in SIZES[-2:]:
+        for size in [] if VIEWS else SIZES[-2:]:
             once = timed([binaries["followup"], "-c", configs[size], "run", "--once"])
             rows.append((f"first pass (`run --once`), {size:,}", describe([once]),
                          "first notices for every open commitment", ""))
@@ -267,7 +275,7 @@ def main():
                              f"{ran:,} activations ran in 65 s for {expected:,} scheduled", verdict))
         watched = []
         logs = {}
-        for index, size in enumerate(SIZES[-2:]):
+        for index, size in enumerate([] if VIEWS else SIZES[-2:]):
             logs[size] = os.path.join(work, f"daemon-{size}.log")
             process = start_followup(binaries["followup"], configs[size], logs[size])
             processes.append(process)
@@ -280,16 +288,18 @@ def main():
                 cron = start_cron_peer(binaries["cron"], size)
                 processes.append(cron)
                 watched.append((f"tokio-cron-scheduler, {size:,} weekly jobs", cron, size, "peer"))
-        logs["example"] = os.path.join(work, "daemon-example.log")
-        example = start_followup(binaries["followup"], example_config(work), logs["example"])
-        processes.append(example)
-        watched.append(("daemon idle, example config", example, 1, "followup"))
+        if not VIEWS:
+            logs["example"] = os.path.join(work, "daemon-example.log")
+            example = start_followup(binaries["followup"], example_config(work), logs["example"])
+            processes.append(example)
+            watched.append(("daemon idle, example config", example, 1, "followup"))
         for _, process, _, _ in watched:
             settle(process.pid)
         before = {process.pid: (cpu_ticks(process.pid), threads_switches(process.pid))
                   for _, process, _, _ in watched}
         passes_before = {key: len(pass_times(log, 0)) for key, log in logs.items()}
-        time.sleep(IDLE)
+        if watched:
+            time.sleep(IDLE)
         for name, process, _, kind in watched:
             if process.poll() is not None:
                 sys.exit(f"scale: {name} exited early")
@@ -307,7 +317,8 @@ def main():
             rows.append((name, f"{rss_mib(process.pid):.1f} MiB RSS{goal}",
                          f"{cpu:.2f} % of a core over {IDLE} s", idle))
 
-        print(f"followup scale benchmark: {'smoke' if SMOKE else 'full'}, {PROFILE} build, "
+        kind = "smoke" if SMOKE else "views only" if VIEWS else "full"
+        print(f"followup scale benchmark: {kind}, {PROFILE} build, "
               f"medians of {REPEAT}, {os.cpu_count()} CPUs")
         print()
         print("| what | followup | beside | ratio / idle |")

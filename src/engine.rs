@@ -14,8 +14,7 @@
 //! starting point, not once per commitment.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
@@ -139,11 +138,13 @@ pub struct Tick {
 pub struct Engine {
     config: Arc<Config>,
     anchors: Vec<Option<Seen>>,
-    /// (next moment, commitment index); commitments never seen sort first at `MIN_UTC`.
-    /// A min-heap: every commitment is in it at most once, so it pops in exactly the order
-    /// a sorted set would, from one contiguous array (16 bytes an entry, no tree nodes).
-    queue: BinaryHeap<Reverse<(DateTime<Utc>, u32)>>,
+    /// Open commitments by next moment; commitments never seen wait at `MIN_UTC`. Shared
+    /// schedules give them a few distinct moments, so this is a few hundred buckets of
+    /// commitment indices (4 bytes each), and a wake takes whole buckets: O(k + b log b)
+    /// for k commitments due in b buckets, not a heap operation per commitment.
+    queue: BTreeMap<DateTime<Utc>, Vec<u32>>,
     schedules: Schedules,
+    owners: Owners,
     counts: Counts,
     /// Per commitment with a waiting done claim: (when it arrived, when its review is late).
     reviews: FastMap<usize, (DateTime<Utc>, DateTime<Utc>)>,
@@ -169,14 +170,17 @@ impl Engine {
                 .iter()
                 .map(|commitment| log.seen.get(commitment.id()).copied())
                 .collect(),
-            queue: BinaryHeap::new(),
+            queue: BTreeMap::new(),
             schedules: Schedules::with_sharing(&config, sharing),
+            owners: Owners::new(&config),
             counts: Counts::new(&config),
             reviews: reviews(&config, &log.reported),
             config,
         };
         for index in 0..engine.config.commitments.len() {
-            engine.enqueue(index);
+            if engine.config.commitments[index].status == Status::Open {
+                engine.enqueue(index);
+            }
         }
         engine.schedules.forget();
         engine
@@ -202,15 +206,20 @@ impl Engine {
 
     /// The earliest time anything can become due; `MIN_UTC` when a commitment is new.
     pub fn next_wake(&self) -> Option<DateTime<Utc>> {
-        self.queue.peek().map(|Reverse((at, _))| *at)
+        self.queue.first_key_value().map(|(at, _)| *at)
     }
 
+    /// Puts an open commitment in the queue at its next moment, if it has one. (Done
+    /// commitments are never queued, so a commitment taken from the queue is open.)
     fn enqueue(&mut self, index: usize) {
-        let commitment = &self.config.commitments[index];
-        if commitment.status == Status::Done {
-            return;
+        if let Some(key) = self.next_key(index) {
+            self.queue.entry(key).or_default().push(queue_index(index));
         }
-        let key = match self.anchors[index] {
+    }
+
+    /// Where a commitment goes in the queue, from what the log (or this engine) knows of it.
+    fn next_key(&mut self, index: usize) -> Option<DateTime<Utc>> {
+        match self.anchors[index] {
             None => Some(DateTime::<Utc>::MIN_UTC),
             Some(seen) => {
                 let after = seen
@@ -220,9 +229,6 @@ impl Engine {
                     .next_after(&self.config, index, after)
                     .map(|moment| moment.at)
             }
-        };
-        if let Some(key) = key {
-            self.queue.push(Reverse((key, queue_index(index))));
         }
     }
 
@@ -234,55 +240,32 @@ impl Engine {
             .expect("zero nanoseconds is always valid");
         let mut due = Vec::new();
         let mut first_seen = Vec::new();
-        while let Some(&Reverse((at, index))) = self.queue.peek() {
-            if at > now {
+        let mut requeued: Vec<(DateTime<Utc>, u32)> = Vec::new();
+        // Whole buckets, earliest first; a commitment re-queued at or before `now` lands in
+        // a bucket the loop takes later. Within a bucket, in index order (as a sorted set of
+        // (moment, index) would pop them).
+        while let Some(bucket) = self.queue.first_entry() {
+            if *bucket.key() > now {
                 break;
             }
-            self.queue.pop();
-            let index = index as usize;
-            match self.anchors[index] {
-                None => {
-                    first_seen.push(index);
-                    self.anchors[index] = Some(Seen {
-                        first_seen: now,
-                        last_moment: None,
-                    });
-                    if self.config.schedule.on_new {
-                        due.push(Due {
-                            commitment: index,
-                            moment: now,
-                            why: Arc::clone(&self.schedules.first_notice),
-                        });
-                        self.anchors[index] = Some(Seen {
-                            first_seen: now,
-                            last_moment: Some(now),
-                        });
-                    }
-                }
-                Some(seen) => {
-                    let floor = seen
-                        .last_moment
-                        .map_or(seen.first_seen, |last| last.max(seen.first_seen));
-                    if let Some(moment) =
-                        self.schedules
-                            .latest_within(&self.config, index, floor, now)
-                    {
-                        // Late when moments were skipped or the one sent is not this wake's.
-                        let catch_up =
-                            moment.at != at || now - moment.at > chrono::Duration::minutes(1);
-                        due.push(Due {
-                            commitment: index,
-                            moment: moment.at,
-                            why: self.schedules.why(&self.config, index, &moment, catch_up),
-                        });
-                        self.anchors[index] = Some(Seen {
-                            first_seen: seen.first_seen,
-                            last_moment: Some(moment.at),
-                        });
-                    }
+            let (at, mut indices) = bucket.remove_entry();
+            if !indices.is_sorted() {
+                indices.sort_unstable();
+            }
+            for index in indices {
+                if let Some(next) = self.visit(at, index as usize, now, &mut due, &mut first_seen) {
+                    requeued.push((next, index));
                 }
             }
-            self.enqueue(index);
+            // Back into the queue by runs: commitments taken together mostly share their
+            // next moment, so this is a bucket lookup per run, not per commitment.
+            for run in requeued.chunk_by(|a, b| a.0 == b.0) {
+                self.queue
+                    .entry(run[0].0)
+                    .or_default()
+                    .extend(run.iter().map(|(_, index)| *index));
+            }
+            requeued.clear();
         }
         if !self.reviews.is_empty() {
             // A waiting done claim: nothing to the department; to the reviewer once late.
@@ -299,10 +282,61 @@ impl Engine {
         // forgetting it keeps an idle daemon's memory flat.
         self.schedules.forget();
         Tick {
-            reminders: group(&self.config, due),
+            reminders: group(&self.config, &self.owners, due),
             first_seen,
             next_wake: self.next_wake(),
         }
+    }
+
+    /// One commitment taken from the queue at `at`: its first notice or its latest moment
+    /// by `now`, if any; returns where it goes back into the queue.
+    fn visit(
+        &mut self,
+        at: DateTime<Utc>,
+        index: usize,
+        now: DateTime<Utc>,
+        due: &mut Vec<Due>,
+        first_seen: &mut Vec<usize>,
+    ) -> Option<DateTime<Utc>> {
+        match self.anchors[index] {
+            None => {
+                first_seen.push(index);
+                self.anchors[index] = Some(Seen {
+                    first_seen: now,
+                    last_moment: None,
+                });
+                if self.config.schedule.on_new {
+                    due.push(Due {
+                        commitment: index,
+                        moment: now,
+                        why: Arc::clone(&self.schedules.first_notice),
+                    });
+                    self.anchors[index] = Some(Seen {
+                        first_seen: now,
+                        last_moment: Some(now),
+                    });
+                }
+            }
+            Some(seen) => {
+                let floor = seen
+                    .last_moment
+                    .map_or(seen.first_seen, |last| last.max(seen.first_seen));
+                let step = self.schedules.step(&self.config, index, at, floor, now);
+                if let Some((moment, why)) = step.due {
+                    due.push(Due {
+                        commitment: index,
+                        moment,
+                        why,
+                    });
+                    self.anchors[index] = Some(Seen {
+                        first_seen: seen.first_seen,
+                        last_moment: Some(moment),
+                    });
+                }
+                return step.next;
+            }
+        }
+        self.next_key(index)
     }
 }
 
@@ -434,6 +468,10 @@ pub struct Schedules {
     latest: Memo<(u32, DateTime<Utc>, DateTime<Utc>), Option<Moment>>,
     /// Reasons by (schedule, moment, nominal moment, catch-up): cloning one shares its text.
     whys: Memo<WhyKey, Arc<Why>>,
+    /// Whole steps of a wake by (schedule, moment taken at, floor), and the last one asked
+    /// (commitments of one letter, taken one after another, mostly share it).
+    steps: Memo<StepKey, Step>,
+    last_step: Option<(StepKey, Step)>,
     first_notice: Arc<Why>,
 }
 
@@ -442,6 +480,18 @@ type Memo<K, V> = FastMap<K, V>;
 
 /// A reason's memo key: (schedule, moment, nominal moment, catch-up).
 type WhyKey = (u32, DateTime<Utc>, DateTime<Utc>, bool);
+
+/// A step's memo key: (schedule, moment the commitment was taken from the queue at, floor).
+type StepKey = (u32, DateTime<Utc>, DateTime<Utc>);
+
+/// What a wake does with a commitment it takes from the queue (`Schedules::step`).
+#[derive(Debug, Clone)]
+struct Step {
+    /// The moment it is reminded for, and why.
+    due: Option<(DateTime<Utc>, Arc<Why>)>,
+    /// Its next moment after that: where it goes back into the queue.
+    next: Option<DateTime<Utc>>,
+}
 
 impl Schedules {
     pub fn new(config: &Config) -> Schedules {
@@ -469,6 +519,8 @@ impl Schedules {
             next: Memo::default(),
             latest: Memo::default(),
             whys: Memo::default(),
+            steps: Memo::default(),
+            last_step: None,
             first_notice: Arc::new(Why::FirstNotice),
         }
     }
@@ -567,6 +619,60 @@ impl Schedules {
         self.next = Memo::default();
         self.latest = Memo::default();
         self.whys = Memo::default();
+        self.steps = Memo::default();
+        self.last_step = None;
+    }
+
+    /// A wake at `now` takes a commitment from the queue at `at`, whose moments count after
+    /// `floor`: the latest moment in `(floor, now]` with its reason (a catch-up when moments
+    /// were skipped or it is not the moment taken at), and the next moment after the one
+    /// reminded for (after `floor` when none is). Within one wake (`now` fixed) this depends
+    /// only on (schedule, `at`, `floor`), so it is worked out once for them: one lookup per
+    /// commitment instead of three searches' memos.
+    fn step(
+        &mut self,
+        config: &Config,
+        commitment: usize,
+        at: DateTime<Utc>,
+        floor: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Step {
+        let key = (self.of[commitment], at, floor);
+        if self.sharing == Sharing::Shared {
+            if let Some((last, step)) = &self.last_step
+                && *last == key
+            {
+                return step.clone();
+            }
+            if let Some(step) = self.steps.get(&key) {
+                let step = step.clone();
+                self.last_step = Some((key, step.clone()));
+                return step;
+            }
+        }
+        let step = match self.latest_within(config, commitment, floor, now) {
+            Some(moment) => {
+                // Late when moments were skipped or the one sent is not this wake's.
+                let catch_up = moment.at != at || now - moment.at > chrono::Duration::minutes(1);
+                Step {
+                    due: Some((moment.at, self.why(config, commitment, &moment, catch_up))),
+                    next: self
+                        .next_after(config, commitment, moment.at)
+                        .map(|next| next.at),
+                }
+            }
+            None => Step {
+                due: None,
+                next: self
+                    .next_after(config, commitment, floor)
+                    .map(|next| next.at),
+            },
+        };
+        if self.sharing == Sharing::Shared {
+            self.steps.insert(key, step.clone());
+            self.last_step = Some((key, step.clone()));
+        }
+        step
     }
 }
 
@@ -624,38 +730,108 @@ pub fn days_left(config: &Config, commitment: &Commitment, at: DateTime<Utc>) ->
     commitment.due.map(|due| (due - today).num_days())
 }
 
-fn group(config: &Config, mut due: Vec<Due>) -> Vec<Reminder> {
-    let owner = |item: &Due| config.commitments[item.commitment].owner;
-    // Keys are unique (one item per commitment and moment), so an in-place unstable sort
-    // orders exactly as a stable one, without moving every item through a buffer.
-    due.sort_unstable_by_key(|a| (owner(a), for_review(a), a.moment, a.commitment));
-    let mut reminders: Vec<Reminder> = Vec::new();
+fn group(config: &Config, owners: &Owners, due: Vec<Due>) -> Vec<Reminder> {
+    // In order of (department, review or not, moment, commitment). The department comes
+    // first and there are few: items are dealt out to their department's list, in the order
+    // they came (by moment, then commitment, as the queue gave them), and a list is sorted
+    // only if it is not in order already. Keys are unique (one item per commitment and
+    // moment), so this orders exactly as one sort of every item would.
+    let mut counts = vec![0usize; config.departments.len()];
+    for item in &due {
+        counts[owners.owner(item.commitment)] += 1;
+    }
+    let mut by_owner: Vec<Vec<Due>> = counts.into_iter().map(Vec::with_capacity).collect();
     for item in due {
-        let department = owner(&item);
-        match reminders.last_mut() {
-            Some(last)
-                if config.schedule.digest
-                    && last.department == department
-                    && last.moment == item.moment
-                    && last.items.first().map(for_review) == Some(for_review(&item)) =>
-            {
-                last.items.push(item);
-            }
-            _ => reminders.push(Reminder {
-                department,
-                moment: item.moment,
-                items: vec![item],
-                to: Vec::new(),
-                cc: Vec::new(),
-            }),
+        by_owner[owners.owner(item.commitment)].push(item);
+    }
+    let mut reminders: Vec<Reminder> = Vec::new();
+    for (department, mut items) in by_owner.into_iter().enumerate() {
+        if items.is_empty() {
+            continue;
+        }
+        let key = |item: &Due| (for_review(item), item.moment, item.commitment);
+        if !items.is_sorted_by_key(key) {
+            items.sort_unstable_by_key(key);
+        }
+        let email = |items: Vec<Due>| Reminder {
+            department,
+            moment: items[0].moment,
+            items,
+            to: Vec::new(),
+            cc: Vec::new(),
+        };
+        if !config.schedule.digest {
+            reminders.extend(items.into_iter().map(|item| email(vec![item])));
+            continue;
+        }
+        // One email per (review or not, moment): usually the whole list.
+        let together = |a: &Due, b: &Due| a.moment == b.moment && for_review(a) == for_review(b);
+        if items.windows(2).all(|pair| together(&pair[0], &pair[1])) {
+            reminders.push(email(items));
+        } else {
+            reminders.extend(
+                items
+                    .chunk_by(|a, b| together(a, b))
+                    .map(|run| email(run.to_vec())),
+            );
         }
     }
     for reminder in &mut reminders {
-        let (to, cc) = recipients(config, reminder);
+        let (to, cc) = recipients(config, reminder, |index| owners.who(index));
         reminder.to = to;
         reminder.cc = cc;
     }
     reminders
+}
+
+/// Who each commitment concerns, and its due date (which places its stages' cc), packed
+/// apart from the configuration: a wake that takes tens of thousands of commitments at once
+/// (a plan, a first pass) groups and addresses them from these 12 bytes each, not from
+/// each commitment and its file's values (dependent reads, each a cache miss at 100,000
+/// commitments).
+#[derive(Debug, Clone)]
+struct Owners {
+    /// Per commitment: owner, index of its co-owner list in `lists`, due date.
+    of: Vec<(u32, u32, Option<NaiveDate>)>,
+    /// The distinct co-owner lists; the first is the empty one.
+    lists: Vec<Vec<DepartmentId>>,
+}
+
+impl Owners {
+    fn new(config: &Config) -> Owners {
+        let mut lists: Vec<Vec<DepartmentId>> = vec![Vec::new()];
+        let mut known: FastMap<Vec<DepartmentId>, u32> = FastMap::default();
+        known.insert(Vec::new(), 0);
+        let of = config
+            .commitments
+            .iter()
+            .map(|commitment| {
+                let co_owners = commitment.co_owners();
+                let list = match known.get(co_owners) {
+                    Some(list) => *list,
+                    None => {
+                        let list = u32::try_from(lists.len()).expect("fewer than 2^32 lists");
+                        lists.push(co_owners.to_vec());
+                        known.insert(co_owners.to_vec(), list);
+                        list
+                    }
+                };
+                let owner = u32::try_from(commitment.owner).expect("fewer than 2^32 departments");
+                (owner, list, commitment.due)
+            })
+            .collect();
+        Owners { of, lists }
+    }
+
+    fn owner(&self, commitment: usize) -> DepartmentId {
+        self.of[commitment].0 as usize
+    }
+
+    /// Its co-owners and due date.
+    fn who(&self, commitment: usize) -> (&[DepartmentId], Option<NaiveDate>) {
+        let (_, list, due) = self.of[commitment];
+        (&self.lists[list as usize], due)
+    }
 }
 
 /// One email from its parts, with recipients as the configuration has them now (used to
@@ -673,7 +849,10 @@ pub fn assemble(
         to: Vec::new(),
         cc: Vec::new(),
     };
-    let (to, cc) = recipients(config, &reminder);
+    let (to, cc) = recipients(config, &reminder, |index| {
+        let commitment = &config.commitments[index];
+        (commitment.co_owners(), commitment.due)
+    });
     reminder.to = to;
     reminder.cc = cc;
     reminder
@@ -681,7 +860,11 @@ pub fn assemble(
 
 /// To: the department's addresses. Cc: co-owners, the department's cc, and the cc of the
 /// stage each commitment is in at the moment; without duplicates, in that order.
-fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<String>) {
+fn recipients<'c, 'o>(
+    config: &'c Config,
+    reminder: &Reminder,
+    who: impl Fn(usize) -> (&'o [DepartmentId], Option<NaiveDate>),
+) -> (Vec<String>, Vec<String>) {
     if reminder.items.first().is_some_and(for_review) {
         return (config.reviewers().to_vec(), Vec::new());
     }
@@ -696,22 +879,52 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
             cc.push(address.clone());
         }
     };
+    // Adding an address twice changes nothing, so a department (or a stage) whose addresses
+    // were added once is skipped after: a digest of thousands of commitments names each of
+    // a few departments and stages many times.
+    let mut named = vec![false; config.departments.len()];
     for item in &reminder.items {
-        let commitment = &config.commitments[item.commitment];
-        for co_owner in commitment.co_owners() {
-            config.department(*co_owner).to.iter().for_each(&mut add);
+        for &co_owner in who(item.commitment).0 {
+            if !std::mem::replace(&mut named[co_owner], true) {
+                config.department(co_owner).to.iter().for_each(&mut add);
+            }
         }
     }
     department.cc.iter().for_each(&mut add);
+    let mut waiting = config
+        .schedule
+        .stages
+        .iter()
+        .filter(|stage| !stage.cc.is_empty())
+        .count();
+    let mut added = vec![false; config.schedule.stages.len()];
     // The items of one reminder share its moment, so their stages come from a few due dates:
     // each is worked out once (a time-zone search each).
-    let mut stages: FastMap<(Option<NaiveDate>, DateTime<Utc>), Option<usize>> = FastMap::default();
+    type DueAt = (Option<NaiveDate>, DateTime<Utc>);
+    let mut stages: FastMap<DueAt, Option<usize>> = FastMap::default();
+    let mut last: Option<(DueAt, Option<usize>)> = None;
     for item in &reminder.items {
-        let commitment = &config.commitments[item.commitment];
-        let stage = *stages
-            .entry((commitment.due, item.moment))
-            .or_insert_with(|| stage_at(config, commitment, item.moment));
+        if waiting == 0 {
+            break;
+        }
+        let key = (who(item.commitment).1, item.moment);
+        let stage = match last {
+            Some((last_key, stage)) if last_key == key => stage,
+            _ => {
+                let stage = *stages
+                    .entry(key)
+                    .or_insert_with(|| stage_on(config, key.0, item.moment));
+                last = Some((key, stage));
+                stage
+            }
+        };
         if let Some(stage) = stage {
+            if std::mem::replace(&mut added[stage], true) {
+                continue;
+            }
+            if !config.schedule.stages[stage].cc.is_empty() {
+                waiting -= 1;
+            }
             for recipient in &config.schedule.stages[stage].cc {
                 match recipient {
                     Recipient::Department(id) => {
@@ -727,7 +940,12 @@ fn recipients<'c>(config: &'c Config, reminder: &Reminder) -> (Vec<String>, Vec<
 
 /// The index of the last stage whose start has passed at `at`, if any.
 pub fn stage_at(config: &Config, commitment: &Commitment, at: DateTime<Utc>) -> Option<usize> {
-    let due = commitment.due?;
+    stage_on(config, commitment.due, at)
+}
+
+/// `stage_at` for a commitment due on `due`.
+fn stage_on(config: &Config, due: Option<NaiveDate>, at: DateTime<Utc>) -> Option<usize> {
+    let due = due?;
     let end = due_end(config.timezone, due);
     config
         .schedule
@@ -1106,5 +1324,19 @@ fn weekday_name(date: NaiveDate) -> &'static str {
         chrono::Weekday::Fri => "Friday",
         chrono::Weekday::Sat => "Saturday",
         chrono::Weekday::Sun => "Sunday",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the engine keeps per commitment (`ARCHITECTURE.md`, "Cost"): the log's anchor,
+    /// the packed owners and due date, and an index in one queue bucket.
+    #[test]
+    fn per_commitment_parts_stay_small() {
+        assert_eq!(std::mem::size_of::<Option<Seen>>(), 24);
+        assert_eq!(std::mem::size_of::<(u32, u32, Option<NaiveDate>)>(), 12);
+        assert_eq!(std::mem::size_of_val(&queue_index(0)), 4);
     }
 }

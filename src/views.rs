@@ -512,6 +512,9 @@ pub fn write_plan(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let answer = |index: usize| {
+        if log.answers.is_empty() {
+            return None;
+        }
         log.answers
             .get(config.commitments[index].id())
             .map(|answer| crate::replies::view::answer_line(config, answer.at, &answer.text))
@@ -554,6 +557,10 @@ fn plan_text(
 ) -> std::io::Result<()> {
     const CHUNK: usize = 1 << 16;
     let mut out = String::with_capacity(CHUNK + 4096);
+    // Items share their reasons (`Due::why` is an `Arc` the engine hands out once per
+    // schedule and moment): each reason is written out once, by its address, and copied.
+    let mut whys: crate::model::FastMap<*const Why, String> = Default::default();
+    let mut ids = IdCopies::new(config);
     for reminder in reminders {
         if out.len() >= CHUNK {
             sink.write_all(out.as_bytes())?;
@@ -567,9 +574,12 @@ fn plan_text(
         }
         for item in &reminder.items {
             out.push_str("    ");
-            out.push_str(config.commitments[item.commitment].id());
+            out.push_str(ids.id(item.commitment));
             out.push_str("  ");
-            write_why(&mut out, &item.why);
+            out.push_str(
+                whys.entry(std::sync::Arc::as_ptr(&item.why))
+                    .or_insert_with(|| describe_why(&item.why)),
+            );
             if let Some(answer) = answer(item.commitment) {
                 out.push_str("; latest answer ");
                 out.push_str(&answer);
@@ -584,6 +594,38 @@ fn plan_text(
         if reminders.len() == 1 { "" } else { "s" }
     );
     sink.write_all(out.as_bytes())
+}
+
+/// Commitment ids for a plan, which lists a commitment on many days: each id is read from
+/// its file's values once (the commitment, its file's values and the text are three reads
+/// that miss the cache at 100,000 commitments) and copied next to the others in the order
+/// they were first written, so the next day's emails read them nearly in sequence.
+struct IdCopies<'c> {
+    config: &'c Config,
+    text: String,
+    /// Per commitment, where its copy is in `text`; an empty range: not copied yet.
+    at: Vec<(usize, usize)>,
+}
+
+impl<'c> IdCopies<'c> {
+    fn new(config: &'c Config) -> Self {
+        IdCopies {
+            config,
+            text: String::new(),
+            at: vec![(0, 0); config.commitments.len()],
+        }
+    }
+
+    fn id(&mut self, index: usize) -> &str {
+        let (mut start, mut end) = self.at[index];
+        if start == end {
+            start = self.text.len();
+            self.text.push_str(self.config.commitments[index].id());
+            end = self.text.len();
+            self.at[index] = (start, end);
+        }
+        &self.text[start..end]
+    }
 }
 
 /// `followup history`: newest first.
