@@ -1102,6 +1102,7 @@ impl<'o, 'a> Walker<'o, 'a> {
                 // clause is a measure of its own even when no unit was named to take it.
                 Some(last)
                     if !delegated
+                        && !fresh_clause(bare)
                         && last.0.name == piece_owner.name
                         && !DELEGATIONS.iter().any(|w| last.1.contains(w)) =>
                 {
@@ -1167,6 +1168,7 @@ impl<'o, 'a> Walker<'o, 'a> {
         let Some(start) = future_clause(seg, self.reply_year) else {
             return;
         };
+        let start = writer_intent_before(&seg[..start]).unwrap_or(start);
         let span = seg[start..].trim_start_matches(['，', '；']);
         let subject = parse_subject(span)
             .or_else(|| later_subject(span))
@@ -1625,6 +1627,7 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
             || starts_with_any(bare, &["会同", "联合"]).is_some();
         let turns = next.starts_with("同时")
             || (joined && hands_on)
+            || (fresh_clause(bare) && promised(&text[..i], clause))
             || (delegated && starts_with_any(next, &["继续", "将"]).is_some());
         if turns && i + c.len_utf8() < text.len() {
             cuts.push(i + c.len_utf8());
@@ -1633,6 +1636,55 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
         start = i + c.len_utf8();
     }
     cuts
+}
+
+/// "下一步我局将积极对接…", "我们将立即组织修建": a clause that opens (after an optional
+/// next-steps marker) with the writer and a "will" or an intention — a promise of its own.
+pub(super) fn fresh_clause(clause: &str) -> bool {
+    let c = next_steps_marker(clause).map_or(clause, |m| &clause[m..]);
+    starts_with_any(c, &SELF_REFS).is_some_and(|w| {
+        let rest = &c[w.len()..];
+        let rest = starts_with_any(rest, &["还", "也", "再"]).map_or(rest, |h| &rest[h.len()..]);
+        will_head(rest) || starts_with_any(rest, &["计划", "力争", "争取", "承诺", "拟"]).is_some()
+    })
+}
+
+/// "为此，我局计划将该段道路…建设，目前项目已上报，…，下一步我局将…": a clause before the
+/// sentence's last future clause in which the writer states an intention (我局计划/拟/力争)
+/// is a promise too, though a report of done work stands between; returns its offset.
+pub(super) fn writer_intent_before(head: &str) -> Option<usize> {
+    let mut at = 0;
+    for clause in head.split('，') {
+        let who = starts_with_any(clause, &SELF_REFS);
+        let intent = who.is_some_and(|w| {
+            starts_with_any(&clause[w.len()..], &["计划", "拟", "力争"]).is_some()
+        });
+        if intent && !clause.contains('已') {
+            return Some(at);
+        }
+        at += clause.len() + '，'.len_utf8();
+    }
+    None
+}
+
+/// Whether a sentence's opening clauses already promise something ("…计划7月开工建设，")
+/// so that a writer's later "will" is a further promise, not the same one: not after thanks
+/// or a bare frame ("在今后的工作中，"), nor when the clause just before is a condition or a
+/// topic ("一旦发现…，我局将严肃查处", "针对…，我们将…") that the "will" answers.
+fn promised(before: &str, last_clause: &str) -> bool {
+    let frame = starts_with_any(
+        last_clause,
+        &["一旦", "如", "若", "针对", "对于", "对", "在", "感谢", "为"],
+    )
+    .is_some();
+    let substantive =
+        before.chars().filter(|c| is_cjk(*c)).count() >= 8 && !before.contains("感谢");
+    substantive
+        && !frame
+        && (has_future(before)
+            || ["计划", "力争", "争取", "拟"]
+                .iter()
+                .any(|w| before.contains(w)))
 }
 
 /// "…，省科技厅将…": a subject that starts a later clause and is followed by a future word.
@@ -2493,6 +2545,29 @@ mod tests {
         assert!(is_intro("我委将持续开展如下四项工作。"));
         assert!(is_intro("下一步，我局将重点做好以下工作："));
         assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+
+    #[test]
+    fn a_writers_later_will_is_a_promise_of_its_own() {
+        let t = "为此，我局计划将该段道路结合防汛道路一并建设，目前项目已上报，争取列入省治理实施方案中，下一步我局将积极对接上级相关部门，加强沟通协调。";
+        assert_eq!(measure_cuts(t).len(), 1, "{:?}", measure_cuts(t));
+        let t = "为此，我局计划将该段道路结合奎濉河防汛道路一并建设，目前项目已上报，争取列入安徽省奎濉河治理实施方案中，下一步我局将积极对接上级相关部门，加强沟通协调，确保项目顺利推进，早日实施。";
+        assert_eq!(measure_cuts(t).len(), 1, "{:?}", measure_cuts(t));
+        assert!(fresh_clause("下一步我局将积极对接上级相关部门"));
+        assert!(fresh_clause("我们将立即组织修建"));
+        assert_eq!(
+            writer_intent_before("为此，我局计划将该段道路一并建设，目前项目已上报，"),
+            Some("为此，".len())
+        );
+        assert_eq!(writer_intent_before("目前项目已上报，"), None);
+        // A condition or a frame answered by the "will" is not a second promise.
+        assert!(
+            measure_cuts(
+                "下一步，我局将积极配合贵局开展整治行动，一旦发现违法行为，我局将严肃查处。"
+            )
+            .is_empty()
+        );
+        assert!(measure_cuts("在今后的工作中，我局将履行职能职责，严格管理犬只。").is_empty());
     }
 
     #[test]
