@@ -458,6 +458,12 @@ pub(super) fn next_steps_marker(s: &str) -> Option<usize> {
     Some(m.len() + comma.filter(|&e| phrase_ok(e)).unwrap_or(0))
 }
 
+/// "下一步计划，", "在接下来的工作中，": a next-steps marker and its time phrase, nothing else.
+pub(super) fn marker_alone(s: &str) -> bool {
+    let b = s.strip_prefix('在').unwrap_or(s);
+    next_steps_marker(b).is_some_and(|m| b[m..].trim_matches(['，', '：', ' ']).is_empty())
+}
+
 /// "在加强国际合作与交流方面，" at the start; returns its byte length.
 pub(super) fn aspect_prefix(s: &str) -> Option<usize> {
     let rest = s.strip_prefix('在')?;
@@ -850,6 +856,15 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     fn segment_inner(&mut self, seg: &str, ord: Option<Ordinal>, body: &str) {
+        // "下一步计划，一是…；二是…": a next-steps marker standing alone before an inline list
+        // opens the list, though it is too short to be a sentence of its own.
+        if marker_alone(body) && !self.in_region() {
+            self.region_seen = true;
+            let deepest = self.stack.last().map_or(-1, |f| i16::from(f.level));
+            self.inline_until = Some(deepest);
+            self.current = None;
+            return;
+        }
         if is_closing(body) {
             // "感谢…，希望…，我们将把您的意见作为动力，认真做好…": thanks first, then the
             // writer saying what it will do — that clause is still a promise.
@@ -2545,6 +2560,14 @@ mod tests {
         assert!(is_intro("我委将持续开展如下四项工作。"));
         assert!(is_intro("下一步，我局将重点做好以下工作："));
         assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+
+    #[test]
+    fn a_marker_alone_opens_an_inline_list() {
+        assert!(marker_alone("下一步计划，"));
+        assert!(marker_alone("在接下来的工作中，"));
+        assert!(!marker_alone("下一步，我局将加快建设农村公路。"));
+        assert!(!marker_alone("近年来，"));
     }
 
     #[test]
