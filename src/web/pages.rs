@@ -783,8 +783,10 @@ async fn act(
                 tracing::error!("{error:#}");
             }
             tracing::info!(user = %user.name, commitment = %id, action = %action.action, "changed from the board");
-            // Show the change at once; the daemon reloads on its own too (file watcher).
-            match crate::config::load(&config.path) {
+            // Show the change at once; the daemon reloads on its own too (file watcher). The
+            // prose goes to a spill file, as the daemon's own loads do.
+            let mut keep = crate::spill::Keep::spill(Some(config.state_dir.clone()));
+            match crate::config::load_keeping(&config.path, &mut keep) {
                 Ok(loaded) => {
                     shared.config.send_replace(Arc::new(loaded.config));
                 }
