@@ -458,6 +458,20 @@ pub(super) fn next_steps_marker(s: &str) -> Option<usize> {
     Some(m.len() + comma.filter(|&e| phrase_ok(e)).unwrap_or(0))
 }
 
+/// "针对你们提出的建议，我局积极采纳意见，" cut before "一是…": a lead-in (ending in a comma)
+/// one of whose clauses opens with the writer, reporting nothing done; not a purpose clause
+/// ("为持续推进…，我局落实…，一是…" reports current work).
+pub(super) fn writer_lead_in(seg: &str, reply_year: Option<i32>) -> bool {
+    seg.ends_with('，')
+        && !seg.starts_with('为')
+        && !has_past(seg, reply_year)
+        && !has_perfective_le(seg)
+        && !seg.contains('已')
+        && seg
+            .split('，')
+            .any(|c| starts_with_any(skip_heads(c), &SELF_REFS).is_some())
+}
+
 /// "下一步计划，", "在接下来的工作中，": a next-steps marker and its time phrase, nothing else.
 pub(super) fn marker_alone(s: &str) -> bool {
     let b = s.strip_prefix('在').unwrap_or(s);
@@ -606,6 +620,9 @@ pub(super) struct Walker<'o, 'a> {
     /// An inline "下一步，…" region ends at a heading of this level or higher (-1: never).
     pub(super) inline_until: Option<i16>,
     pub(super) region_seen: bool,
+    /// The last sentence piece was a lead-in in the writer's voice cut before "，一是…"
+    /// ("我局积极采纳意见，一是…；二是…"): its items are the writer's measures.
+    pub(super) writer_lead: bool,
     /// The subject of an intro such as "下一步，省卫健委将重点做好以下工作：".
     pub(super) default_owner: Option<Subject>,
     /// The item that a sentence without its own ordinal or subject continues.
@@ -645,6 +662,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             stack: Vec::new(),
             inline_until: None,
             region_seen: false,
+            writer_lead: false,
             default_owner: None,
             current: None,
             current_numbered: false,
@@ -746,7 +764,11 @@ impl<'o, 'a> Walker<'o, 'a> {
         let sibling = self.promised_last && opens_with_action(body);
         // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
         // report, not a list of measures.
-        if ((!self.started && self.stack.is_empty()) || self.promised_last || self.pledged_last)
+        let writer_lead = std::mem::take(&mut self.writer_lead);
+        if ((!self.started && self.stack.is_empty())
+            || self.promised_last
+            || self.pledged_last
+            || writer_lead)
             && ord.is_some()
             && (seg.starts_with("一是")
                 || (self.promised_last && seg.starts_with("第一步"))
@@ -804,6 +826,7 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.current = self.current.map(|c| c.saturating_sub(1));
         }
         self.after_semicolon = seg.trim_end().ends_with('；');
+        self.writer_lead = ord.is_none() && writer_lead_in(seg, self.reply_year);
         self.promised_last = self.items.len() > before;
         self.pledged_last = pledged;
         if named.is_some() {
@@ -2560,6 +2583,20 @@ mod tests {
         assert!(is_intro("我委将持续开展如下四项工作。"));
         assert!(is_intro("下一步，我局将重点做好以下工作："));
         assert!(!is_intro("我局将加快建设农村公路。"));
+    }
+
+    #[test]
+    fn a_writers_lead_in_opens_an_inline_list() {
+        assert!(writer_lead_in(
+            "针对你们提出的建议，我局积极采纳意见，",
+            Some(2022)
+        ));
+        assert!(!writer_lead_in("我局已完成以下工作，", Some(2022)));
+        assert!(!writer_lead_in(
+            "为持续推进农村人居环境整治，我局落实《意见》，",
+            Some(2024)
+        ));
+        assert!(!writer_lead_in("我局积极采纳意见。", Some(2022)));
     }
 
     #[test]
