@@ -19,7 +19,7 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
@@ -50,7 +50,8 @@ impl Texts {
         }
     }
 
-    pub fn is_spilled(&self) -> bool {
+    #[cfg(test)]
+    fn is_spilled(&self) -> bool {
         matches!(self, Texts::Spilled { .. })
     }
 }
@@ -123,30 +124,29 @@ pub struct Spill {
 }
 
 impl Spill {
-    /// Creates the file in `dir` and unlinks it.
+    /// Creates the file in `dir` and unlinks it. Names are unique within the process (a
+    /// reload and the board's load may create one at the same time).
     pub fn create(dir: &Path) -> Result<Arc<Spill>> {
-        let mut attempt = 0u32;
-        let (file, path) = loop {
-            let path = dir.join(format!(".texts-{}-{attempt}", std::process::id()));
-            match File::options()
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".texts-{}-{number}", std::process::id()));
+        let open = || {
+            File::options()
                 .read(true)
                 .write(true)
                 .create_new(true)
                 .open(&path)
-            {
-                Ok(file) => break (file, path),
-                // Left by an earlier process with the same id that died between creating
-                // and unlinking: try the next name (and the stale one goes below).
-                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 8 => {
-                    let _ = std::fs::remove_file(&path);
-                    attempt += 1;
-                }
-                Err(error) => {
-                    return Err(error)
-                        .with_context(|| format!("creating the spill file `{}`", path.display()));
-                }
-            }
         };
+        let file = match open() {
+            // Only an earlier process with the same id, dead between creating and
+            // unlinking its file, leaves this name behind: it is stale.
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let _ = std::fs::remove_file(&path);
+                open()
+            }
+            opened => opened,
+        }
+        .with_context(|| format!("creating the spill file `{}`", path.display()))?;
         std::fs::remove_file(&path)
             .with_context(|| format!("unlinking the spill file `{}`", path.display()))?;
         Ok(Arc::new(Spill {
