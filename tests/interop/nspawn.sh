@@ -59,6 +59,16 @@ wait_for() {
     done
 }
 
+# wait_for_quietly SECONDS COMMAND...: as wait_for, but returns 1 when time runs out.
+wait_for_quietly() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
 cleanup() {
     local status=$?
     set +e
@@ -130,21 +140,38 @@ step "boot"
 setsid systemd-nspawn -b -D "$root" -M "$machine" --register=no --keep-unit \
     --console=read-only >"$scratch/console.log" 2>&1 </dev/null &
 nspawn_pid=$!
+# The container's PID 1 is the child of systemd-nspawn whose innermost PID (the last
+# field of NSpid) is 1. For a moment after the start systemd-nspawn has a second child,
+# the short-lived "outer child" that sets the container up and exits; taking the first
+# child found could pick it, and every nsenter into a PID that no longer exists fails.
 find_leader() {
     kill -0 "$nspawn_pid" 2>/dev/null || fail "systemd-nspawn exited: $(tail -n 5 "$scratch/console.log")"
-    leader=$(ps --ppid "$nspawn_pid" -o pid= | tr -d ' ' | head -n 1)
-    [ -n "$leader" ]
+    local pid
+    leader=
+    for pid in $(ps --ppid "$nspawn_pid" -o pid=); do
+        if awk '$1 == "NSpid:" && $NF == 1 { found = 1 } END { exit !found }' \
+            "/proc/$pid/status" 2>/dev/null; then
+            leader=$pid
+            return 0
+        fi
+    done
+    return 1
 }
 wait_for 30 "the container's PID 1" find_leader
+last_state="(no answer yet)"
 booted() {
-    local state
-    state=$(C systemctl is-system-running 2>/dev/null) || true
-    case "$state" in
+    [ -d "/proc/$leader" ] || find_leader || return 1
+    last_state=$(C systemctl is-system-running 2>&1) || true
+    case "$last_state" in
         running | degraded) return 0 ;;
         *) return 1 ;;
     esac
 }
-wait_for 90 "the container to boot (is-system-running: running or degraded)" booted
+if ! wait_for_quietly 120 booted; then
+    echo "-- the container's jobs still queued:" >&2
+    C systemctl list-jobs --no-pager >&2 || true
+    fail "waited 120s for the container to boot (is-system-running said: $last_state)"
+fi
 echo "booted: $(C systemctl is-system-running || true); $(C systemctl --version | head -n 1)"
 
 step "apt-get install the package (Depends resolved by apt)"
