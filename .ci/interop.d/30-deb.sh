@@ -59,6 +59,11 @@ for file in /etc/followup/followup.toml /etc/followup/commitments/example.toml; 
     printf '%s\n' "$conffiles" | grep -q " $file " || fail "$file is not a conffile"
 done
 echo "ok: binary, unit, configuration (conffiles), man page and completions installed"
+# build.rs links with packed relative relocations; only glibc 2.36's loader reads them.
+readelf -d /usr/bin/followup | grep -q '(RELR)' || fail "/usr/bin/followup has no packed relative relocations (RELR)"
+dpkg-deb --field "$package" Depends | grep -q 'libc6 (>= 2.36)' \
+    || fail "the package does not depend on libc6 (>= 2.36), which its packed relocations need"
+echo "ok: packed relative relocations, and the package asks for the glibc that reads them"
 
 step "followup check on the installed configuration, as shipped"
 # The shipped file names a placeholder mail server: check refuses it and says what to fill in.
