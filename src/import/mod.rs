@@ -18,6 +18,7 @@ pub mod normalise;
 pub mod owners;
 pub mod promises;
 pub mod score;
+pub mod units;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -135,14 +136,49 @@ impl std::error::Error for ImportError {}
 
 /// Reads a reply letter and drafts its commitments.
 pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
+    finish(walk(text, options, false)?, options)
+}
+
+/// A letter read through the promise stage, its commitments not yet finished.
+struct Walked<'o, 'a> {
+    blocks: Vec<String>,
+    letter: LetterDraft,
+    walker: Walker<'o, 'a>,
+    warnings: Vec<String>,
+}
+
+impl Walked<'_, '_> {
+    /// The level of the writer ("县", "市"…): a department named bare is of it.
+    fn level(&self) -> Option<&'static str> {
+        // "农业农村局将…" in a 县政府's reply to a 市人大 suggestion: a department named bare
+        // is of the writer's own level, which the congress's level only stands in for.
+        self.letter
+            .replied_by
+            .as_deref()
+            .map(owners::short_form)
+            .as_deref()
+            .and_then(owners::unit_level)
+            .or_else(|| letter_level(&self.blocks))
+    }
+}
+
+/// Layout and promise stages; `trace` records every sentence piece read ([`units`]).
+fn walk<'o, 'a>(
+    text: &str,
+    options: &'o Options<'a>,
+    trace: bool,
+) -> Result<Walked<'o, 'a>, ImportError> {
     let blocks = paragraphs(text);
     if blocks.is_empty() {
         return Err(ImportError::Empty);
     }
     let layout = Layout::of(&blocks);
     let mut warnings = Vec::new();
-    let letter_raw = read_letter(&blocks, &layout, &mut warnings);
-    let mut walker = Walker::new(&letter_raw, options);
+    let letter = read_letter(&blocks, &layout, &mut warnings);
+    let mut walker = Walker::new(&letter, options);
+    if trace {
+        walker.trace = Some(Vec::new());
+    }
     if let Some(rest) = &layout.intro_rest {
         // The reply may start on the intro line itself, after "现答复如下：".
         walker.block(rest);
@@ -150,6 +186,23 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
     for block in &blocks[layout.body_start.min(layout.body_end)..layout.body_end] {
         walker.block(block);
     }
+    Ok(Walked {
+        blocks,
+        letter,
+        walker,
+        warnings,
+    })
+}
+
+/// Owners, dates and the draft from a walked letter.
+fn finish(walked: Walked, options: &Options) -> Result<Draft, ImportError> {
+    let level = walked.level();
+    let Walked {
+        blocks,
+        letter: letter_raw,
+        walker,
+        mut warnings,
+    } = walked;
     if !walker.region_seen && walker.items.is_empty() {
         return Err(ImportError::NoCommitments);
     }
@@ -157,12 +210,6 @@ pub fn import(text: &str, options: &Options) -> Result<Draft, ImportError> {
         warnings.push("a next-steps section was found but no commitment in it".to_owned());
     }
     let replying_short = letter_raw.replied_by.as_deref().map(owners::short_form);
-    // "农业农村局将…" in a 县政府's reply to a 市人大 suggestion: a department named bare is
-    // of the writer's own level, which the congress's level only stands in for.
-    let level = replying_short
-        .as_deref()
-        .and_then(owners::unit_level)
-        .or_else(|| letter_level(&blocks));
     let all: String = blocks.concat();
     let commitments = walker
         .items

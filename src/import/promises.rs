@@ -650,6 +650,11 @@ pub(super) struct Walker<'o, 'a> {
     /// Why the plan whose shares are being read was flagged.
     pub(super) share_why: Option<String>,
     pub(super) items: Vec<Item>,
+    /// Every sentence piece read and what the rules made of it, when tracing
+    /// ([`super::units`]); `None` on the import path.
+    pub(super) trace: Option<Vec<super::units::Unit>>,
+    /// Paragraphs read so far (for the trace).
+    pub(super) blocks_read: usize,
 }
 
 impl<'o, 'a> Walker<'o, 'a> {
@@ -675,6 +680,8 @@ impl<'o, 'a> Walker<'o, 'a> {
             block_start: 0,
             after_semicolon: false,
             items: Vec::new(),
+            trace: None,
+            blocks_read: 0,
         }
     }
 
@@ -695,6 +702,7 @@ impl<'o, 'a> Walker<'o, 'a> {
     }
 
     pub(super) fn block(&mut self, block: &str) {
+        self.blocks_read += 1;
         self.block_start = self.items.len();
         self.after_semicolon = false;
         self.breakdown = false;
@@ -702,6 +710,9 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.last_named = None;
         match as_heading(block) {
             Some(h) => {
+                if self.trace.is_some() {
+                    self.traced(&h.text, true, |_, _| {});
+                }
                 self.heading(h.level, h.kind, h.text);
                 if let Some(rest) = h.rest {
                     self.content(&rest);
@@ -739,7 +750,11 @@ impl<'o, 'a> Walker<'o, 'a> {
             }
         }
         for seg in segments(&text) {
-            self.segment(seg);
+            if self.trace.is_some() {
+                self.traced(seg, false, |w, seg| w.segment(seg));
+            } else {
+                self.segment(seg);
+            }
         }
     }
 

@@ -61,6 +61,12 @@ pub fn parse_expected(markdown: &str) -> Result<Expected, String> {
     Ok(expected)
 }
 
+/// A text as the scorer compares it with keys: normalised as the importer normalises
+/// text, spaces removed.
+pub fn match_form(s: &str) -> String {
+    squeeze(&normalise::normalize_line(s))
+}
+
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -120,8 +126,8 @@ pub fn score(expected: &Expected, commitments: &[CommitmentDraft]) -> (Tally, Ve
     let mut notes = Vec::new();
     let mut matched = vec![false; expected.rows.len()];
     for c in commitments {
-        let source = squeeze(&normalise::normalize_line(&c.source));
-        let text = squeeze(&normalise::normalize_line(&c.text));
+        let source = match_form(&c.source);
+        let text = match_form(&c.text);
         let row = expected
             .rows
             .iter()
