@@ -809,6 +809,9 @@ fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
             .min()
             .unwrap_or(b.len());
         let name = b[..cut].trim_end();
+        if let Some(unit) = signed_unit(name) {
+            return Some(unit);
+        }
         let rest = &b[cut..];
         let furniture = rest.is_empty()
             || (!rest.contains('。')
@@ -831,6 +834,30 @@ fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
             && before.is_some_and(|c| c.is_ascii_digit() || c == '.')
             && is_org_line(&glued))
         .then_some(glued)
+    })
+}
+
+/// "领导签名：张其标闽侯县文化体育和旅游局", "签发人：王某某市交通运输局": a signer's label,
+/// the signer's name and the unit, with the space between them gone. The unit starts with
+/// a place or a level; the name is taken as three characters, else two ("王强市交通运输局").
+/// A place cut short by a two-character name loses nothing the short form keeps
+/// ("…县文化体育和旅游局" → 县文体旅局).
+fn signed_unit(line: &str) -> Option<String> {
+    let (label, signed) = line.split_once('：')?;
+    if !["签名", "签发", "签字", "签批", "负责人"]
+        .iter()
+        .any(|w| label.contains(w))
+        || label.chars().count() > 6
+    {
+        return None;
+    }
+    [3, 2].into_iter().find_map(|skip| {
+        let (at, _) = signed.char_indices().nth(skip)?;
+        let unit = &signed[at..];
+        (is_org_line(unit)
+            && super::owners::body_like(unit)
+            && super::owners::split_place(unit).0.is_some())
+        .then(|| unit.to_owned())
     })
 }
 
@@ -980,6 +1007,30 @@ mod tests {
         let blocks: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
         let layout = Layout::of(&blocks);
         read_letter(&blocks, &layout, &mut Vec::new()).replied_by
+    }
+
+    #[test]
+    fn a_signers_line_names_the_unit_after_the_signer() {
+        let letter = |signature: &str| {
+            read(&[
+                "张代表：",
+                "您提出的关于修缮古街的建议收悉，现答复如下：",
+                "我局将配合建设单位做好文物修缮工作。",
+                "专此答复",
+                signature,
+                "联系人：李某2022年6月29日",
+            ])
+        };
+        assert_eq!(
+            letter("领导签名：刘德华永春县文化体育和旅游局").as_deref(),
+            Some("永春县文化体育和旅游局")
+        );
+        assert_eq!(
+            letter("签发人：王强市交通运输局").as_deref(),
+            Some("市交通运输局")
+        );
+        // A signer's line with no unit after the name names none.
+        assert_eq!(letter("领导签名：刘德华"), None);
     }
 
     #[test]

@@ -177,6 +177,22 @@ const NAME_VERBS: [&str; 10] = [
     "解决",
 ];
 
+/// "县水务局会尽最大努力", "市发改委会同…": the 会 of "will" or of 会同 glued to a name
+/// that is already whole. No unit's name ends in 局会 or 厅会; of the names ending in 委会
+/// only the committees 管委会, 村委会 and 居委会 do.
+fn glued_auxiliary(name: &str) -> bool {
+    let Some(before) = name.strip_suffix('会') else {
+        return false;
+    };
+    if let Some(head) = before.strip_suffix('委') {
+        return !head.ends_with(['管', '村', '居']);
+    }
+    BODY_SUFFIXES
+        .iter()
+        .filter(|s| !s.ends_with('会'))
+        .any(|s| before.ends_with(s))
+}
+
 /// Generic shape of a department name: a level prefix or place, and a body suffix.
 pub(super) fn body_like(name: &str) -> bool {
     let n = name.chars().count();
@@ -184,6 +200,9 @@ pub(super) fn body_like(name: &str) -> bool {
         return false;
     }
     if BODY_SUFFIXES.iter().all(|s| !name.ends_with(s)) {
+        return false;
+    }
+    if glued_auxiliary(name) {
         return false;
     }
     // "科学布局", "新格局", "顾全大局": words ending in 局 that name no bureau.
@@ -286,9 +305,10 @@ pub(super) fn leading_body(s: &str) -> Option<(String, usize)> {
     Some((s[..pick].to_owned(), pick))
 }
 
-/// "公安交管部门将…": a name never ends on the 部 of the common noun 部门 (department).
+/// "公安交管部门将…", "马游河部分河道…": a name never ends on the 部 of the common nouns
+/// 部门 (department) and 部分 (part).
 fn inside_bumen(s: &str, e: usize) -> bool {
-    s[..e].ends_with('部') && s[e..].starts_with('门')
+    s[..e].ends_with('部') && s[e..].starts_with(['门', '分'])
 }
 
 /// Like [`leading_body`] but only accepting a name followed by a verb or punctuation.
@@ -775,7 +795,7 @@ const NOT_LEVELS: [&str; 9] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 31] = [
+const REDUCTIONS: [(&str, &str); 35] = [
     ("科学技术", "科技"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
@@ -787,6 +807,9 @@ const REDUCTIONS: [(&str, &str); 31] = [
     ("发展和改革委员会", "发改委"),
     ("发展改革委员会", "发改委"),
     ("发展改革委", "发改委"),
+    // A county's or a city's bureau of the same name: "佛山市发展和改革局" goes by 市发改局.
+    ("发展和改革局", "发改局"),
+    ("发展改革局", "发改局"),
     ("教育和体育局", "教体局"),
     ("教育体育局", "教体局"),
     ("城市管理综合执法局", "城管局"),
@@ -797,6 +820,8 @@ const REDUCTIONS: [(&str, &str); 31] = [
     // "重庆市荣昌区文化和旅游发展委员会" goes by 区文旅委.
     ("文化和旅游发展委员会", "文旅委"),
     ("文化和旅游", "文旅"),
+    ("文化体育和旅游", "文体旅"),
+    ("文化广电旅游体育", "文广旅体"),
     ("文化旅游", "文旅"),
     ("工业和信息化", "工信"),
     ("自然资源和规划", "自规"),
@@ -1046,6 +1071,10 @@ mod tests {
             ("市场监督管理局", "市场监管局"),
             ("县乡村振兴局", "县乡村振兴局"),
             ("省发展和改革委员会", "省发改委"),
+            ("佛山市发展和改革局", "市发改局"),
+            ("某县发展改革局", "县发改局"),
+            ("永春县文化体育和旅游局", "县文体旅局"),
+            ("汕头市文化广电旅游体育局", "市文广旅体局"),
             ("扶贫办", "扶贫办"),
             ("南票区文化旅游和广播电视局", "区文旅广电局"),
         ] {
@@ -1107,6 +1136,13 @@ mod tests {
         // A clause head glued before a name is not part of it; a verb phrase is never a name.
         assert_eq!(who("经区交通运输委研究，将开通线路。").0, ["区交通运输委"]);
         assert!(!body_like("区加强督办"));
+        // "姚安县水务局会尽最大努力", "市发改委会同…": the name ends before 会.
+        assert!(!body_like("姚安县水务局会"));
+        assert!(!body_like("市发改委会"));
+        assert!(body_like("安宁工业园区管委会"));
+        assert!(!glued_auxiliary("红星村村委会"));
+        assert!(!glued_auxiliary("县妇女联合会"));
+        assert!(body_like("县残疾人联合会"));
         assert!(!body_like("并会同区应急局"));
         assert_eq!(
             who("我们要求邱村镇政府会同市自然资源局论证。").0,
@@ -1197,6 +1233,8 @@ mod tests {
             leading_body("农业农村部将加强指导").map(|b| b.0).as_deref(),
             Some("农业农村部")
         );
+        // 部分 is "part": "县河部分河道" names no 县河部.
+        assert_eq!(leading_body("县河部分河道将清淤"), None);
     }
 
     #[test]

@@ -226,8 +226,10 @@ const RECORDED_HELDOUT9_SPURIOUS_AT_MOST: usize = 4;
 /// The recorded level over tests/letters/heldout10/*.txt (40 letters, 57 rows): annotated
 /// apart from the importer while follow-up 10t5 tuned recall rules on heldout7–9, kept off
 /// main, and scored unseen twice on 2026-12-01: before 10t5 (0315d1a: 40 of 57 found with
-/// the right owner, 18 of 66 drafted spurious) and after (40 of 57, 19 of 67).
-const RECORDED_HELDOUT10_FOUND: usize = 40;
+/// the right owner, 18 of 66 drafted spurious) and after (40 of 57, 19 of 67). A development
+/// set since; the owner rules of the next session (a 会 glued to a name, a signer's line,
+/// two department reductions) raised it to 43 found.
+const RECORDED_HELDOUT10_FOUND: usize = 43;
 const RECORDED_HELDOUT10_SPURIOUS_AT_MOST: usize = 19;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
