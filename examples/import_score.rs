@@ -2,7 +2,7 @@
 //! `cargo run --release --example import_score -- tests/letters [-v]`.
 //! Every `NAME.*` with a `NAME.expected.md` beside it is imported (any format) and scored.
 
-use followup::import::score::{score_letter, table};
+use followup::import::score::{annotated_letters, score_letter, table};
 use std::path::Path;
 
 fn main() -> anyhow::Result<()> {
@@ -18,22 +18,7 @@ fn main() -> anyhow::Result<()> {
     }
     let mut results = Vec::new();
     for dir in dirs {
-        let dir = Path::new(dir);
-        let mut names: Vec<_> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".md"))
-            .collect();
-        names.sort();
-        for path in names {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let annotation = dir.join(format!("{stem}.expected.md"));
-            let Ok(annotation) = std::fs::read_to_string(&annotation) else {
-                continue;
-            };
+        for (path, annotation) in annotated_letters(Path::new(dir))? {
             let bytes = std::fs::read(&path)?;
             let name = path
                 .file_name()

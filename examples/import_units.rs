@@ -4,7 +4,7 @@
 //! the drafted commitments and the annotation's rows: the data set of the learned-model
 //! experiment (tools/promise_model/).
 
-use followup::import::score::{match_form, parse_expected};
+use followup::import::score::{annotated_letters, match_form, parse_expected};
 use followup::import::{Options, decode, units::units};
 use serde_json::json;
 use std::path::Path;
@@ -17,21 +17,7 @@ fn main() -> anyhow::Result<()> {
     };
     for dir in &dirs {
         let dir = Path::new(dir);
-        let mut names: Vec<_> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".md"))
-            .collect();
-        names.sort();
-        for path in names {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let Ok(annotation) = std::fs::read_to_string(dir.join(format!("{stem}.expected.md")))
-            else {
-                continue;
-            };
+        for (path, annotation) in annotated_letters(dir)? {
             let Ok(expected) = parse_expected(&annotation) else {
                 continue;
             };

@@ -7,6 +7,7 @@
 
 use super::{CommitmentDraft, Draft, normalise};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// One row of an `## Expected` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,25 @@ pub struct Expected {
     pub replying_unit: Option<String>,
     pub reply_date: Option<String>,
     pub rows: Vec<Row>,
+}
+
+/// The annotated letters of a folder, by name: each `NAME.*` (any format, not `.md`) that
+/// has a `NAME.expected.md` beside it, with that annotation's text.
+pub fn annotated_letters(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
+    let mut letters: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    letters.sort();
+    Ok(letters
+        .into_iter()
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_string_lossy().into_owned();
+            let annotation = std::fs::read_to_string(dir.join(format!("{stem}.expected.md")));
+            annotation.ok().map(|a| (path, a))
+        })
+        .collect())
 }
 
 /// Reads the `## Expected` block of an annotation.

@@ -3,7 +3,7 @@
 //! totals over the annotated corpus in tests/letters/ stay at or above their recorded level.
 
 use crate::support::fixtures;
-use followup::import::score::{Tally, score_letter, table};
+use followup::import::score::{Tally, annotated_letters, score_letter, table};
 use followup::import::{self, Format, ImportError, Options};
 use proptest::prelude::*;
 
@@ -250,25 +250,14 @@ fn assert_level(folder: &str, what: &str, letters: usize, found: usize, spurious
 
 /// Scores every annotated letter in one folder (not its subfolders).
 fn score_folder(dir: &std::path::Path) -> (Vec<(String, Tally)>, Tally) {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .expect("a letters folder")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    names.sort();
     let mut results = Vec::new();
     let mut total = Tally::default();
-    for path in names {
+    for (path, annotation) in annotated_letters(dir).expect("a letters folder") {
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
-        let Ok(annotation) = std::fs::read_to_string(dir.join(format!("{stem}.expected.md")))
-        else {
-            continue;
-        };
         let bytes = std::fs::read(&path).expect("readable");
         let (tally, _) =
             score_letter(&bytes, &annotation).unwrap_or_else(|e| panic!("{stem}: {e}"));
