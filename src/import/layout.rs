@@ -406,7 +406,25 @@ pub(super) fn header_date(blocks: &[String]) -> Option<(i32, u32, u32)> {
     })
 }
 
-/// The replying unit from the letter head: "吉林省科学技术厅关于…的答复" or a lone name.
+/// "联系人：陈香2022年6月29日": the closing date at the end of a contact or signature line
+/// below the body, where the space that set it apart is gone. A sentence (with 。) is not
+/// such a line.
+fn tail_date(blocks: &[String], layout: &Layout) -> Option<(i32, u32, u32)> {
+    let from = blocks.len().saturating_sub(6).max(layout.body_start);
+    blocks[from..].iter().rev().find_map(|b| {
+        let b = b.trim_end();
+        if b.contains('。') {
+            return None;
+        }
+        b.char_indices()
+            .filter(|&(at, c)| {
+                c.is_ascii_digit() && (at == 0 || !b[..at].ends_with(|p: char| p.is_ascii_digit()))
+            })
+            .find_map(|(at, _)| parse_cn_date(&b[at..]).filter(|&(_, len)| at + len == b.len()))
+            .map(|(date, _)| date)
+    })
+}
+
 /// The replying unit from the letter head: a lone name (letterhead), a title that starts with
 /// it ("吉林省科学技术厅关于…的答复", "西街口镇人民政府对…建议的答复"), a title that ends
 /// with it in brackets ("…的答复（水利局）"), or a web page's "来源：市教体局".
@@ -983,7 +1001,8 @@ pub(super) fn read_letter(
     let replied_on = layout
         .date_line
         .and_then(|i| parse_date_line(&blocks[i]))
-        .or_else(|| header_date(blocks));
+        .or_else(|| header_date(blocks))
+        .or_else(|| tail_date(blocks, layout));
     if replied_on.is_none() {
         warnings
             .push("no reply date was found; relative deadlines (年内) are not dated".to_owned());
@@ -1007,6 +1026,37 @@ mod tests {
         let blocks: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
         let layout = Layout::of(&blocks);
         read_letter(&blocks, &layout, &mut Vec::new()).replied_by
+    }
+
+    #[test]
+    fn a_date_at_the_end_of_the_contact_line_is_the_reply_date() {
+        let lines = [
+            "张代表：",
+            "您提出的关于修缮古街的建议收悉，现答复如下：",
+            "我局将配合建设单位做好文物修缮工作。",
+            "专此答复",
+            "永春县文化体育和旅游局",
+            "联系人：李某2022年6月29日",
+            "联系电话：12345678",
+        ];
+        let blocks: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        let layout = Layout::of(&blocks);
+        let letter = read_letter(&blocks, &layout, &mut Vec::new());
+        assert_eq!(letter.replied_on, Some((2022, 6, 29)));
+        // A date inside a sentence of the body is not the letter's.
+        let body: Vec<String> = [
+            "张代表：",
+            "您的建议收悉，现答复如下：",
+            "我局将于2023年6月30日前完成修缮。",
+        ]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+        let layout = Layout::of(&body);
+        assert_eq!(
+            read_letter(&body, &layout, &mut Vec::new()).replied_on,
+            None
+        );
     }
 
     #[test]
