@@ -7,7 +7,8 @@
 //! start and that stays resident in every running daemon. Packed, the same relocations
 //! take a few kilobytes. The relocated data itself and ASLR are unchanged. It needs
 //! binutils 2.38 or lld 15 to link (older linkers ignore the option with a warning) and
-//! glibc 2.36 to run, which the package's `$auto` dependencies record.
+//! glibc 2.36 to run, which the package's Depends line states (`Cargo.toml`,
+//! `[package.metadata.deb]`: `$auto` reads symbol versions only and would say 2.34).
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

@@ -406,7 +406,7 @@ pub(super) fn header_date(blocks: &[String]) -> Option<(i32, u32, u32)> {
     })
 }
 
-/// "联系人：陈香2022年6月29日": the closing date at the end of a contact or signature line
+/// "联系人：李某2022年6月29日": the closing date at the end of a contact or signature line
 /// below the body, where the space that set it apart is gone. A sentence (with 。) is not
 /// such a line.
 fn tail_date(blocks: &[String], layout: &Layout) -> Option<(i32, u32, u32)> {
@@ -855,7 +855,7 @@ fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
     })
 }
 
-/// "领导签名：张其标闽侯县文化体育和旅游局", "签发人：王某某市交通运输局": a signer's label,
+/// "领导签名：刘某某永春县文化体育和旅游局", "签发人：王强市交通运输局": a signer's label,
 /// the signer's name and the unit, with the space between them gone. The unit starts with
 /// a place or a level; the name is taken as three characters, else two ("王强市交通运输局").
 /// A place cut short by a two-character name loses nothing the short form keeps
