@@ -50,11 +50,14 @@ AT = "2026-03-02T08:00:00+08:00"
 
 
 def build():
-    args = ["cargo", "build", "--locked", "--quiet", "--bin", "followup",
-            "--example", "scale-gen", "--example", "toml-parse"]
-    if PROFILE == "release":
-        args.append("--release")
-    subprocess.run(args, cwd=ROOT, check=True)
+    # The executable on its own, as the package builds it: built together with examples it
+    # would get the features that dev-dependencies add to shared dependencies (lettre's SMTP
+    # transport, more of tokio), which is not the program that is shipped.
+    for targets in (["--bin", "followup"], ["--example", "scale-gen", "--example", "toml-parse"]):
+        args = ["cargo", "build", "--locked", "--quiet"] + targets
+        if PROFILE == "release":
+            args.append("--release")
+        subprocess.run(args, cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     binaries = {
         "followup": os.path.join(target, PROFILE, "followup"),

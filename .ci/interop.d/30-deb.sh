@@ -61,6 +61,9 @@ done
 echo "ok: binary, unit, configuration (conffiles), man page and completions installed"
 # build.rs links with packed relative relocations; only glibc 2.36's loader reads them.
 readelf -d /usr/bin/followup | grep -q '(RELR)' || fail "/usr/bin/followup has no packed relative relocations (RELR)"
+# The functions the idle daemon runs lie together at the start of .text (build.rs,
+# link/hot-text.ld); checked on the unstripped build the package was made from.
+python3 tools/hot-text/hot-text.py check target/release/followup || fail "the hot functions are not together (tools/hot-text)"
 dpkg-deb --field "$package" Depends | grep -q 'libc6 (>= 2.36)' \
     || fail "the package does not depend on libc6 (>= 2.36), which its packed relocations need"
 echo "ok: packed relative relocations, and the package asks for the glibc that reads them"
