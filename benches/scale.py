@@ -30,6 +30,8 @@ import tempfile
 import time
 import urllib.request
 
+from example_config import example_config
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPTIONS = {"--smoke", "--views"}
 if any(arg not in OPTIONS for arg in sys.argv[1:]):
@@ -338,20 +340,6 @@ def main():
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def example_config(work):
-    """The packaged example configuration, with a file transport and a scratch state_dir."""
-    folder = os.path.join(work, "example")
-    shutil.copytree(os.path.join(ROOT, "packaging"), folder)
-    main = os.path.join(folder, "followup.toml")
-    with open(main) as file:
-        text = file.read()
-    text = text.replace('state_dir = "/var/lib/followup"', 'state_dir = "state"')
-    text = text.replace('transport = "smtp"', 'transport = "file"')
-    with open(main, "w") as file:
-        file.write(text)
-    return main
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "link", "hot-text.ld")
+sys.path.insert(0, os.path.join(ROOT, "benches"))
+from example_config import example_config  # noqa: E402
 LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E")
 LLVM_SUFFIX = re.compile(r"\.llvm\.[0-9]+$")
 V0_CRATE = re.compile(r"Cs[0-9A-Za-z]+_")
@@ -96,19 +98,6 @@ def executed(callgrind_out, binary_name):
             elif kind == "fn" and current and os.path.basename(current) == binary_name:
                 seen.add(names[key])
     return seen
-
-
-def example_config(work):
-    folder = os.path.join(work, "example")
-    shutil.copytree(os.path.join(ROOT, "packaging"), folder)
-    main = os.path.join(folder, "followup.toml")
-    with open(main) as file:
-        text = file.read()
-    text = text.replace('state_dir = "/var/lib/followup"', 'state_dir = "state"')
-    text = text.replace('transport = "smtp"', 'transport = "file"')
-    with open(main, "w") as file:
-        file.write(text)
-    return main
 
 
 def generate(binary):
