@@ -453,22 +453,41 @@ fn done_from_the_board_writes_what_followup_done_writes_and_reminders_stop() {
 
     // The daemon reloads. An email composed before the reload may still be in flight (sends
     // run beside the loop) and list c1; from the first one without it, c1 stays gone.
+    // Only the line's `commitments=` field is compared: its file name and Message-ID carry
+    // random hex, which can contain "c1".
     daemon.wait_for_line("reloaded");
     let mut sent = daemon.wait_for_line("department=省科技厅");
     let mut in_flight = 0;
-    while sent.contains("c1") {
+    while sent_commitments(&sent).contains(&"c1") {
         in_flight += 1;
         assert!(in_flight <= 2, "c1 still reminded after the reload: {sent}");
         sent = daemon.wait_for_line("department=省科技厅");
     }
-    assert!(sent.contains("commitments=c2"), "{sent}");
+    assert_eq!(sent_commitments(&sent), ["c2"], "{sent}");
     let next = daemon.wait_for_line("department=省科技厅");
-    assert!(
-        next.contains("commitments=c2") && !next.contains("c1"),
-        "{next}"
-    );
+    assert_eq!(sent_commitments(&next), ["c2"], "{next}");
     let (code, _) = daemon.stop();
     assert_eq!(code, Some(0));
+}
+
+/// The ids of a `sent:` log line's `commitments=c1, c2` field, which runs to the next
+/// ` key=` field or the end of the line.
+fn sent_commitments(line: &str) -> Vec<&str> {
+    let (_, field) = line
+        .split_once("commitments=")
+        .unwrap_or_else(|| panic!("no commitments= field in {line:?}"));
+    let field = field.split(" message_id=").next().unwrap_or(field);
+    field.split(", ").map(str::trim).collect()
+}
+
+#[test]
+fn sent_commitments_reads_the_field_not_the_message_id() {
+    let line = "INFO sent: written to state/outbox/followup.610e3c19f454e4ac.1796196040_example.gov.cn.eml department=省科技厅 commitments=c2 message_id=<followup.610e3c19f454e4ac.1796196040@example.gov.cn>";
+    assert_eq!(sent_commitments(line), ["c2"]);
+    assert_eq!(
+        sent_commitments("department=省科技厅 commitments=c1, c2"),
+        ["c1", "c2"]
+    );
 }
 
 #[test]
