@@ -217,7 +217,7 @@ fn finish(walked: Walked, options: &Options) -> Result<Draft, ImportError> {
         .map(|item| {
             let mut c = item.finish(letter_raw.replied_on, &mut warnings);
             // "…公司将继续…": a unit's kind alone is the last unit of that kind named before.
-            if ["公司", "集团"].contains(&c.owner.as_str()) {
+            if ["公司", "集团", "大队", "支队"].contains(&c.owner.as_str()) {
                 let head: String = c.source.chars().take(12).collect();
                 let before = all.find(&head).map_or(all.as_str(), |at| &all[..at]);
                 if let Some(name) = owners::antecedent(before, &c.owner) {

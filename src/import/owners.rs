@@ -44,8 +44,11 @@ pub(super) const BODY_PREFIXES: [&str; 16] = [
     "盟",
     "旗",
 ];
-pub(super) const SELF_REFS: [&str; 29] = [
+pub(super) const SELF_REFS: [&str; 31] = [
     "我单位",
+    // "我大队城区中队将…": a police brigade or detachment speaking of itself.
+    "我大队",
+    "我支队",
     "我中心",
     "我街道",
     "我们",
@@ -438,6 +441,27 @@ fn listed_subject(s: &str) -> Option<(Vec<String>, usize)> {
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
     let start = start + self_ref_head(&s[start..]);
+    // "下一步县水务局将…", "后期住建局将…": a time word before a unit's name is no part of it.
+    let start = start
+        + starts_with_any(&s[start..], &HEADS)
+            .filter(|w| !["经", "同时", "此外", "另外"].contains(w))
+            .filter(|w| {
+                let rest = s[start + w.len()..].trim_start_matches('，');
+                // A unit's kind alone ("接下来街道将…") is the writer's way of naming itself;
+                // "今后金城林场会加强…": 会 is "will", not part of the name.
+                leading_body(rest).is_some_and(|(name, _)| {
+                    name.chars().count() >= 3
+                        && !glued_auxiliary(&name)
+                        && (!name.ends_with('会')
+                            || ["委员会", "管委会", "协会", "工会", "商会"]
+                                .iter()
+                                .any(|k| name.ends_with(k)))
+                })
+            })
+            .map_or(0, |w| {
+                let rest = &s[start + w.len()..];
+                w.len() + rest.len() - rest.trim_start_matches('，').len()
+            });
     // "经区交通运输委研究…", "并会同…": a clause head before a name is not part of it.
     let start = start
         + starts_with_any(&s[start..], &["经", "并"])
@@ -795,8 +819,10 @@ const NOT_LEVELS: [&str; 9] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 35] = [
+const REDUCTIONS: [(&str, &str); 38] = [
     ("科学技术", "科技"),
+    // "海阳市住房和城乡建设管理局" goes by 市住建局 like the bureaus without 管理.
+    ("住房和城乡建设管理局", "住建局"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
     ("人力资源和社会保障", "人社"),
@@ -813,6 +839,9 @@ const REDUCTIONS: [(&str, &str); 35] = [
     ("教育和体育局", "教体局"),
     ("教育体育局", "教体局"),
     ("城市管理综合执法局", "城管局"),
+    // "临湘市城市管理和综合执法局", "兴隆台区城市管理行政执法局": 市城管局, 区城管局.
+    ("城市管理和综合执法局", "城管局"),
+    ("城市管理行政执法局", "城管局"),
     ("城市管理局", "城管局"),
     ("市场监督管理", "市场监管"),
     ("文化旅游和广播电视", "文旅广电"),
@@ -1326,5 +1355,29 @@ mod tests {
     fn ben_and_a_units_kind_is_a_self_reference() {
         let subject = parse_subject("本中心将联合相关部门进行调研").expect("a subject");
         assert_eq!(subject.self_ref.as_deref(), Some("本中心"));
+    }
+
+    #[test]
+    fn a_time_word_before_a_units_name_is_no_part_of_it() {
+        let subject = parse_subject("下一步县水务局将加快推进项目立项").expect("a subject");
+        assert_eq!(subject.bodies, vec!["县水务局".to_owned()]);
+        let subject = parse_subject("后期住建局将组织开展勘察设计").expect("a subject");
+        assert_eq!(subject.bodies, vec!["住建局".to_owned()]);
+        // A unit's kind alone after the time word is the writer naming itself, and a 会
+        // after a name is "will".
+        assert!(parse_subject("接下来街道将从以下三方面抓好改造工作").is_none());
+        assert_ne!(
+            parse_subject("今后金城林场会加强管护").map(|s| s.bodies),
+            Some(vec!["金城林场会".to_owned()])
+        );
+    }
+
+    #[test]
+    fn city_management_bureaus_and_brigades_go_by_their_usual_names() {
+        assert_eq!(short_form("临湘市城市管理和综合执法局"), "市城管局");
+        assert_eq!(short_form("兴隆台区城市管理行政执法局"), "区城管局");
+        assert_eq!(short_form("海阳市住房和城乡建设管理局"), "市住建局");
+        let subject = parse_subject("我大队也将积极配合").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我大队"));
     }
 }

@@ -304,7 +304,9 @@ pub(super) fn dates_a_thing(after: &str) -> bool {
     })
 }
 
-pub(super) const CLOSINGS: [&str; 16] = [
+pub(super) const CLOSINGS: [&str; 17] = [
+    // "以上是我中心对您提出建议的落实情况，…": the summary that closes the reply.
+    "以上是",
     "感谢",
     "衷心感谢",
     "再次感谢",
@@ -709,6 +711,12 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.current = None;
         self.last_named = None;
         match as_heading(block) {
+            // "下一步，我们将从以下几个方面重点用力。" then "（一）加快推进…建设。积极配合…":
+            // inside next-steps, a numbered line whose title is a measure and whose sentences
+            // spell it out is one measure, the title first, not a section heading.
+            Some(h) if h.rest.is_some() && self.in_region() && measure_title(&h.text) => {
+                self.content(block);
+            }
             Some(h) => {
                 if self.trace.is_some() {
                     self.traced(&h.text, true, |_, _| {});
@@ -1387,12 +1395,42 @@ pub(super) fn generic_pledge(span: &str) -> bool {
                 || c.ends_with("健康成长"))
                 && !c.chars().any(|ch| ch.is_ascii_digit())
     };
+    // "尽全力做好相关工作", "进一步加强各项工作", "认真研究处理您的建议": work named only
+    // by a word that stands for any work, or by the proposal itself, is no task of its own.
+    // Helping another unit with its work ("积极配合做好相关工作") is a task all the same.
+    let generic_work = |c: &str| {
+        let c = c.trim_end_matches(['。', '；', '！']);
+        !c.contains("配合")
+            && ["相关工作", "各项工作", "有关工作"]
+                .iter()
+                .any(|w| c.ends_with(w))
+    };
+    let the_proposal = |c: &str| {
+        let c = c.trim_end_matches(['。', '；', '！']);
+        [
+            "您的建议",
+            "你的建议",
+            "您的意见",
+            "你们的建议",
+            "代表的建议",
+            "委员的建议",
+        ]
+        .iter()
+        .any(|w| c.ends_with(w))
+    };
+    // "我局将以对人民负责…的态度": the spirit of the work; "努力实现…的双赢目标": its aim.
+    let spirit = |c: &str| {
+        !c.chars().any(|ch| ch.is_ascii_digit())
+            && (c.ends_with("态度") || (c.contains("实现") && c.ends_with("目标")))
+    };
     let clauses = clauses(span);
     let pledges = |c: &&str| {
         generic.iter().any(|w| c.contains(w))
             || courtesy.iter().any(|w| c.contains(w))
             || improves_work(c)
             || bare_support(c)
+            || generic_work(c)
+            || the_proposal(c)
     };
     // "故…如有技术上的需求，我局…将积极支持配合": support on the reader's condition.
     // "建议由贵单位牵头…": advice to the reader around the writer's support; "待…后": once.
@@ -1406,7 +1444,8 @@ pub(super) fn generic_pledge(span: &str) -> bool {
     if !clauses.is_empty()
         && clauses.iter().any(pledges)
         && clauses.iter().all(|c| {
-            (pledges(c) || framing(c) || condition(c)) && !concrete.iter().any(|w| c.contains(w))
+            (pledges(c) || framing(c) || condition(c) || spirit(c))
+                && (the_proposal(c) || !concrete.iter().any(|w| c.contains(w)))
         })
     {
         return true;
@@ -1510,12 +1549,19 @@ pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
             || (c.starts_with('为') && ["贡献", "基础", "更好"].iter().any(|w| c.contains(w)))
             || starts_with_any(b, &["在今后", "今后"]).is_some()
     };
-    let framed = frame(first);
+    // "…，为建设品质之城作出应有贡献": the aim closing the sentence frames it as well.
+    let framed = frame(first) || clauses.len() > 1 && clauses.last().is_some_and(|c| frame(c));
     let improve = [
         "提升", "提高", "强化", "促进", "优化", "抓好", "做好", "增强", "履行", "加大", "发挥",
+        // "不断改善改进": bettering the work in general.
+        "改善", "改进",
     ];
     let improves = |c: &str| {
-        const ADVERBS: [&str; 12] = [
+        const ADVERBS: [&str; 15] = [
+            // "我们将一如既往的做好…工作": as before.
+            "一如既往地",
+            "一如既往的",
+            "一如既往",
             "将",
             "会",
             "还将",
@@ -1760,7 +1806,8 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
 /// In a courtesy sentence, where a later clause has the writer say it will act ("…，我们将
 /// 把您的意见作为动力，…"); not in a conditional one ("如有意见，我局将…").
 pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
-    if starts_with_any(seg, &["如", "若", "联系", "请"]).is_some() {
+    // "以上是…的落实情况，…，我们将继续整改落实": the closing summary's pledge is courtesy.
+    if starts_with_any(seg, &["如", "若", "联系", "请", "以上是"]).is_some() {
         return None;
     }
     seg.match_indices('，').find_map(|(p, w)| {
@@ -1881,6 +1928,17 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
 pub(super) fn opens_with_action(text: &str) -> bool {
     let bare = strip_joiners(text);
     starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// "加快推进公益性安葬设施建设", "疏堵结合规范食品摊贩有序经营": a numbered line's title that
+/// names a measure, not a topic ("关于…的建议"), a report ("工作成效") or a question.
+pub(super) fn measure_title(title: &str) -> bool {
+    heading_kind(title) == HeadKind::Topic
+        && !title.starts_with("关于")
+        && !title.contains(['？', '?', '，'])
+        && !["建议", "提案", "问题", "情况", "方面"]
+            .iter()
+            .any(|w| title.ends_with(w))
 }
 
 /// Verbs that open a measure in the writer's voice when no subject is written.
@@ -2454,6 +2512,36 @@ mod tests {
             "我局将继续关注该镇城镇建设的现状，积极为该镇城镇建设出谋划力。"
         ));
         assert!(!generic_pledge("我局将继续关注并推动项目建设。"));
+        // Work named only by a word for any work, or by the proposal itself.
+        assert!(generic_pledge("我局将尽全力做好相关工作。"));
+        assert!(generic_pledge(
+            "我局将根据您的建议进一步加强各项工作，由衷地希望您继续关注和指导我们的工作。"
+        ));
+        assert!(generic_pledge(
+            "我局将以对人民负责的态度，认真研究处理您的建议，努力实现安全与生态的双赢目标。"
+        ));
+        // Helping a named lead with its work, or pushing on with this work, is a task.
+        assert!(!generic_pledge("我局将按职责积极配合做好相关工作。"));
+        assert!(!generic_pledge(
+            "待具备相关条件后结合城市规划积极推进此项工作。"
+        ));
+        assert!(!generic_pledge("我局将按程度推进相关工作。"));
+        // As before, doing the work well for a purpose that closes the sentence.
+        assert!(generic_pledge(
+            "我们将一如既往的做好城市建设工作，为建设品质之城作出应有贡献。"
+        ));
+        assert!(generic_pledge("我们将在今后的管理工作中，不断改善改进。"));
+        assert!(!generic_pledge(
+            "我们将做好道路改造工程，为群众出行作出贡献。"
+        ));
+        // The closing summary of what was done, and its pledge to go on.
+        assert!(is_closing(
+            "以上是我中心对您提出建议的落实情况，如有不妥之处，请您批评指正，我们将继续整改落实。"
+        ));
+        assert_eq!(
+            writer_will_after_courtesy("以上是我局的办理情况，我们将继续整改落实。"),
+            None
+        );
         assert!(!generic_pledge("我厅将积极给予支持，争取年内开工。"));
         // The closing courtesy: doing the work well, listening, with no task named.
         assert!(generic_pledge(
@@ -3078,6 +3166,37 @@ mod tests {
             Some("县交通运输局"),
             "{:?}",
             d.commitments
+        );
+    }
+
+    #[test]
+    fn a_numbered_measure_and_its_sentences_in_next_steps_are_one_measure() {
+        assert!(measure_title("加快推进公益性安葬设施建设"));
+        assert!(measure_title("疏堵结合规范食品摊贩有序经营"));
+        assert!(!measure_title("关于道路硬化的问题"));
+        assert!(!measure_title("下一步工作打算"));
+        let letter = "关于农村安葬的建议的答复\n\n王代表：\n\n下一步，我们将从以下几个方面重点用力。\n（一）加快推进公益性安葬设施建设。积极配合自然资源部门，指导各地推进规划编制。积极争取资金，持续加大投入。\n（二）加强公益性安葬设施的规范管理。指导各地加强对集中安葬点的规范管理。\n\n四川省民政厅\n2023年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.contains("加快推进公益性安葬设施建设")),
+            "{sources:?}"
+        );
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.contains("加强公益性安葬设施的规范管理")),
+            "{sources:?}"
+        );
+        assert!(
+            !sources.iter().any(|s| s.starts_with("指导各地加强")),
+            "{sources:?}"
         );
     }
 }
