@@ -1441,11 +1441,18 @@ pub(super) fn generic_pledge(span: &str) -> bool {
             || h.starts_with("建议")
             || (h.starts_with('待') && h.ends_with('后'))
     };
+    // "由衷地希望您…继续关注和指导…，推动我市住建工作又好又快发展": the clauses after a
+    // wish addressed to the reader go on with the wish.
+    let wished = clauses
+        .iter()
+        .position(|c| ["希望", "欢迎", "恳请"].iter().any(|w| c.contains(w)))
+        .unwrap_or(clauses.len());
     if !clauses.is_empty()
         && clauses.iter().any(pledges)
-        && clauses.iter().all(|c| {
-            (pledges(c) || framing(c) || condition(c) || spirit(c))
-                && (the_proposal(c) || !concrete.iter().any(|w| c.contains(w)))
+        && clauses.iter().enumerate().all(|(i, c)| {
+            i > wished
+                || (pledges(c) || framing(c) || condition(c) || spirit(c))
+                    && (the_proposal(c) || !concrete.iter().any(|w| c.contains(w)))
         })
     {
         return true;
@@ -1587,13 +1594,21 @@ pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
     };
     let mut acts = 0;
     let all = clauses.iter().all(|c| {
+        // "…，不断改善改进，希望您在今后的工作中继续多提宝贵意见": a wish to the reader.
+        if starts_with_any(skip_heads(c), &["希望", "欢迎", "恳请", "请您", "感谢"]).is_some()
+        {
+            return true;
+        }
         if frame(c) {
             // "今后我局将继续抓好相关工作": the frame and the act in one clause.
             let after = ["今后", "在今后的工作中"]
                 .iter()
                 .find_map(|w| c.find(w).map(|p| &c[p + w.len()..]))
                 .map(|r| r.trim_start_matches('，'));
-            if let Some(rest) = after.filter(|r| !r.is_empty()) {
+            // "我们将在今后的管理工作中": the frame's own words, whatever work it names.
+            let own_words =
+                |r: &str| r.starts_with('的') && r.ends_with("工作中") && r.chars().count() <= 10;
+            if let Some(rest) = after.filter(|r| !r.is_empty() && !own_words(r)) {
                 acts += 1;
                 return improves(rest);
             }
@@ -2531,6 +2546,12 @@ mod tests {
             "我们将一如既往的做好城市建设工作，为建设品质之城作出应有贡献。"
         ));
         assert!(generic_pledge("我们将在今后的管理工作中，不断改善改进。"));
+        assert!(generic_pledge(
+            "我们将在今后的管理工作中，不断改善改进，希望您在今后的工作中继续多提宝贵意见和建议。"
+        ));
+        assert!(generic_pledge(
+            "我局将根据您的建议进一步加强各项工作，由衷地希望您继续关注和指导我市住房和城乡建设工作，推动我市住建工作又好又快发展。"
+        ));
         assert!(!generic_pledge(
             "我们将做好道路改造工程，为群众出行作出贡献。"
         ));
