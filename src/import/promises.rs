@@ -1847,6 +1847,21 @@ fn will_head(rest: &str) -> bool {
     starts_with_any(rest, &["将", "还将", "也将"]).is_some() || will_hui(rest)
 }
 
+/// "我局会根据…", "我们将继续…": the writer as the clause's subject, then 会 or 将 as "will"
+/// (将 before a verb or an adverb, not 将 = 把 before an object).
+pub(super) fn writer_turns_to_will(clause: &str) -> bool {
+    let Some(w) = starts_with_any(clause, &SELF_REFS) else {
+        return false;
+    };
+    let rest = &clause[w.len()..];
+    let rest = starts_with_any(rest, &["还", "也"]).map_or(rest, |a| &rest[a.len()..]);
+    // "我们会将每年的代表建议…作下年度建设计划": 会 then 将 = 把, a standing practice.
+    (will_hui(rest) && !rest['会'.len_utf8()..].starts_with('将'))
+        || rest
+            .strip_prefix('将')
+            .is_some_and(|after| starts_with_any(after, &AFTER_JIANG).is_some())
+}
+
 /// A clause in which the writer says it will act: "我局将加强行业指导".
 pub(super) fn writer_will(clause: &str) -> bool {
     starts_with_any(clause, &SELF_REFS).is_some_and(|w| will_head(&clause[w.len()..]))
@@ -2410,7 +2425,11 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || dated_completion(own_clause)
             || ["年内", "年底前", "月底前"]
                 .iter()
-                .any(|w| own_clause.contains(w));
+                .any(|w| own_clause.contains(w))
+            // "近年来，市政府…完善了道路功能，…，我局会根据…适时启动提升改造": the writer
+            // named again as the subject of a later clause, with its will, starts a new
+            // statement that the head's time does not reach.
+            || (start > 0 && writer_turns_to_will(own_clause));
         // "县水务局已多次…汇报，争取项目资金…", "正在申报中，争取尽快实施", "进行了研究，
         // 立即责令…": what the act just reported was for, or how it went on, is no promise.
         // "…，争取尽快开工建设" keeps its time to come: an aim, not a purpose.
@@ -2466,6 +2485,20 @@ mod tests {
             .is_none()
         );
         assert!(future_clause("我局将按照《加快建设方案》推进改造。", None).is_some());
+        // The writer turning to what it will do, after a head's time in the past.
+        assert!(
+            future_clause(
+                "近年来，市政府对主干道进行提升改造，完善了道路功能，目前运行状态较好，我局会根据实际状态进行监测，并适时启动提升改造。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(writer_turns_to_will("我局会根据实际状态进行监测"));
+        assert!(!writer_turns_to_will("我局将该项目列入规划"));
+        assert!(!writer_turns_to_will("我局会同市财政局进行了研究"));
+        assert!(!writer_turns_to_will(
+            "我们会将每年的代表建议作下年度建设计划"
+        ));
         // 要 of 重要/要求 is not "will"; 将 marking an object done (已将) is not either.
         assert!(!has_future("明确了重要农产品保护区的总体要求"));
         assert!(has_future("我们要加大投入"));
