@@ -797,6 +797,14 @@ impl<'o, 'a> Walker<'o, 'a> {
         // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
         // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
         // with an action verb, is a measure too.
+        // "一是关于建议在老城区增加室外体育设施的建议。": an item that names a part of the
+        // proposal is its topic, not a measure, and opens no list of measures.
+        if ord.is_some() && proposal_topic(body) {
+            self.started = true;
+            self.promised_last = false;
+            self.current = None;
+            return;
+        }
         let sibling = self.promised_last && opens_with_action(body);
         // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
         // report, not a list of measures.
@@ -1976,6 +1984,17 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
 pub(super) fn opens_with_action(text: &str) -> bool {
     let bare = strip_joiners(text);
     starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// "关于建议在老城区增加室外体育设施的建议。", "关于路灯损坏的问题：": a part of the
+/// proposal named as the topic of what follows, one clause with nothing done or promised.
+pub(super) fn proposal_topic(body: &str) -> bool {
+    let b = body.trim_end_matches(['。', '：', '；']);
+    b.starts_with("关于")
+        && !b.contains(['，', '。', '；'])
+        && ["建议", "问题", "提案", "意见"]
+            .iter()
+            .any(|w| b.ends_with(w))
 }
 
 /// "同时将…", "同时还将…", "此外，…", "另外，…", "另建立…": a sentence that opens by adding
@@ -3268,6 +3287,9 @@ mod tests {
 
     #[test]
     fn a_numbered_measure_and_its_sentences_in_next_steps_are_one_measure() {
+        assert!(proposal_topic("关于建议在老城区增加室外体育设施的建议。"));
+        assert!(proposal_topic("关于路灯损坏的问题："));
+        assert!(!proposal_topic("关于路灯损坏的问题，我局将尽快维修。"));
         assert!(further_opening("同时将根据资金情况，兼顾沿线文化元素。"));
         assert!(further_opening("另建立传统村落保护管理协调机制。"));
         assert!(!further_opening("另一方面，资金仍有缺口。"));
