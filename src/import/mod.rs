@@ -217,7 +217,7 @@ fn finish(walked: Walked, options: &Options) -> Result<Draft, ImportError> {
         .map(|item| {
             let mut c = item.finish(letter_raw.replied_on, &mut warnings);
             // "…公司将继续…": a unit's kind alone is the last unit of that kind named before.
-            if ["公司", "集团"].contains(&c.owner.as_str()) {
+            if ["公司", "集团", "大队", "支队"].contains(&c.owner.as_str()) {
                 let head: String = c.source.chars().take(12).collect();
                 let before = all.find(&head).map_or(all.as_str(), |at| &all[..at]);
                 if let Some(name) = owners::antecedent(before, &c.owner) {
@@ -794,7 +794,9 @@ mod tests {
              由于改造工程投资大，计划“十四五”期间，逐年逐批分步实施，彻底解决该村的问题\n\
              感谢您对我们工作的关心和支持。\n晋城市水务局\n2022年5月24日\n",
         );
-        assert_eq!(owners(&d), ["县水务局"]);
+        // A county's unit in a city's letter keeps its place name (晋城市 is read as a place
+        // since 10u: a place name may end in 城 before its level).
+        assert_eq!(owners(&d), ["陵川县水务局"]);
     }
 
     #[test]

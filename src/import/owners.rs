@@ -44,8 +44,11 @@ pub(super) const BODY_PREFIXES: [&str; 16] = [
     "盟",
     "旗",
 ];
-pub(super) const SELF_REFS: [&str; 29] = [
+pub(super) const SELF_REFS: [&str; 31] = [
     "我单位",
+    // "我大队城区中队将…": a police brigade or detachment speaking of itself.
+    "我大队",
+    "我支队",
     "我中心",
     "我街道",
     "我们",
@@ -164,7 +167,15 @@ const FUNCTION_HEADS: [&str; 21] = [
 ];
 
 /// Verbs that never stand inside a unit's name ("区加强督办", "区到现场进行核实").
-const NAME_VERBS: [&str; 10] = [
+const NAME_VERBS: [&str; 17] = [
+    // "区政府主要领导先后召开两次调度会", "市商务局向市政府建议成立…": acts, not names.
+    "召开",
+    "先后",
+    "建议",
+    "局向",
+    "委向",
+    "厅向",
+    "府向",
     "加强",
     "提高",
     "进行",
@@ -438,6 +449,25 @@ fn listed_subject(s: &str) -> Option<(Vec<String>, usize)> {
 pub(super) fn parse_subject(s: &str) -> Option<Subject> {
     let start = skip_connectors(s);
     let start = start + self_ref_head(&s[start..]);
+    // "下一步县水务局将…", "后期住建局将…": a time word before a unit's name is no part of it.
+    let start = start
+        + starts_with_any(&s[start..], &HEADS)
+            .filter(|w| !["经", "同时", "此外", "另外"].contains(w))
+            .filter(|w| {
+                // Only a head glued to the name: "近期，陵川县水务局…" is read as before.
+                let rest = &s[start + w.len()..];
+                // A unit's kind alone ("接下来街道将…") is the writer's way of naming itself;
+                // "今后金城林场会加强…": 会 is "will", not part of the name.
+                leading_body(rest).is_some_and(|(name, _)| {
+                    name.chars().count() >= 3
+                        && !glued_auxiliary(&name)
+                        && (!name.ends_with('会')
+                            || ["委员会", "管委会", "协会", "工会", "商会"]
+                                .iter()
+                                .any(|k| name.ends_with(k)))
+                })
+            })
+            .map_or(0, str::len);
     // "经区交通运输委研究…", "并会同…": a clause head before a name is not part of it.
     let start = start
         + starts_with_any(&s[start..], &["经", "并"])
@@ -750,6 +780,11 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
     if name.starts_with(['我', '本']) || name == "答复单位" {
         return name.to_owned();
     }
+    // "交警大队争取…" in a county's letter: the county police bureau's traffic brigade.
+    // A county's police has a traffic brigade (大队), a city's a detachment (支队).
+    if (name == "交警大队" && level == "县") || (name == "交警支队" && level == "市") {
+        return format!("{level}公安局{name}");
+    }
     // "我镇党委、政府": a bare government is the letter's own level's.
     if name == "政府" || name == "人民政府" {
         return format!("{level}政府");
@@ -795,8 +830,10 @@ const NOT_LEVELS: [&str; 9] = [
 ];
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 35] = [
+const REDUCTIONS: [(&str, &str); 39] = [
     ("科学技术", "科技"),
+    // "海阳市住房和城乡建设管理局" goes by 市住建局 like the bureaus without 管理.
+    ("住房和城乡建设管理局", "住建局"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
     ("人力资源和社会保障", "人社"),
@@ -813,6 +850,9 @@ const REDUCTIONS: [(&str, &str); 35] = [
     ("教育和体育局", "教体局"),
     ("教育体育局", "教体局"),
     ("城市管理综合执法局", "城管局"),
+    // "临湘市城市管理和综合执法局", "兴隆台区城市管理行政执法局": 市城管局, 区城管局.
+    ("城市管理和综合执法局", "城管局"),
+    ("城市管理行政执法局", "城管局"),
     ("城市管理局", "城管局"),
     ("市场监督管理", "市场监管"),
     ("文化旅游和广播电视", "文旅广电"),
@@ -831,6 +871,8 @@ const REDUCTIONS: [(&str, &str); 35] = [
     ("林业和草原", "林草"),
     ("生态环境保护", "生态环境"),
     ("民用航空", "民航"),
+    // "市公安局交通警察支队" goes by 市公安局交警支队.
+    ("交通警察", "交警"),
     ("人民政府办公室", "政府办"),
     ("人民政府", "政府"),
 ];
@@ -858,8 +900,21 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
             // "城乡建设", "城市管理", "和城乡": the level character is part of a word; so is
             // the 区 of a zone ("工业园区", "风景名胜区", "景区") and of "市区".
             let before = rest[..i].chars().last();
+            // "运城市发改委", "历城区政府": a place whose name ends in 城; "城市管理局",
+            // "住房和城乡建设局", "城区供水": the words 城市, 城乡, 城区.
+            let city_place = before == Some('城')
+                && ["市", "区"].contains(l)
+                && rest[..i].chars().count() >= 2
+                && !rest[..i].contains('和')
+                && starts_with_any(
+                    &after[l.len()..],
+                    &[
+                        "管理", "建设", "规划", "综合", "供", "排", "公用", "更新", "道路",
+                    ],
+                )
+                .is_none();
             if starts_with_any(after, &NOT_LEVELS).is_some()
-                || matches!(before, Some('城' | '和'))
+                || (matches!(before, Some('城' | '和')) && !city_place)
                 || zone_or_urban(&rest[..i], after)
             {
                 return None;
@@ -995,7 +1050,26 @@ pub fn short_form(name: &str) -> String {
         let zone = zone
             .replace("高新技术产业开发区", "高新区")
             .replace("风景名胜区", "景区");
+        // "重庆綦江高新技术产业开发区管理委员会", "淮南高新区管委会": a high-tech zone's
+        // committee goes by 高新区管委会, whatever place names it.
+        if zone.ends_with("高新区") {
+            return "高新区管委会".to_owned();
+        }
         return format!("{zone}管委会");
+    }
+    // "惠东县港口管委会": a committee that runs an area is named by the area alone, with no
+    // level, like a zone's.
+    if let Some(area) = name
+        .strip_suffix("管理委员会")
+        .or_else(|| name.strip_suffix("管委会"))
+    {
+        let mut area = area;
+        while let Some((_, tail)) = first_place(area) {
+            area = tail;
+        }
+        if (2..=6).contains(&area.chars().count()) && area.chars().all(is_cjk) {
+            return format!("{area}管委会");
+        }
     }
     let mut dept = rest.to_owned();
     for (long, short) in REDUCTIONS {
@@ -1288,9 +1362,25 @@ mod tests {
         );
         assert_eq!(
             short_form("淮南高新技术产业开发区管理委员会"),
-            "淮南高新区管委会"
+            "高新区管委会"
         );
-        assert_eq!(short_form("淮南高新区管委会"), "淮南高新区管委会");
+        assert_eq!(
+            short_form("重庆綦江高新技术产业开发区管理委员会"),
+            "高新区管委会"
+        );
+        assert_eq!(short_form("惠东县港口管委会"), "港口管委会");
+        assert_eq!(with_level("交警大队", Some("县")), "县公安局交警大队");
+        assert_eq!(with_level("交警大队", Some("区")), "交警大队");
+        // A unit's name holds no act of the unit.
+        assert!(!body_like("区政府主要领导先后召开两次调度会"));
+        assert!(!body_like("市商务局向市政府"));
+        assert_eq!(short_form("衡阳市公安局交通警察支队"), "市公安局交警支队");
+        // A place whose name ends in 城 before its level, not the word 城市/城区.
+        assert_eq!(short_form("运城市发展和改革委员会"), "市发改委");
+        assert_eq!(short_form("济南市历城区人民政府"), "区政府");
+        assert_eq!(short_form("临湘市城市管理局"), "市城管局");
+        assert_eq!(short_form("兰州市城区供水公司"), "市城区供水公司");
+        assert_eq!(short_form("淮南高新区管委会"), "高新区管委会");
         assert_eq!(short_form("市区供电公司"), "市区供电公司");
         assert_eq!(short_form("重庆市黔江区财政局"), "区财政局");
     }
@@ -1326,5 +1416,32 @@ mod tests {
     fn ben_and_a_units_kind_is_a_self_reference() {
         let subject = parse_subject("本中心将联合相关部门进行调研").expect("a subject");
         assert_eq!(subject.self_ref.as_deref(), Some("本中心"));
+    }
+
+    #[test]
+    fn a_time_word_before_a_units_name_is_no_part_of_it() {
+        let subject = parse_subject("下一步县水务局将加快推进项目立项").expect("a subject");
+        assert_eq!(subject.bodies, vec!["县水务局".to_owned()]);
+        let subject = parse_subject("后期住建局将组织开展勘察设计").expect("a subject");
+        assert_eq!(subject.bodies, vec!["住建局".to_owned()]);
+        // A unit's kind alone after the time word is the writer naming itself, and a 会
+        // after a name is "will".
+        assert_ne!(
+            parse_subject("接下来街道将从以下三方面抓好改造工作").map(|s| s.bodies),
+            Some(vec!["街道".to_owned()])
+        );
+        assert_ne!(
+            parse_subject("今后金城林场会加强管护").map(|s| s.bodies),
+            Some(vec!["金城林场会".to_owned()])
+        );
+    }
+
+    #[test]
+    fn city_management_bureaus_and_brigades_go_by_their_usual_names() {
+        assert_eq!(short_form("临湘市城市管理和综合执法局"), "市城管局");
+        assert_eq!(short_form("兴隆台区城市管理行政执法局"), "区城管局");
+        assert_eq!(short_form("海阳市住房和城乡建设管理局"), "市住建局");
+        let subject = parse_subject("我大队也将积极配合").expect("a subject");
+        assert_eq!(subject.self_ref.as_deref(), Some("我大队"));
     }
 }

@@ -304,7 +304,9 @@ pub(super) fn dates_a_thing(after: &str) -> bool {
     })
 }
 
-pub(super) const CLOSINGS: [&str; 16] = [
+pub(super) const CLOSINGS: [&str; 17] = [
+    // "以上是我中心对您提出建议的落实情况，…": the summary that closes the reply.
+    "以上是",
     "感谢",
     "衷心感谢",
     "再次感谢",
@@ -709,6 +711,25 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.current = None;
         self.last_named = None;
         match as_heading(block) {
+            // "下一步，我们将从以下几个方面重点用力。" then "（一）加快推进…建设。积极配合…":
+            // inside next-steps, a numbered line whose title is a measure and whose sentences
+            // spell it out is one measure, the title first, not a section heading.
+            // Its sentences naming their own actor ("省教育厅将…") are measures of their own
+            // under the heading, as before.
+            Some(h)
+                if self.in_region()
+                    && measure_title(&h.text)
+                    && h.rest.as_deref().is_some_and(|r| {
+                        parse_subject(r).is_none_or(|s| s.bodies.is_empty())
+                            && later_subject(r).is_none_or(|s| s.bodies.is_empty())
+                    }) =>
+            {
+                if self.trace.is_some() {
+                    self.traced(&h.text, true, |_, _| {});
+                }
+                self.heading(h.level, h.kind, h.text);
+                self.content(block);
+            }
             Some(h) => {
                 if self.trace.is_some() {
                     self.traced(&h.text, true, |_, _| {});
@@ -776,6 +797,14 @@ impl<'o, 'a> Walker<'o, 'a> {
         // "…我们将积极配合。一是积极配合市发改部门…": items that spell out a promise just made.
         // "一、…。我局将…。二、积极配合协助…": the next item after a promised one, opening
         // with an action verb, is a measure too.
+        // "一是关于建议在老城区增加室外体育设施的建议。": an item that names a part of the
+        // proposal is its topic, not a measure, and opens no list of measures.
+        if ord.is_some() && proposal_topic(body) {
+            self.started = true;
+            self.promised_last = false;
+            self.current = None;
+            return;
+        }
         let sibling = self.promised_last && opens_with_action(body);
         // A reply's first 一是 under a section heading ("一、强化供水监督管理") is the section's
         // report, not a list of measures.
@@ -1066,8 +1095,10 @@ impl<'o, 'a> Walker<'o, 'a> {
                 && (self.current_numbered || !opens_with_action(text) || self.after_semicolon)
                 // "…指明了方向，下一步，鲁桥镇将持续…": the next steps announced anew.
                 && !text.contains("，下一步")
-                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor.
+                // "…。同时，充分利用新媒体平台加大宣传…": a further measure of the same actor;
+                // so is "同时将根据资金情况…", "此外，…" and "另建立…机制".
                 && !text.starts_with("同时，")
+                && !further_opening(text)
                 && (dated.is_none() || find_due(&item.text, self.reply) == dated)
         });
         if continues.is_some() {
@@ -1387,12 +1418,45 @@ pub(super) fn generic_pledge(span: &str) -> bool {
                 || c.ends_with("健康成长"))
                 && !c.chars().any(|ch| ch.is_ascii_digit())
     };
+    // "尽全力做好相关工作", "进一步加强各项工作", "认真研究处理您的建议": work named only
+    // by a word that stands for any work, or by the proposal itself, is no task of its own.
+    // Helping another unit with its work ("积极配合做好相关工作", "支持恩施州做好相关工作")
+    // is a task all the same.
+    let generic_work = |c: &str| {
+        let c = c.trim_end_matches(['。', '；', '！']);
+        !["配合", "支持", "协助", "指导", "督促", "帮助"]
+            .iter()
+            .any(|w| c.contains(w))
+            && ["相关工作", "各项工作", "有关工作"]
+                .iter()
+                .any(|w| c.ends_with(w))
+    };
+    let the_proposal = |c: &str| {
+        let c = c.trim_end_matches(['。', '；', '！']);
+        [
+            "您的建议",
+            "你的建议",
+            "您的意见",
+            "你们的建议",
+            "代表的建议",
+            "委员的建议",
+        ]
+        .iter()
+        .any(|w| c.ends_with(w))
+    };
+    // "我局将以对人民负责…的态度": the spirit of the work; "努力实现…的双赢目标": its aim.
+    let spirit = |c: &str| {
+        !c.chars().any(|ch| ch.is_ascii_digit())
+            && (c.ends_with("态度") || (c.contains("实现") && c.ends_with("目标")))
+    };
     let clauses = clauses(span);
     let pledges = |c: &&str| {
         generic.iter().any(|w| c.contains(w))
             || courtesy.iter().any(|w| c.contains(w))
             || improves_work(c)
             || bare_support(c)
+            || generic_work(c)
+            || the_proposal(c)
     };
     // "故…如有技术上的需求，我局…将积极支持配合": support on the reader's condition.
     // "建议由贵单位牵头…": advice to the reader around the writer's support; "待…后": once.
@@ -1403,10 +1467,18 @@ pub(super) fn generic_pledge(span: &str) -> bool {
             || h.starts_with("建议")
             || (h.starts_with('待') && h.ends_with('后'))
     };
+    // "由衷地希望您…继续关注和指导…，推动我市住建工作又好又快发展": the clauses after a
+    // wish addressed to the reader go on with the wish.
+    let wished = clauses
+        .iter()
+        .position(|c| ["希望", "欢迎", "恳请"].iter().any(|w| c.contains(w)))
+        .unwrap_or(clauses.len());
     if !clauses.is_empty()
         && clauses.iter().any(pledges)
-        && clauses.iter().all(|c| {
-            (pledges(c) || framing(c) || condition(c)) && !concrete.iter().any(|w| c.contains(w))
+        && clauses.iter().enumerate().all(|(i, c)| {
+            i > wished
+                || (pledges(c) || framing(c) || condition(c) || spirit(c))
+                    && (the_proposal(c) || !concrete.iter().any(|w| c.contains(w)))
         })
     {
         return true;
@@ -1510,12 +1582,19 @@ pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
             || (c.starts_with('为') && ["贡献", "基础", "更好"].iter().any(|w| c.contains(w)))
             || starts_with_any(b, &["在今后", "今后"]).is_some()
     };
-    let framed = frame(first);
+    // "…，为建设品质之城作出应有贡献": the aim closing the sentence frames it as well.
+    let framed = frame(first) || clauses.len() > 1 && clauses.last().is_some_and(|c| frame(c));
     let improve = [
         "提升", "提高", "强化", "促进", "优化", "抓好", "做好", "增强", "履行", "加大", "发挥",
+        // "不断改善改进": bettering the work in general.
+        "改善", "改进",
     ];
     let improves = |c: &str| {
-        const ADVERBS: [&str; 12] = [
+        const ADVERBS: [&str; 15] = [
+            // "我们将一如既往的做好…工作": as before.
+            "一如既往地",
+            "一如既往的",
+            "一如既往",
             "将",
             "会",
             "还将",
@@ -1541,13 +1620,21 @@ pub(super) fn framed_improvement(clauses: &[&str]) -> bool {
     };
     let mut acts = 0;
     let all = clauses.iter().all(|c| {
+        // "…，不断改善改进，希望您在今后的工作中继续多提宝贵意见": a wish to the reader.
+        if starts_with_any(skip_heads(c), &["希望", "欢迎", "恳请", "请您", "感谢"]).is_some()
+        {
+            return true;
+        }
         if frame(c) {
             // "今后我局将继续抓好相关工作": the frame and the act in one clause.
             let after = ["今后", "在今后的工作中"]
                 .iter()
                 .find_map(|w| c.find(w).map(|p| &c[p + w.len()..]))
                 .map(|r| r.trim_start_matches('，'));
-            if let Some(rest) = after.filter(|r| !r.is_empty()) {
+            // "我们将在今后的管理工作中": the frame's own words, whatever work it names.
+            let own_words =
+                |r: &str| r.starts_with('的') && r.ends_with("工作中") && r.chars().count() <= 10;
+            if let Some(rest) = after.filter(|r| !r.is_empty() && !own_words(r)) {
                 acts += 1;
                 return improves(rest);
             }
@@ -1760,7 +1847,8 @@ pub(super) fn later_subject(s: &str) -> Option<Subject> {
 /// In a courtesy sentence, where a later clause has the writer say it will act ("…，我们将
 /// 把您的意见作为动力，…"); not in a conditional one ("如有意见，我局将…").
 pub(super) fn writer_will_after_courtesy(seg: &str) -> Option<usize> {
-    if starts_with_any(seg, &["如", "若", "联系", "请"]).is_some() {
+    // "以上是…的落实情况，…，我们将继续整改落实": the closing summary's pledge is courtesy.
+    if starts_with_any(seg, &["如", "若", "联系", "请", "以上是"]).is_some() {
         return None;
     }
     seg.match_indices('，').find_map(|(p, w)| {
@@ -1783,6 +1871,21 @@ pub(super) fn will_hui(from_hui: &str) -> bool {
 /// "将", "还将", "也将" or 会 as "will" at the head of what follows a subject.
 fn will_head(rest: &str) -> bool {
     starts_with_any(rest, &["将", "还将", "也将"]).is_some() || will_hui(rest)
+}
+
+/// "我局会根据…", "我们将继续…": the writer as the clause's subject, then 会 or 将 as "will"
+/// (将 before a verb or an adverb, not 将 = 把 before an object).
+pub(super) fn writer_turns_to_will(clause: &str) -> bool {
+    let Some(w) = starts_with_any(clause, &SELF_REFS) else {
+        return false;
+    };
+    let rest = &clause[w.len()..];
+    let rest = starts_with_any(rest, &["还", "也"]).map_or(rest, |a| &rest[a.len()..]);
+    // "我们会将每年的代表建议…作下年度建设计划": 会 then 将 = 把, a standing practice.
+    (will_hui(rest) && !rest['会'.len_utf8()..].starts_with('将'))
+        || rest
+            .strip_prefix('将')
+            .is_some_and(|after| starts_with_any(after, &AFTER_JIANG).is_some())
 }
 
 /// A clause in which the writer says it will act: "我局将加强行业指导".
@@ -1881,6 +1984,52 @@ pub(super) fn announces_measures(text: &str, reply_year: Option<i32>) -> bool {
 pub(super) fn opens_with_action(text: &str) -> bool {
     let bare = strip_joiners(text);
     starts_with_any(bare, &VERB_STARTS).is_some() || starts_with_any(bare, &ACTION_STARTS).is_some()
+}
+
+/// "关于建议在老城区增加室外体育设施的建议。", "关于路灯损坏的问题：": a part of the
+/// proposal named as the topic of what follows, one clause with nothing done or promised.
+pub(super) fn proposal_topic(body: &str) -> bool {
+    let b = body.trim_end_matches(['。', '：', '；']);
+    b.starts_with("关于")
+        && !b.contains(['，', '。', '；'])
+        && ["建议", "问题", "提案", "意见"]
+            .iter()
+            .any(|w| b.ends_with(w))
+}
+
+/// "同时将…", "同时还将…", "此外，…", "另外，…", "另建立…": a sentence that opens by adding
+/// a further measure to the one before.
+pub(super) fn further_opening(text: &str) -> bool {
+    if starts_with_any(
+        text,
+        &[
+            "同时将",
+            "同时还将",
+            "同时也将",
+            "同时要",
+            "此外，",
+            "另外，",
+        ],
+    )
+    .is_some()
+    {
+        return true;
+    }
+    text.strip_prefix('另').is_some_and(|rest| {
+        starts_with_any(rest, &["建立", "设立", "安排", "组织", "增设", "新建"]).is_some()
+            || opens_with_action(rest)
+    })
+}
+
+/// "加快推进公益性安葬设施建设", "疏堵结合规范食品摊贩有序经营": a numbered line's title that
+/// names a measure, not a topic ("关于…的建议"), a report ("工作成效") or a question.
+pub(super) fn measure_title(title: &str) -> bool {
+    heading_kind(title) == HeadKind::Topic
+        && !title.starts_with("关于")
+        && !title.contains(['？', '?', '，'])
+        && !["建议", "提案", "问题", "情况", "方面"]
+            .iter()
+            .any(|w| title.ends_with(w))
 }
 
 /// Verbs that open a measure in the writer's voice when no subject is written.
@@ -2337,7 +2486,11 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
             || dated_completion(own_clause)
             || ["年内", "年底前", "月底前"]
                 .iter()
-                .any(|w| own_clause.contains(w));
+                .any(|w| own_clause.contains(w))
+            // "近年来，市政府…完善了道路功能，…，我局会根据…适时启动提升改造": the writer
+            // named again as the subject of a later clause, with its will, starts a new
+            // statement that the head's time does not reach.
+            || (start > 0 && writer_turns_to_will(own_clause));
         // "县水务局已多次…汇报，争取项目资金…", "正在申报中，争取尽快实施", "进行了研究，
         // 立即责令…": what the act just reported was for, or how it went on, is no promise.
         // "…，争取尽快开工建设" keeps its time to come: an aim, not a purpose.
@@ -2393,6 +2546,20 @@ mod tests {
             .is_none()
         );
         assert!(future_clause("我局将按照《加快建设方案》推进改造。", None).is_some());
+        // The writer turning to what it will do, after a head's time in the past.
+        assert!(
+            future_clause(
+                "近年来，市政府对主干道进行提升改造，完善了道路功能，目前运行状态较好，我局会根据实际状态进行监测，并适时启动提升改造。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(writer_turns_to_will("我局会根据实际状态进行监测"));
+        assert!(!writer_turns_to_will("我局将该项目列入规划"));
+        assert!(!writer_turns_to_will("我局会同市财政局进行了研究"));
+        assert!(!writer_turns_to_will(
+            "我们会将每年的代表建议作下年度建设计划"
+        ));
         // 要 of 重要/要求 is not "will"; 将 marking an object done (已将) is not either.
         assert!(!has_future("明确了重要农产品保护区的总体要求"));
         assert!(has_future("我们要加大投入"));
@@ -2454,6 +2621,43 @@ mod tests {
             "我局将继续关注该镇城镇建设的现状，积极为该镇城镇建设出谋划力。"
         ));
         assert!(!generic_pledge("我局将继续关注并推动项目建设。"));
+        // Work named only by a word for any work, or by the proposal itself.
+        assert!(generic_pledge("我局将尽全力做好相关工作。"));
+        assert!(generic_pledge(
+            "我局将根据您的建议进一步加强各项工作，由衷地希望您继续关注和指导我们的工作。"
+        ));
+        assert!(generic_pledge(
+            "我局将以对人民负责的态度，认真研究处理您的建议，努力实现安全与生态的双赢目标。"
+        ));
+        // Helping a named lead with its work, or pushing on with this work, is a task.
+        assert!(!generic_pledge("我局将按职责积极配合做好相关工作。"));
+        assert!(!generic_pledge(
+            "待具备相关条件后结合城市规划积极推进此项工作。"
+        ));
+        assert!(!generic_pledge("我局将按程度推进相关工作。"));
+        assert!(!generic_pledge("省农业厅将积极支持恩施州做好相关工作。"));
+        // As before, doing the work well for a purpose that closes the sentence.
+        assert!(generic_pledge(
+            "我们将一如既往的做好城市建设工作，为建设品质之城作出应有贡献。"
+        ));
+        assert!(generic_pledge("我们将在今后的管理工作中，不断改善改进。"));
+        assert!(generic_pledge(
+            "我们将在今后的管理工作中，不断改善改进，希望您在今后的工作中继续多提宝贵意见和建议。"
+        ));
+        assert!(generic_pledge(
+            "我局将根据您的建议进一步加强各项工作，由衷地希望您继续关注和指导我市住房和城乡建设工作，推动我市住建工作又好又快发展。"
+        ));
+        assert!(!generic_pledge(
+            "我们将做好道路改造工程，为群众出行作出贡献。"
+        ));
+        // The closing summary of what was done, and its pledge to go on.
+        assert!(is_closing(
+            "以上是我中心对您提出建议的落实情况，如有不妥之处，请您批评指正，我们将继续整改落实。"
+        ));
+        assert_eq!(
+            writer_will_after_courtesy("以上是我局的办理情况，我们将继续整改落实。"),
+            None
+        );
         assert!(!generic_pledge("我厅将积极给予支持，争取年内开工。"));
         // The closing courtesy: doing the work well, listening, with no task named.
         assert!(generic_pledge(
@@ -3078,6 +3282,44 @@ mod tests {
             Some("县交通运输局"),
             "{:?}",
             d.commitments
+        );
+    }
+
+    #[test]
+    fn a_numbered_measure_and_its_sentences_in_next_steps_are_one_measure() {
+        assert!(proposal_topic("关于建议在老城区增加室外体育设施的建议。"));
+        assert!(proposal_topic("关于路灯损坏的问题："));
+        assert!(!proposal_topic("关于路灯损坏的问题，我局将尽快维修。"));
+        assert!(further_opening("同时将根据资金情况，兼顾沿线文化元素。"));
+        assert!(further_opening("另建立传统村落保护管理协调机制。"));
+        assert!(!further_opening("另一方面，资金仍有缺口。"));
+        assert!(!further_opening("同时，该路段车流量较大。"));
+        assert!(measure_title("加快推进公益性安葬设施建设"));
+        assert!(measure_title("疏堵结合规范食品摊贩有序经营"));
+        assert!(!measure_title("关于道路硬化的问题"));
+        assert!(!measure_title("下一步工作打算"));
+        let letter = "关于农村安葬的建议的答复\n\n王代表：\n\n下一步，我们将从以下几个方面重点用力。\n（一）加快推进公益性安葬设施建设。积极配合自然资源部门，指导各地推进规划编制。积极争取资金，持续加大投入。\n（二）加强公益性安葬设施的规范管理。指导各地加强对集中安葬点的规范管理。\n\n四川省民政厅\n2023年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.contains("加快推进公益性安葬设施建设")),
+            "{sources:?}"
+        );
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.contains("加强公益性安葬设施的规范管理")),
+            "{sources:?}"
+        );
+        assert!(
+            !sources.iter().any(|s| s.starts_with("指导各地加强")),
+            "{sources:?}"
         );
     }
 }
