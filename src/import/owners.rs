@@ -829,6 +829,14 @@ const NOT_LEVELS: [&str; 9] = [
     "市区",
 ];
 
+/// What is left of a name after the places that open it ("重庆綦江高新区" → "高新区").
+fn without_places(mut name: &str) -> &str {
+    while let Some((_, tail)) = first_place(name) {
+        name = tail;
+    }
+    name
+}
+
 /// Department names and the short forms offices use for them (after the place is dropped).
 const REDUCTIONS: [(&str, &str); 39] = [
     ("科学技术", "科技"),
@@ -1043,11 +1051,7 @@ pub fn short_form(name: &str) -> String {
     // "安宁工业园区管理委员会", "连云港市云台山风景名胜区管理委员会", "淮南高新区管委会": a
     // zone's committee goes by the zone's own name and 管委会, with no level before it.
     if let Some(zone) = zone_of_committee(name) {
-        let mut zone = zone;
-        while let Some((_, tail)) = first_place(zone) {
-            zone = tail;
-        }
-        let zone = zone
+        let zone = without_places(zone)
             .replace("高新技术产业开发区", "高新区")
             .replace("风景名胜区", "景区");
         // "重庆綦江高新技术产业开发区管理委员会", "淮南高新区管委会": a high-tech zone's
@@ -1063,10 +1067,7 @@ pub fn short_form(name: &str) -> String {
         .strip_suffix("管理委员会")
         .or_else(|| name.strip_suffix("管委会"))
     {
-        let mut area = area;
-        while let Some((_, tail)) = first_place(area) {
-            area = tail;
-        }
+        let area = without_places(area);
         if (2..=6).contains(&area.chars().count()) && area.chars().all(is_cjk) {
             return format!("{area}管委会");
         }

@@ -711,31 +711,25 @@ impl<'o, 'a> Walker<'o, 'a> {
         self.current = None;
         self.last_named = None;
         match as_heading(block) {
-            // "下一步，我们将从以下几个方面重点用力。" then "（一）加快推进…建设。积极配合…":
-            // inside next-steps, a numbered line whose title is a measure and whose sentences
-            // spell it out is one measure, the title first, not a section heading.
-            // Its sentences naming their own actor ("省教育厅将…") are measures of their own
-            // under the heading, as before.
-            Some(h)
-                if self.in_region()
+            Some(h) => {
+                // "下一步，我们将从以下几个方面重点用力。" then "（一）加快推进…建设。积极配合…":
+                // inside next-steps, a numbered line whose title is a measure and whose
+                // sentences spell it out is one measure, the title first, not only a section
+                // heading. Its sentences naming their own actor ("省教育厅将…") are measures
+                // of their own under the heading, as before.
+                let measure = self.in_region()
                     && measure_title(&h.text)
                     && h.rest.as_deref().is_some_and(|r| {
                         parse_subject(r).is_none_or(|s| s.bodies.is_empty())
                             && later_subject(r).is_none_or(|s| s.bodies.is_empty())
-                    }) =>
-            {
+                    });
                 if self.trace.is_some() {
                     self.traced(&h.text, true, |_, _| {});
                 }
                 self.heading(h.level, h.kind, h.text);
-                self.content(block);
-            }
-            Some(h) => {
-                if self.trace.is_some() {
-                    self.traced(&h.text, true, |_, _| {});
-                }
-                self.heading(h.level, h.kind, h.text);
-                if let Some(rest) = h.rest {
+                if measure {
+                    self.content(block);
+                } else if let Some(rest) = h.rest {
                     self.content(&rest);
                 }
             }
