@@ -630,7 +630,9 @@ fn number_unit(blocks: &[String]) -> Option<String> {
 /// Department domains, as a letter names the work it thanks the proposer for caring about
 /// ("感谢您对我县水务事业的关心"): the domain plus the kind of unit the writer calls itself
 /// (我局 → 局, 我厅 → 厅) names the writer when nothing else does.
-const DOMAINS: [&str; 26] = [
+const DOMAINS: [&str; 28] = [
+    "规划和自然资源",
+    "自然资源和规划",
     "交通运输",
     "交通",
     "教育",
@@ -659,6 +661,22 @@ const DOMAINS: [&str; 26] = [
     "体育",
 ];
 
+/// Words that make the unit named after them a partner of the writer, not the writer.
+const PARTNER_WORDS: [&str; 10] = [
+    "配合", "会同", "协调", "协助", "联合", "与", "向", "和", "及", "、",
+];
+
+/// Whether a partner word ends right before byte `i` of `all`, or runs across it (the scan
+/// reached `i` in the middle of the word: "联合市…" at its 合).
+fn partner_word_before(all: &str, i: usize) -> bool {
+    PARTNER_WORDS.iter().any(|w| {
+        all[..i].ends_with(w)
+            || w.char_indices()
+                .skip(1)
+                .any(|(k, _)| all[..i].ends_with(&w[..k]) && all[i..].starts_with(&w[k..]))
+    })
+}
+
 /// "感谢您对我县卫生健康事业发展的关心" → 卫生健康 + `kind` (局, 厅, 委).
 fn domain_unit(all: &str, kind: &str) -> Option<String> {
     all.match_indices('对').find_map(|(at, _)| {
@@ -672,8 +690,12 @@ fn domain_unit(all: &str, kind: &str) -> Option<String> {
             return None;
         }
         let work = ["工作", "事业"].iter().filter_map(|w| head.find(w)).min()?;
-        let before = &head[..work];
-        let domain = DOMAINS.iter().find(|d| before.ends_with(**d))?;
+        // "对天津市规划和自然资源管理工作": the domain's 管理 work is the domain's.
+        fn domain_before(b: &str) -> Option<(&str, &'static str)> {
+            DOMAINS.iter().find(|d| b.ends_with(**d)).map(|d| (b, *d))
+        }
+        let (before, domain) = domain_before(&head[..work])
+            .or_else(|| head[..work].strip_suffix("管理").and_then(domain_before))?;
         // "对新平县文化旅游工作", "对我县水务事业": the place's level comes with it.
         let level = before[..before.len() - domain.len()]
             .chars()
@@ -754,10 +776,9 @@ fn self_named(blocks: &[String]) -> Option<String> {
             && word.is_none_or(|(w, _)| !name.starts_with(w))
             && name.chars().count() <= 12
             && super::owners::split_place(&name).0.is_some()
-            // "积极配合自治区发展改革委…": a partner, not the writer.
-            && !["配合", "会同", "协调", "协助", "联合", "与", "向", "和", "及", "、"]
-                .iter()
-                .any(|w| all[..i].ends_with(w))
+            // "积极配合自治区发展改革委…": a partner, not the writer; also when the scan
+            // starts inside the word ("联合市生态环境局" read from its 合 as "合市…").
+            && !partner_word_before(&all, i)
             && !["问题", "转发", "代表", "届", "会议", "我", "政府"]
                 .iter()
                 .any(|w| name.contains(w))
@@ -1269,6 +1290,35 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_the_writer_works_with_is_not_the_writer() {
+        // The scan meets "联合市生态环境局" at its 合 too ("合市…" looks like a place): the
+        // unit after 联合 is a partner however the scan reaches it.
+        assert!(partner_word_before(
+            "我局将联合市生态环境局",
+            "我局将联".len()
+        ));
+        assert!(partner_word_before(
+            "我局将联合市生态环境局",
+            "我局将联合".len()
+        ));
+        assert!(!partner_word_before(
+            "我局将联合市生态环境局",
+            "我局将".len()
+        ));
+        assert_eq!(
+            read(&[
+                "关于市政协第0432号提案的答复",
+                "郭建华委员：",
+                "您提出的建议收悉，现答复如下：",
+                "对于近期村庄急需建设的项目，可组织编制村庄规划。我局将联合市生态环境局等单位做好相关服务工作。",
+                "再次感谢您对天津市规划和自然资源管理工作的关心和指导。"
+            ])
+            .as_deref(),
+            Some("市规划和自然资源局")
+        );
+    }
+
+    #[test]
     fn the_replying_unit_when_the_letter_never_names_itself() {
         // The department of the work the writer thanks the proposer for caring about, with
         // the kind of unit it calls itself (我厅) and the letter's level.
@@ -1293,6 +1343,19 @@ mod tests {
         );
         // Work that is no department's domain names nobody.
         assert_eq!(domain_unit("感谢您对政府工作的关心和支持。", "局"), None);
+        // The domain's 管理 work names the domain's unit.
+        assert_eq!(
+            domain_unit(
+                "再次感谢您对天津市规划和自然资源管理工作的关心和指导。",
+                "局"
+            )
+            .as_deref(),
+            Some("市规划和自然资源局")
+        );
+        assert_eq!(
+            domain_unit("感谢您对城市管理工作的支持。", "局").as_deref(),
+            Some("城市管理局")
+        );
         // A writer that says only 我们: the department the letter names with its place.
         assert_eq!(
             read(&[

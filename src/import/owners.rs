@@ -237,6 +237,11 @@ pub(super) fn body_like(name: &str) -> bool {
             .is_some_and(|r| r.starts_with(|c: char| "省市县区州盟旗镇乡".contains(c)))
         // "区加强督办", "市提高公办": a level and a verb phrase, not a name.
         || NAME_VERBS.iter().any(|w| name.contains(w))
+        // "林场抓紧时间向县发改局": a clause that turns to a unit of some level (向县, 向市) is
+        // no name; no unit's name has 向 right before a level.
+        || name
+            .match_indices('向')
+            .any(|(at, w)| at > 0 && starts_with_any(&name[at + w.len()..], &LEVELS).is_some())
         // "经我局", "同时我局", "今年我局": a clause head glued to a self-reference, not a name.
         // "其中该公司": a demonstrative inside a name points back, it names nothing.
         || name.chars().any(|c| "的了在将是对把为已与及我该".contains(c))
@@ -731,7 +736,8 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
         let before = s[..i].chars().last();
         if starts_with_any(after, &NOT_LEVELS).is_some()
-            || matches!(before, Some('城' | '和' | '治'))
+            || (before == Some('城') && !city_place(&s[..i], l, &after[l.len()..]))
+            || matches!(before, Some('和' | '治'))
             || s[..i].ends_with("自")
             || zone_or_urban(&s[..i], after)
         {
@@ -741,6 +747,23 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         let tail = &s[end..];
         (!tail.is_empty() && !s[..i].contains(['局', '厅', '委', '办'])).then(|| (&s[..end], tail))
     })
+}
+
+/// Whether `head` (ending in 城) and the level `l` after it are a place whose name ends in
+/// 城: "运城市", "历城区", "舒城县" — not the words 城市, 城乡, 城区 ("城市管理局",
+/// "住房和城乡建设局", "城区供水"). `tail` follows the level.
+fn city_place(head: &str, l: &str, tail: &str) -> bool {
+    head.ends_with('城')
+        && ["市", "区", "县"].contains(&l)
+        && head.chars().count() >= 2
+        && !head.contains('和')
+        && starts_with_any(
+            tail,
+            &[
+                "管理", "建设", "规划", "综合", "供", "排", "公用", "更新", "道路",
+            ],
+        )
+        .is_none()
 }
 
 /// Whether the 区 at the start of `after` ends a zone's name ("安宁工业园区", "云台山风景名胜区",
@@ -908,19 +931,9 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
             // "城乡建设", "城市管理", "和城乡": the level character is part of a word; so is
             // the 区 of a zone ("工业园区", "风景名胜区", "景区") and of "市区".
             let before = rest[..i].chars().last();
-            // "运城市发改委", "历城区政府": a place whose name ends in 城; "城市管理局",
-            // "住房和城乡建设局", "城区供水": the words 城市, 城乡, 城区.
-            let city_place = before == Some('城')
-                && ["市", "区"].contains(l)
-                && rest[..i].chars().count() >= 2
-                && !rest[..i].contains('和')
-                && starts_with_any(
-                    &after[l.len()..],
-                    &[
-                        "管理", "建设", "规划", "综合", "供", "排", "公用", "更新", "道路",
-                    ],
-                )
-                .is_none();
+            // "运城市发改委", "历城区政府", "舒城县交通运输局": a place whose name ends in
+            // 城; "城市管理局", "住房和城乡建设局", "城区供水": the words 城市, 城乡, 城区.
+            let city_place = city_place(&rest[..i], l, &after[l.len()..]);
             if starts_with_any(after, &NOT_LEVELS).is_some()
                 || (matches!(before, Some('城' | '和')) && !city_place)
                 || zone_or_urban(&rest[..i], after)
@@ -1375,10 +1388,18 @@ mod tests {
         // A unit's name holds no act of the unit.
         assert!(!body_like("区政府主要领导先后召开两次调度会"));
         assert!(!body_like("市商务局向市政府"));
+        assert!(!body_like("林场抓紧时间向县发改局"));
+        assert!(body_like("佳木斯市向阳区财政局"));
         assert_eq!(short_form("衡阳市公安局交通警察支队"), "市公安局交警支队");
         // A place whose name ends in 城 before its level, not the word 城市/城区.
         assert_eq!(short_form("运城市发展和改革委员会"), "市发改委");
         assert_eq!(short_form("济南市历城区人民政府"), "区政府");
+        assert_eq!(short_form("舒城县交通运输局"), "县交通运输局");
+        assert_eq!(places("舒城县交通运输局"), ["舒城县"]);
+        assert_eq!(
+            with_level("舒城县交通运输局", Some("县")),
+            "舒城县交通运输局"
+        );
         assert_eq!(short_form("临湘市城市管理局"), "市城管局");
         assert_eq!(short_form("兰州市城区供水公司"), "市城区供水公司");
         assert_eq!(short_form("淮南高新区管委会"), "高新区管委会");

@@ -232,8 +232,9 @@ const RECORDED_HELDOUT9_SPURIOUS_AT_MOST: usize = 3;
 /// the right owner, 18 of 66 drafted spurious) and after (40 of 57, 19 of 67). A development
 /// set since; the owner rules of the next session (a 会 glued to a name, a signer's line,
 /// two department reductions) raised it to 43 found, follow-up 10u to 45 found, 17 of 65
-/// spurious.
-const RECORDED_HELDOUT10_FOUND: usize = 45;
+/// spurious, the owner fixes of 2026-12-02 (a place ending in 城 before 县, partners read from
+/// inside 联合) to 46.
+const RECORDED_HELDOUT10_FOUND: usize = 46;
 const RECORDED_HELDOUT10_SPURIOUS_AT_MOST: usize = 17;
 
 /// The recorded level over tests/letters/heldout11/*.txt (40 letters, 53 rows): annotated
@@ -249,9 +250,10 @@ const RECORDED_HELDOUT11_SPURIOUS_AT_MOST: usize = 7;
 /// 2026-12-02 apart from the importer while follow-up 10u tuned rules on heldout7–11, kept off
 /// main, and scored once, unseen, with two importers: main before 10u (0b9d2a5: 37 of 61
 /// found with the right owner, 12 of 60 drafted spurious) and with 10u merged (38 of 61, 13
-/// of 61). Whoever tunes on it turns it into a development set and says so in
-/// tests/letters/README.md.
-const RECORDED_HELDOUT12_FOUND: usize = 38;
+/// of 61). A development set since 2026-12-02 11:00 UTC: owner fixes read from its misses (a
+/// place ending in 城 before 县, a partner after 联合 read from inside the word, the 管理 work
+/// a letter thanks for, 向 before a level inside a name) raised it to 41 found.
+const RECORDED_HELDOUT12_FOUND: usize = 41;
 const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 13;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
