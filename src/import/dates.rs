@@ -81,7 +81,31 @@ pub(super) fn parse_date_line(block: &str) -> Option<(i32, u32, u32)> {
     if let Some((date, len)) = parse_cn_date(b) {
         return (len == b.len()).then_some(date);
     }
-    (b.len() <= 10).then(|| parse_iso_date(b)).flatten()
+    (b.len() <= 10)
+        .then(|| parse_iso_date(b).or_else(|| bare_digits_date(b)))
+        .flatten()
+}
+
+/// "202293", "2022714", "20231122": a date line whose 年/月/日 the page lost (drawn as
+/// images, or a font the text layer cannot map), the digits run together. Read only when the
+/// digits after the year split into a month and a day in exactly one way ("2022112" could be
+/// 1 December or 12 January: no date).
+pub(super) fn bare_digits_date(b: &str) -> Option<(i32, u32, u32)> {
+    if !(6..=8).contains(&b.len()) || !b.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = b[..4].parse().ok()?;
+    if !(1990..=2100).contains(&year) {
+        return None;
+    }
+    let rest = &b[4..];
+    let splits: Vec<(i32, u32, u32)> = (1..rest.len())
+        .filter_map(|k| valid_date(year, rest[..k].parse().ok()?, rest[k..].parse().ok()?))
+        .collect();
+    match splits[..] {
+        [only] => Some(only),
+        _ => None,
+    }
 }
 
 // ───────────────────────────── due dates ─────────────────────────────
@@ -318,5 +342,19 @@ mod tests {
         );
         assert_eq!(parse_date_line("2023-08-02"), Some((2023, 8, 2)));
         assert_eq!(parse_date_line("2025年2月30日"), None);
+    }
+
+    #[test]
+    fn a_date_line_whose_characters_were_lost_is_read_when_it_splits_one_way() {
+        assert_eq!(parse_date_line("202293"), Some((2022, 9, 3)));
+        assert_eq!(parse_date_line("2022714"), Some((2022, 7, 14)));
+        assert_eq!(parse_date_line("20231122"), Some((2023, 11, 22)));
+        assert_eq!(parse_date_line("20220903"), Some((2022, 9, 3)));
+        // 1 December or 12 January: no date.
+        assert_eq!(parse_date_line("2022112"), None);
+        // A number that is no date: no year, no month and day, or too long.
+        assert_eq!(parse_date_line("123456"), None);
+        assert_eq!(parse_date_line("20123456"), None);
+        assert_eq!(parse_date_line("2022123456"), None);
     }
 }

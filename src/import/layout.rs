@@ -268,8 +268,25 @@ pub(super) struct Layout {
     pub(super) intro_rest: Option<String>,
 }
 
-pub(super) fn is_org_line(block: &str) -> bool {
+/// A signature line as the unit's name: the seal mark "（盖章）" dropped, and the second
+/// nameplate of a unit that has two ("市住房和城乡建设局（市人民防空办公室）", one office under
+/// two names) dropped too — the first name is the one it signs as.
+pub(super) fn signed_name(block: &str) -> &str {
     let b = block.trim_end_matches(['（', '）', '盖', '章']);
+    if let Some(inner) = block.strip_suffix('）')
+        && let Some(open) = inner.rfind('（')
+        && open > 0
+    {
+        let second = &inner[open + '（'.len_utf8()..];
+        if second.chars().all(is_cjk) && BODY_SUFFIXES.iter().any(|s| second.ends_with(s)) {
+            return &block[..open];
+        }
+    }
+    b
+}
+
+pub(super) fn is_org_line(block: &str) -> bool {
+    let b = signed_name(block);
     // "关于对周村区第十八届人民代表大会": a title broken across lines, not a signature.
     if ["关于", "届", "代表大会", "会议", "委员会第"]
         .iter()
@@ -858,7 +875,7 @@ fn tail_org(blocks: &[String], layout: &Layout) -> Option<String> {
                     || parse_iso_date(rest).is_some()
                     || !rest.starts_with(|c: char| c.is_ascii_digit())));
         if furniture && is_org_line(name) && !is_salutation(name) {
-            return Some(name.trim_end_matches(['（', '）', '盖', '章']).to_owned());
+            return Some(signed_name(name).to_owned());
         }
         // "联系单位：交通运输部水运局，电话：010-65292650.交通运输部": the signature glued
         // after the contact line's number.
@@ -969,11 +986,7 @@ pub(super) fn read_letter(
     });
     let replied_by = layout
         .signature
-        .map(|i| {
-            blocks[i]
-                .trim_end_matches(['（', '）', '盖', '章'])
-                .to_owned()
-        })
+        .map(|i| signed_name(&blocks[i]).to_owned())
         // A government's portal publishes its departments' letters ("发文机关：天水市人民政府
         // 办公室", "信息来源：舒城县人民政府"): a government named by a page's label or source
         // is the writer only when the letter itself names no other unit.
@@ -1286,6 +1299,28 @@ mod tests {
             ])
             .as_deref(),
             Some("住建局")
+        );
+    }
+
+    #[test]
+    fn a_unit_with_two_nameplates_signs_with_the_first() {
+        assert_eq!(
+            signed_name("安康市住房和城乡建设局（市人民防空办公室）"),
+            "安康市住房和城乡建设局"
+        );
+        assert_eq!(signed_name("某县交通运输局（盖章）"), "某县交通运输局");
+        assert_eq!(
+            read(&[
+                "张三代表：",
+                "您提出的建议收悉，现答复如下：",
+                "下一步我局将督促有关部门做好街区保护工作。",
+                "感谢您对城市建设工作的关心和支持。",
+                "安康市住房和城乡建设局（市人民防空办公室）",
+                "202293",
+                "联系单位及电话：市住建局（市人防办）0915-1234567"
+            ])
+            .as_deref(),
+            Some("安康市住房和城乡建设局")
         );
     }
 

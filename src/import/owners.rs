@@ -771,6 +771,8 @@ fn city_place(head: &str, l: &str, tail: &str) -> bool {
 fn zone_or_urban(head: &str, after: &str) -> bool {
     after.starts_with('区')
         && (head.ends_with(['园', '景', '胜'])
+            // "准格尔经济开发区", "综合保税区", "合作区": an economic zone, not a district.
+            || ["开发", "保税", "合作"].iter().any(|w| head.ends_with(w))
             || (head.chars().count() == 1 && LEVELS.contains(&head)))
 }
 
@@ -861,7 +863,12 @@ fn without_places(mut name: &str) -> &str {
 }
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 39] = [
+const REDUCTIONS: [(&str, &str); 43] = [
+    // "贵州省农业委员会", "市教育委员会", "市经济和信息化委员会": 省农委, 市教委, 市经信委.
+    ("农业委员会", "农委"),
+    ("教育委员会", "教委"),
+    ("经济和信息化委员会", "经信委"),
+    ("经济和信息化", "经信"),
     ("科学技术", "科技"),
     // "海阳市住房和城乡建设管理局" goes by 市住建局 like the bureaus without 管理.
     ("住房和城乡建设管理局", "住建局"),
@@ -1395,6 +1402,10 @@ mod tests {
         assert_eq!(short_form("运城市发展和改革委员会"), "市发改委");
         assert_eq!(short_form("济南市历城区人民政府"), "区政府");
         assert_eq!(short_form("舒城县交通运输局"), "县交通运输局");
+        assert_eq!(short_form("贵州省农业委员会"), "省农委");
+        assert_eq!(short_form("重庆市教育委员会"), "市教委");
+        assert_eq!(short_form("某市经济和信息化委员会"), "市经信委");
+        assert_eq!(short_form("某县经济和信息化局"), "县经信局");
         assert_eq!(places("舒城县交通运输局"), ["舒城县"]);
         assert_eq!(
             with_level("舒城县交通运输局", Some("县")),
@@ -1403,6 +1414,23 @@ mod tests {
         assert_eq!(short_form("临湘市城市管理局"), "市城管局");
         assert_eq!(short_form("兰州市城区供水公司"), "市城区供水公司");
         assert_eq!(short_form("淮南高新区管委会"), "高新区管委会");
+        assert!(places("开发区管委会").is_empty());
+        assert_eq!(
+            short_form("鄂尔多斯市准格尔经济开发区管理委员会"),
+            "准格尔经济开发区管委会"
+        );
+        assert_eq!(
+            resolve_from(
+                "开发区管委会",
+                &Options {
+                    prefix: "t",
+                    resolve: None
+                },
+                Some("准格尔旗人民政府")
+            )
+            .0,
+            "开发区管委会"
+        );
         assert_eq!(short_form("市区供电公司"), "市区供电公司");
         assert_eq!(short_form("重庆市黔江区财政局"), "区财政局");
     }

@@ -198,8 +198,9 @@ const RECORDED_HELDOUT4_SPURIOUS_AT_MOST: usize = 4;
 /// That is the estimate for letters nobody has seen; tuning on this set would make it a
 /// development set like the others. Since 2026-12-01 03:35 UTC it is one (follow-ups 10t4a/b
 /// tune general rules on it): the level below is a development figure (both merged: 35
-/// found, 3 spurious of 44 drafted).
-const RECORDED_HELDOUT6_FOUND: usize = 35;
+/// found, 3 spurious of 44 drafted); the owner fixes of 2026-12-02 (department reductions
+/// 农委/教委/经信委) raised it to 36.
+const RECORDED_HELDOUT6_FOUND: usize = 36;
 const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 3;
 
 /// The recorded levels over tests/letters/heldout7/*.txt (40 letters, 53 rows) and
@@ -211,8 +212,9 @@ const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 3;
 /// evidence that a round of rules tuned on the other sets barely moved it. Development sets
 /// since 04:50 UTC; follow-up 10t5 (recall) raised heldout8 to 45 found, 20 of 68 spurious;
 /// follow-up 10u (2026-12-02, general rules tuned on heldout7–11) heldout7 to 32 found, 10 of
-/// 51 spurious, and heldout8 to 48 found, 17 of 67.
-const RECORDED_HELDOUT7_FOUND: usize = 32;
+/// 51 spurious, and heldout8 to 48 found, 17 of 67; the layout fixes of 2026-12-02 (a unit
+/// signing with two nameplates, a date line that lost its 年月日) heldout7 to 35.
+const RECORDED_HELDOUT7_FOUND: usize = 35;
 const RECORDED_HELDOUT7_SPURIOUS_AT_MOST: usize = 10;
 const RECORDED_HELDOUT8_FOUND: usize = 48;
 const RECORDED_HELDOUT8_SPURIOUS_AT_MOST: usize = 17;
@@ -260,10 +262,12 @@ const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 13;
 /// 2026-12-02 apart from the importer (the search corpus gave few pages not used before),
 /// kept off main, and scored once, unseen, with two importers: 547ec64 and 4322c8e (the owner
 /// fixes read from heldout12) both found 22 of 38 with the right owner, 7 of 32 drafted
-/// spurious. Whoever tunes on it turns it into a development set and says so in
-/// tests/letters/README.md.
-const RECORDED_HELDOUT13_FOUND: usize = 22;
-const RECORDED_HELDOUT13_SPURIOUS_AT_MOST: usize = 7;
+/// spurious. A development set since 11:10 UTC on 2026-12-02: owner and layout fixes read
+/// from its misses (a unit signing with two nameplates, a date line that lost its 年月日, an
+/// economic zone is no district, the reductions 农委/教委/经信委) raised it to 25 found, 6 of
+/// 31 spurious.
+const RECORDED_HELDOUT13_FOUND: usize = 25;
+const RECORDED_HELDOUT13_SPURIOUS_AT_MOST: usize = 6;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
 /// found with the right owner, at most `spurious` drafted spurious.
