@@ -863,12 +863,16 @@ fn without_places(mut name: &str) -> &str {
 }
 
 /// Department names and the short forms offices use for them (after the place is dropped).
-const REDUCTIONS: [(&str, &str); 43] = [
+const REDUCTIONS: [(&str, &str); 45] = [
     // "贵州省农业委员会", "市教育委员会", "市经济和信息化委员会": 省农委, 市教委, 市经信委.
     ("农业委员会", "农委"),
     ("教育委员会", "教委"),
     ("经济和信息化委员会", "经信委"),
     ("经济和信息化", "经信"),
+    // Merged county bureaus: "…县科学技术和工业信息化局" goes by 县科工信局,
+    // "…县农业农村和科学技术局" by 县农科局.
+    ("科学技术和工业信息化", "科工信"),
+    ("农业农村和科学技术", "农科"),
     ("科学技术", "科技"),
     // "海阳市住房和城乡建设管理局" goes by 市住建局 like the bureaus without 管理.
     ("住房和城乡建设管理局", "住建局"),
@@ -1403,6 +1407,8 @@ mod tests {
         assert_eq!(short_form("济南市历城区人民政府"), "区政府");
         assert_eq!(short_form("舒城县交通运输局"), "县交通运输局");
         assert_eq!(short_form("贵州省农业委员会"), "省农委");
+        assert_eq!(short_form("某某县科学技术和工业信息化局"), "县科工信局");
+        assert_eq!(short_form("某某县农业农村和科学技术局"), "县农科局");
         assert_eq!(short_form("重庆市教育委员会"), "市教委");
         assert_eq!(short_form("某市经济和信息化委员会"), "市经信委");
         assert_eq!(short_form("某县经济和信息化局"), "县经信局");
