@@ -232,6 +232,14 @@ fn finish(walked: Walked, options: &Options) -> Result<Draft, ImportError> {
             {
                 c.owner = own.to_owned();
             }
+            // "…将积极配合市发改委…": partners named further on in the measure.
+            let home = letter_raw.replied_by.as_deref();
+            for name in owners::partners_in(&c.text) {
+                let (name, _) = owners::resolve_from(&name, options, home);
+                if !c.co_owners.contains(&name) {
+                    c.co_owners.push(name);
+                }
+            }
             // "教育局" in a county's letter is the county's: 县教育局.
             if !c.owner_resolved {
                 c.owner = with_level(&c.owner, level);
@@ -239,6 +247,9 @@ fn finish(walked: Walked, options: &Options) -> Result<Draft, ImportError> {
             for co in &mut c.co_owners {
                 *co = with_level(co, level);
             }
+            let owner = c.owner.clone();
+            c.co_owners.retain(|co| *co != owner);
+            c.co_owners.dedup();
             c
         })
         .collect();

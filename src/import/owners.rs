@@ -971,6 +971,57 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
     (level, rest)
 }
 
+/// The units a measure names as the writer's partners anywhere in its text, not only right
+/// after its subject: "…将积极配合市发改委…", "加强与县教体局的沟通协调", "我局将继续对接市自然
+/// 资源局…", "联合县公安局、县交通局开展…". Names only (a department's kind alone, 城管部门,
+/// is no unit the office can copy).
+pub(super) fn partners_in(text: &str) -> Vec<String> {
+    const JOINT: [&str; 7] = ["会同", "联合", "协同", "配合", "协助", "对接", "联系"];
+    const TOGETHER: [&str; 11] = [
+        "沟通", "协调", "共同", "配合", "合作", "联合", "一道", "一起", "对接", "衔接", "联系",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: String| {
+        // "国家相关部委", "有关单位", "属地政府", "提案主办单位": a generic reference names
+        // no unit.
+        let generic = ["相关", "有关", "各", "属地", "地方", "提案", "建议"]
+            .iter()
+            .any(|w| name.contains(w));
+        if !generic && !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    for (at, _) in text.char_indices() {
+        let rest = &text[at..];
+        if let Some(w) = starts_with_any(rest, &JOINT) {
+            // "请市财政局配合" is asked of the unit before the word, and "配合下" or "配合好"
+            // name nobody after it.
+            let mut q = w.len();
+            while let Some((name, len)) = leading_body(&rest[q..]) {
+                // "联席会议": a meeting, not a unit.
+                if rest[q + len..].starts_with('议') {
+                    break;
+                }
+                add(name);
+                q += len;
+                match starts_with_any(&rest[q..], &["、", "和", "及", "以及"]) {
+                    Some(sep) => q += sep.len(),
+                    None => break,
+                }
+            }
+        } else if let Some(w) = starts_with_any(rest, &["与", "同"])
+            && let Some((name, len)) = leading_body(&rest[w.len()..])
+        {
+            let after = &rest[w.len() + len..];
+            let after = after.strip_prefix('的').unwrap_or(after);
+            if starts_with_any(after, &TOGETHER).is_some() {
+                add(name);
+            }
+        }
+    }
+    out
+}
+
 /// "区委区府一直以来都非常重视…", "省应急管理厅高度重视": a subject whose clause only says it
 /// regards the matter as important does nothing the office follows up; it is background, not
 /// the actor later sentences without a subject of their own continue. `rest` is the text after
@@ -1212,6 +1263,36 @@ mod tests {
         assert_eq!(with_level("教育局", Some("县")), "县教育局");
         assert_eq!(with_level("扶贫办", Some("乡")), "扶贫办");
         assert_eq!(with_level("省财政厅", Some("县")), "省财政厅");
+    }
+
+    #[test]
+    fn partners_named_anywhere_in_a_measure() {
+        assert_eq!(
+            partners_in("我局将积极配合市发改委做好项目前期工作。"),
+            ["市发改委"]
+        );
+        assert_eq!(
+            partners_in("下一步将继续加强与县教体局的沟通协调，共同推进。"),
+            ["县教体局"]
+        );
+        assert_eq!(
+            partners_in("我局将联合县公安局、县交通运输局开展专项整治。"),
+            ["县公安局", "县交通运输局"]
+        );
+        assert_eq!(
+            partners_in("我局将积极对接市自然资源局，加快办理用地手续。"),
+            ["市自然资源局"]
+        );
+        // A partner word with no unit after it, a unit with no joint work, a kind of
+        // department: no partner.
+        assert!(partners_in("我局将积极配合，做好相关工作。").is_empty());
+        assert!(partners_in("我局将向省水利厅申报项目。").is_empty());
+        assert!(partners_in("我局将与县财政局争取资金。").is_empty());
+        assert!(partners_in("我们将全力配合城管部门开展整治。").is_empty());
+        assert!(partners_in("我委将积极配合国家相关部委做好工作。").is_empty());
+        assert!(partners_in("我局将联合属地政府实地查看。").is_empty());
+        assert!(partners_in("积极配合提案主办单位做好工作。").is_empty());
+        assert!(partners_in("履行好联席会议办公室职能，协同联席会议成员单位推进。").is_empty());
     }
 
     #[test]
