@@ -207,11 +207,39 @@ pub(super) fn continues(prev: &str, next: &str, wrap: usize) -> bool {
     wrap > 0 && width(prev) * 10 >= wrap * 8
 }
 
+/// "…多提宝贵意见和建议。 海盐县某某镇人民政府  2025年7月25日": a page flattened into one
+/// line, its paragraphs kept apart only by spaces, ends with the signature and the date.
+/// Returns the body, the signature and the date as lines of their own.
+pub(super) fn signed_tail(raw: &str) -> Option<[&str; 3]> {
+    let raw = raw.trim_end();
+    fn last_gap(s: &str) -> Option<(&str, &str)> {
+        let end = s.trim_end().len();
+        let start = s[..end].rfind(char::is_whitespace)?;
+        let gap_start = s[..start].trim_end().len();
+        Some((&s[..gap_start], &s[start..end]))
+    }
+    let (before, date) = last_gap(raw)?;
+    let date = date.trim();
+    parse_date_line(&normalize_line(date))?;
+    let (body, org) = last_gap(before)?;
+    let org = org.trim();
+    if !super::layout::is_org_line(&normalize_line(org)) {
+        return None;
+    }
+    let body = body.trim_end();
+    body.ends_with(['。', '！', '!', '.'])
+        .then_some([body, org, date])
+}
+
 /// The letter as paragraphs: normalised lines, comments and page numbers dropped, wraps joined.
 pub(super) fn paragraphs(text: &str) -> Vec<String> {
     let lines: Vec<String> = text
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| match signed_tail(l) {
+            Some(parts) => parts.to_vec(),
+            None => vec![l],
+        })
         .map(normalize_line)
         .filter(|l| !l.is_empty() && !is_page_number(l))
         .collect();
@@ -342,5 +370,24 @@ mod tests {
             .len(),
             2
         );
+    }
+
+    #[test]
+    fn a_flattened_pages_signature_and_date_are_lines_of_their_own() {
+        let line = "感谢对政府工作的支持和理解，请多提宝贵意见和建议。 某某县某某镇人民政府  2025年7月25日";
+        assert_eq!(
+            signed_tail(line),
+            Some([
+                "感谢对政府工作的支持和理解，请多提宝贵意见和建议。",
+                "某某县某某镇人民政府",
+                "2025年7月25日"
+            ])
+        );
+        let ps = paragraphs(&format!("张三代表：\n您的建议收悉，现答复如下：\n{line}\n"));
+        assert_eq!(ps.last().map(String::as_str), Some("2025年7月25日"));
+        assert_eq!(ps[ps.len() - 2], "某某县某某镇人民政府");
+        // A sentence that ends in a date, or words that are no unit: left alone.
+        assert_eq!(signed_tail("项目将于 2025年7月25日"), None);
+        assert_eq!(signed_tail("工作已完成。 详见附件  2025年7月25日"), None);
     }
 }
