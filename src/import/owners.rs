@@ -709,7 +709,7 @@ pub(super) fn abbreviates(name: &str, full: &str) -> bool {
 fn level_rank(level: &str) -> u8 {
     match level {
         "省" | "自治区" => 5,
-        "市" | "州" | "盟" | "自治州" => 4,
+        "市" | "州" | "盟" | "自治州" | "地区" => 4,
         "县" | "区" | "旗" | "自治县" | "自治旗" => 3,
         _ => 2,
     }
@@ -736,7 +736,9 @@ fn first_place(s: &str) -> Option<(&str, &str)> {
         let l = LEVELS.iter().find(|l| after.starts_with(**l))?;
         let before = s[..i].chars().last();
         if starts_with_any(after, &NOT_LEVELS).is_some()
-            || (before == Some('城') && !city_place(&s[..i], l, &after[l.len()..]))
+            || (before == Some('城')
+                && l.chars().count() == 1
+                && !city_place(&s[..i], l, &after[l.len()..]))
             || matches!(before, Some('和' | '治'))
             || s[..i].ends_with("自")
             || zone_or_urban(&s[..i], after)
@@ -785,6 +787,7 @@ pub(super) fn unit_level(short: &str) -> Option<&'static str> {
         "省",
         "州",
         "市",
+        "地区",
         "区",
         "县",
         "旗",
@@ -830,12 +833,14 @@ pub(super) fn with_level(name: &str, level: Option<&str>) -> String {
 }
 
 /// Administrative levels that start a unit's name once the place is dropped, longest first.
-const LEVELS: [&str; 14] = [
+const LEVELS: [&str; 15] = [
     "自治区",
     "自治州",
     "自治县",
     "自治旗",
     "街道",
+    // "塔城地区发展和改革委员会": a prefecture that is no city (Xinjiang, Tibet, 大兴安岭).
+    "地区",
     "省",
     "市",
     "州",
@@ -946,7 +951,8 @@ pub(super) fn split_place(name: &str) -> (Option<&'static str>, &str) {
             // 城; "城市管理局", "住房和城乡建设局", "城区供水": the words 城市, 城乡, 城区.
             let city_place = city_place(&rest[..i], l, &after[l.len()..]);
             if starts_with_any(after, &NOT_LEVELS).is_some()
-                || (matches!(before, Some('城' | '和')) && !city_place)
+                || (before == Some('城') && l.chars().count() == 1 && !city_place)
+                || before == Some('和')
                 || zone_or_urban(&rest[..i], after)
             {
                 return None;
@@ -1488,6 +1494,9 @@ mod tests {
         assert_eq!(short_form("济南市历城区人民政府"), "区政府");
         assert_eq!(short_form("舒城县交通运输局"), "县交通运输局");
         assert_eq!(short_form("贵州省农业委员会"), "省农委");
+        assert_eq!(short_form("塔城地区发展和改革委员会"), "地区发改委");
+        assert_eq!(short_form("地区发改委"), "地区发改委");
+        assert_eq!(unit_level("地区发改委"), Some("地区"));
         assert_eq!(short_form("某某县科学技术和工业信息化局"), "县科工信局");
         assert_eq!(short_form("某某县农业农村和科学技术局"), "县农科局");
         assert_eq!(short_form("重庆市教育委员会"), "市教委");
