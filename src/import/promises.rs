@@ -1203,9 +1203,15 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.push(joint, text, seg, why);
             return;
         }
-        for (piece_owner, piece, _) in pieces {
+        for (k, (piece_owner, piece, _)) in pieces.into_iter().enumerate() {
             let piece = piece.trim_end_matches(['，', '；']);
-            self.push(piece_owner, piece, piece, why.clone());
+            // "二是加强监管，要求…；…": the first measure's original text keeps the
+            // sentence's head (its number, 下一步), as the letter has it.
+            let source = match seg.find(piece) {
+                Some(at) if k == 0 => &seg[..at + piece.len()],
+                _ => piece,
+            };
+            self.push(piece_owner, piece, source, why.clone());
         }
     }
 
@@ -1765,7 +1771,13 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
         let turns = next.starts_with("同时")
             || (joined && hands_on)
             || (fresh_clause(bare) && promised(&text[..i], clause))
-            || (delegated && starts_with_any(next, &["继续", "将"]).is_some());
+            // "要求施工单位…，将施工垃圾及时清理": 将 (= 把) under the delegation's scope
+            // goes on with the order; only 将 as "will" turns to the writer.
+            || (delegated
+                && (next.starts_with("继续")
+                    || next
+                        .strip_prefix('将')
+                        .is_some_and(|a| starts_with_any(a, &AFTER_JIANG).is_some())));
         if turns && i + c.len_utf8() < text.len() {
             cuts.push(i + c.len_utf8());
             delegated = false;
@@ -2041,7 +2053,9 @@ pub(super) fn opens_with_action(text: &str) -> bool {
 /// "关于建议在老城区增加室外体育设施的建议。", "关于路灯损坏的问题：": a part of the
 /// proposal named as the topic of what follows, one clause with nothing done or promised.
 pub(super) fn proposal_topic(body: &str) -> bool {
-    let b = body.trim_end_matches(['。', '：', '；']);
+    // "关于“加强管控，从源头治理”的建议。": the proposal's words quoted are one name.
+    let b = unquoted(body);
+    let b = b.trim_end_matches(['。', '：', '；']);
     b.starts_with("关于")
         && !b.contains(['，', '。', '；'])
         && ["建议", "问题", "提案", "意见"]
@@ -3448,6 +3462,39 @@ mod tests {
         }
         assert!(
             !sources.iter().any(|s| s.contains("及时进行迁移")),
+            "{sources:?}"
+        );
+    }
+
+    #[test]
+    fn a_quoted_proposal_is_one_topic_and_a_split_measure_keeps_its_number() {
+        // Made-up examples. The proposal's words quoted in an item's topic are one name,
+        // commas and all.
+        assert!(proposal_topic("关于“加强管控，从源头治理”的建议。"));
+        assert!(!proposal_topic("关于路灯损坏的问题，我局将尽快维修。"));
+        // 将 (= 把) inside an order to another unit goes on with the order; 将 as "will"
+        // turns back to the writer.
+        assert!(measure_cuts("督促施工单位落实要求，将施工垃圾及时清理").is_empty());
+        assert_eq!(
+            measure_cuts("督促施工单位落实要求，将加强日常巡查").len(),
+            1
+        );
+        // The first measure of a split sentence keeps the sentence's number in its 原文.
+        let letter = "关于景区卫生的建议的答复\n\n王代表：\n\n下一步，我局将做好以下工作。一是提升环境卫生水平，组织人员定期清理垃圾。二是加强施工单位监管，督促施工单位落实文明施工要求，将施工垃圾及时清理，同时我局将加强日常巡查。\n\n某县住房和城乡建设局\n2024年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.starts_with("二是加强施工单位监管")),
+            "{sources:?}"
+        );
+        assert!(
+            !sources.iter().any(|s| s.starts_with("将施工垃圾")),
             "{sources:?}"
         );
     }
