@@ -2329,10 +2329,19 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 .then_some(p)
         }))
         // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
-        .chain(seg.match_indices(['下', '今']).filter_map(|(p, _)| {
-            let opens = p == 0 || seg[..p].ends_with(['，', '；']);
-            (opens && next_steps_marker(&seg[p..]).is_some()).then_some(p)
-        }))
+        // "…，后续我们会继续…", "…，接下来将…": every marker, not only 下一步/今后; after
+        // 后续/接下来 the clause says who will act ("后续待X审查" awaits another body).
+        .chain(
+            seg.match_indices(['下', '今', '后', '接'])
+                .filter_map(|(p, w)| {
+                    let opens = p == 0 || seg[..p].ends_with(['，', '；']);
+                    let m = next_steps_marker(&seg[p..])?;
+                    let rest = &seg[p + m..];
+                    let own = &rest[..rest.find(['，', '；', '。']).unwrap_or(rest.len())];
+                    let acts = "下今".contains(w) || has_future(own) || own.contains('会');
+                    (opens && acts).then_some(p)
+                }),
+        )
         // "…已纳入规划当中，会逐步进行改造": a clause opening with 会 + an adverb of action.
         .chain(seg.match_indices('会').filter_map(|(p, w)| {
             let opens = seg[..p].ends_with(['，', '；']);
@@ -3496,6 +3505,26 @@ mod tests {
         assert!(
             !sources.iter().any(|s| s.starts_with("将施工垃圾")),
             "{sources:?}"
+        );
+    }
+
+    #[test]
+    fn a_clause_opening_with_any_next_steps_marker_turns_to_the_future() {
+        // Made-up examples: 后续/接下来 open a clause of what comes next just as 下一步 does,
+        // when the clause says someone will act; awaiting another body's step does not.
+        assert!(
+            future_clause(
+                "近几年来，该品种种植面积逐年增长，后续我们专业科室会继续加大技术指导。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "目前正在开展用地预审工作，后续待省发改委审查可研。",
+                Some(2023)
+            )
+            .is_none()
         );
     }
 }
