@@ -942,7 +942,15 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let lead = skip_connectors(body);
         let probe = &body[lead..];
-        let stripped = next_steps_marker(probe).map(|len| lead + len);
+        // "在下一步的工作中，我们…": the marker framed by 在…中 (not 今后, whose frame is the
+        // closing courtesy's) opens the next steps too.
+        let framed = probe.strip_prefix('在').and_then(|b| {
+            let m = next_steps_marker(b)?;
+            let phrase = b[..m].trim_end_matches('，');
+            (!b.starts_with("今后") && phrase.ends_with('中') && b[..m].ends_with('，'))
+                .then(|| lead + '在'.len_utf8() + m)
+        });
+        let stripped = next_steps_marker(probe).map(|len| lead + len).or(framed);
         let after_subject_marker =
             parse_subject(probe).is_some_and(|s| next_steps_marker(&probe[s.end..]).is_some());
         if (stripped.is_some() || after_subject_marker) && !self.in_region() {
@@ -3526,5 +3534,24 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn next_steps_framed_by_zai_zhong_open_the_next_steps() {
+        // Made-up example: "在下一步的工作中，" opens the next steps like "下一步，"; the
+        // sentences after it in the paragraph are measures.
+        let letter = "关于农村客运的建议的答复\n\n王代表：\n\n近年来，我局已改造农村公路50公里。在下一步的工作中，我们加大对危桥的改造。同时，公安部门加大对超载车辆的查处力度。\n\n某县交通运输局\n2024年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        for key in ["加大对危桥的改造", "加大对超载车辆的查处力度"] {
+            assert!(
+                sources.iter().any(|s| s.contains(key)),
+                "{key}: {sources:?}"
+            );
+        }
     }
 }
