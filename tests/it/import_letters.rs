@@ -267,7 +267,7 @@ const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 11;
 /// 2026-12-02 apart from the importer (the search corpus gave few pages not used before),
 /// kept off main, and scored once, unseen, with two importers: 547ec64 and 4322c8e (the owner
 /// fixes read from heldout12) both found 22 of 38 with the right owner, 7 of 32 drafted
-/// spurious. A development set since 11:30 UTC on 2026-12-02 (follow-up 10v tuned promise-side
+/// spurious. A development set since 11:15 UTC on 2026-12-02 (follow-up 10v tuned promise-side
 /// rules on heldout7–13; see tests/letters/README.md): a plan 计划 + act opening its clause
 /// stands, 23 found.
 const RECORDED_HELDOUT13_FOUND: usize = 23;
