@@ -129,11 +129,24 @@ pub(super) fn find_due(text: &str, reply: Option<(i32, u32, u32)>) -> Option<(i3
     }
     // "预计2023年…改造159公里", "力争在2019年、2020年进行硬化": a year of the future, by its end.
     let reply_year = reply_year?;
-    text.match_indices('年')
+    let titles = super::promises::quoted_spans(text);
+    let year_due = text
+        .match_indices('年')
         .filter_map(|(at, w)| {
             let before = &text[..at];
             // "将在2023年开始实施": a start, not a deadline.
-            if starts_with_any(&text[at + w.len()..], &["开始", "启动", "起"]).is_some() {
+            let after = &text[at + w.len()..];
+            if starts_with_any(after, &["开始", "启动", "起"]).is_some() {
+                return None;
+            }
+            // "待2019年度指标下达后", "拟使用2025年省级资金", "《…三年行动方案（2017—2019
+            // 年）》": a year naming the year's quota or funds, or part of a document's title,
+            // is no deadline.
+            let year_of_thing = after
+                .strip_prefix('度')
+                .is_some_and(|d| starts_with_any(d, &["内", "底", "末", "前"]).is_none())
+                || starts_with_any(after, &["省级", "市级", "县级", "中央", "国家"]).is_some();
+            if year_of_thing || titles.iter().any(|&(a, b)| a <= at && at < b) {
                 return None;
             }
             let digits = before
@@ -150,7 +163,16 @@ pub(super) fn find_due(text: &str, reply: Option<(i32, u32, u32)>) -> Option<(i3
         })
         .filter(|y| *y >= reply_year && *y <= reply_year + 10)
         .max()
-        .and_then(|y| valid_date(y, 12, 31))
+        .and_then(|y| valid_date(y, 12, 31));
+    // Else a month of the reply's year named with work to do ("计划7月全面开工").
+    year_due.or_else(|| {
+        chars.iter().enumerate().find_map(|(k, &(at, _))| {
+            let after_number = k > 0 && (chars[k - 1].1.is_ascii_digit() || chars[k - 1].1 == '年');
+            (!after_number)
+                .then(|| month_due(&text[at..], reply))
+                .flatten()
+        })
+    })
 }
 
 /// "明年", "明年底前", "明年上半年", "后年", "三年内", "两年内": counted from the reply date.
@@ -242,6 +264,46 @@ pub(super) fn due_at(
     None
 }
 
+/// "计划7月全面开工", "9月份计划实施", "7月中旬完成": a month of the reply's year, not before
+/// the reply's month, with a part of it (上旬/中旬/下旬) or the start or finish of work in the
+/// same clause: that part's or that month's last day.
+pub(super) fn month_due(rest: &str, reply: Option<(i32, u32, u32)>) -> Option<(i32, u32, u32)> {
+    let (y, reply_month, _) = reply?;
+    let digits = run_len(rest, |c| c.is_ascii_digit(), 2);
+    let m: u32 = rest.get(..digits)?.parse().ok()?;
+    let after = rest[digits..].strip_prefix('月')?;
+    let after = after.strip_prefix('份').unwrap_or(after);
+    if m < reply_month {
+        return None;
+    }
+    for (part, day) in [("上旬", 10), ("中旬", 20)] {
+        if after.starts_with(part) {
+            return valid_date(y, m, day);
+        }
+    }
+    let clause: String = after
+        .chars()
+        .take_while(|c| !"，。；：".contains(*c))
+        .take(12)
+        .collect();
+    let work = [
+        "下旬",
+        "完成",
+        "建成",
+        "完工",
+        "竣工",
+        "开工",
+        "投入使用",
+        "投用",
+        "实施",
+    ];
+    // "10月下旬开始拓宽": a start, not a deadline.
+    let start = ["开始", "启动", "起"].iter().any(|w| clause.contains(w));
+    (!start && work.iter().any(|w| clause.contains(w)))
+        .then(|| valid_date(y, m, days_in_month(y, m)))
+        .flatten()
+}
+
 /// "第三季度", "三季度", "4季度": the quarter's last day in `year`.
 pub(super) fn quarter_end(rest: &str, year: i32) -> Option<(i32, u32, u32)> {
     let q = rest.strip_prefix('第').unwrap_or(rest);
@@ -320,6 +382,20 @@ mod tests {
             ("今年以来持续推进", None),
             ("有望于9月份前完成", Some((2025, 9, 30))),
             ("委托专业机构于2025年9月完成", Some((2025, 9, 30))),
+            // A month alone with the start or finish of work, or a part of the month; not a
+            // month already past in the reply's year (made-up examples).
+            ("计划7月全面组织开工建设", Some((2025, 7, 31))),
+            ("9月份计划实施管渠改造", Some((2025, 9, 30))),
+            ("计划7月中旬完成管网改造", Some((2025, 7, 20))),
+            ("3月份完成了设计", None),
+            ("7月份召开协调会", None),
+            ("10月下旬开始拓宽", None),
+            // A year naming a quota, funds or a document's title sets no deadline.
+            ("待2025年度指标下达后我局将优先安排", None),
+            ("拟使用2026年省级水利发展资金", None),
+            ("根据《三年行动方案（2024—2026年）》支持基地建设", None),
+            ("力争2025年度内完成", Some((2025, 12, 31))),
+            ("9月份完成设计，计划于2026年全面解决", Some((2026, 12, 31))),
             // A start, and a year that names the plan put into, set no deadline.
             ("将在2026年开始实施", None),
             ("列入2026年农村安全饮水规划", None),

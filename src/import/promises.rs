@@ -942,7 +942,15 @@ impl<'o, 'a> Walker<'o, 'a> {
         }
         let lead = skip_connectors(body);
         let probe = &body[lead..];
-        let stripped = next_steps_marker(probe).map(|len| lead + len);
+        // "在下一步的工作中，我们…": the marker framed by 在…中 (not 今后, whose frame is the
+        // closing courtesy's) opens the next steps too.
+        let framed = probe.strip_prefix('在').and_then(|b| {
+            let m = next_steps_marker(b)?;
+            let phrase = b[..m].trim_end_matches('，');
+            (!b.starts_with("今后") && phrase.ends_with('中') && b[..m].ends_with('，'))
+                .then(|| lead + '在'.len_utf8() + m)
+        });
+        let stripped = next_steps_marker(probe).map(|len| lead + len).or(framed);
         let after_subject_marker =
             parse_subject(probe).is_some_and(|s| next_steps_marker(&probe[s.end..]).is_some());
         if (stripped.is_some() || after_subject_marker) && !self.in_region() {
@@ -995,6 +1003,9 @@ impl<'o, 'a> Walker<'o, 'a> {
             || seg
                 .split(['，', '；'])
                 .any(|clause| intent_time(clause, self.reply_year))
+            // "…，正在报送项目，待审批后，立即开展相关工作": what comes once an awaited step
+            // is taken.
+            || seg.split(['，', '；']).any(awaits_event)
         {
             // In a report of work done, only "我局将…"/"县卫健局将…", a date set for completion
             // or a clause that turns to what comes next ("…，今后金城林场会加强…") speaks of
@@ -1200,9 +1211,15 @@ impl<'o, 'a> Walker<'o, 'a> {
             self.push(joint, text, seg, why);
             return;
         }
-        for (piece_owner, piece, _) in pieces {
+        for (k, (piece_owner, piece, _)) in pieces.into_iter().enumerate() {
             let piece = piece.trim_end_matches(['，', '；']);
-            self.push(piece_owner, piece, piece, why.clone());
+            // "二是加强监管，要求…；…": the first measure's original text keeps the
+            // sentence's head (its number, 下一步), as the letter has it.
+            let source = match seg.find(piece) {
+                Some(at) if k == 0 => &seg[..at + piece.len()],
+                _ => piece,
+            };
+            self.push(piece_owner, piece, source, why.clone());
         }
     }
 
@@ -1762,7 +1779,13 @@ pub(super) fn measure_cuts(text: &str) -> Vec<usize> {
         let turns = next.starts_with("同时")
             || (joined && hands_on)
             || (fresh_clause(bare) && promised(&text[..i], clause))
-            || (delegated && starts_with_any(next, &["继续", "将"]).is_some());
+            // "要求施工单位…，将施工垃圾及时清理": 将 (= 把) under the delegation's scope
+            // goes on with the order; only 将 as "will" turns to the writer.
+            || (delegated
+                && (next.starts_with("继续")
+                    || next
+                        .strip_prefix('将')
+                        .is_some_and(|a| starts_with_any(a, &AFTER_JIANG).is_some())));
         if turns && i + c.len_utf8() < text.len() {
             cuts.push(i + c.len_utf8());
             delegated = false;
@@ -1892,6 +1915,12 @@ pub(super) fn writer_will(clause: &str) -> bool {
 /// quarter, a half-year — speaks of the future whatever the sentence reported before it.
 pub(super) fn intent_time(clause: &str, reply_year: Option<i32>) -> bool {
     let c = skip_heads(clause);
+    // "2023年计划下拨…", "2025年拟新建…": the year the plan is for, set before its verb.
+    if let Some(year) = year_head(c)
+        && starts_with_any(&c[year.1..], &["计划", "拟"]).is_some()
+    {
+        return reply_year.is_none_or(|r| year.0 >= r);
+    }
     let Some(w) = starts_with_any(c, &["计划", "预计", "力争", "争取", "拟"]) else {
         return false;
     };
@@ -1927,6 +1956,55 @@ pub(super) fn intent_time(clause: &str, reply_year: Option<i32>) -> bool {
         ],
     )
     .is_some()
+}
+
+/// "待项目批准后，立即组织修建", "待指标下达后我局将优先安排": a clause that opens by awaiting
+/// an event (待…后) sets its own time to come: what follows it is next, not done.
+pub(super) fn awaits_event(clause: &str) -> bool {
+    let Some(rest) = skip_heads(clause).strip_prefix('待') else {
+        return false;
+    };
+    let own = &rest[..rest.find(['，', '；', '。']).unwrap_or(rest.len())];
+    starts_with_any(rest, &["遇", "业", "客", "人"]).is_none() && own.contains('后')
+}
+
+/// "2023年…" at the head of a clause: the year and the byte length of "2023年".
+fn year_head(c: &str) -> Option<(i32, usize)> {
+    let digits = c.chars().take_while(char::is_ascii_digit).count();
+    (digits == 4 && c[4..].starts_with('年'))
+        .then(|| c[..4].parse().ok().map(|y| (y, 4 + '年'.len_utf8())))
+        .flatten()
+}
+
+/// "计划先利用专项资金启动…", "计划将现有吊桥逐步改建为…", "2023年计划下拨…": 计划 opening its
+/// clause (after at most a year) and followed by an act or an adverb of acting is the verb
+/// "plan to", not the noun "plan" ("计划总投资", "计划生育", "计划安排是…"). `clause` starts at
+/// the clause, `at` is where 计划 stands in it.
+pub(super) fn plan_verb_opening(clause: &str, at: usize) -> bool {
+    let head = &clause[..at];
+    let opens = head.is_empty() || year_head(head).is_some_and(|(_, n)| n == head.len());
+    let Some(after) = clause[at..].strip_prefix("计划") else {
+        return false;
+    };
+    // "计划在…领域开展合作": a place or field first (在/于) leaves the act, and whose it
+    // is, open; the older rules judge those.
+    opens
+        && !after.starts_with(['在', '于'])
+        && (starts_with_any(after, &AFTER_JIANG).is_some()
+            || starts_with_any(
+                after,
+                &[
+                    "将", "先", "再", "新建", "扩建", "改建", "下拨", "拨付", "发动", "利用",
+                    "申请", "开展", "建设", "修建", "改造", "实施", "投入", "筹集",
+                ],
+            )
+            .is_some())
+        // "计划安排是每年68名": 是 after it makes the plan a thing described.
+        && !after
+            .chars()
+            .take_while(|c| !"，；。".contains(*c))
+            .take(4)
+            .any(|c| c == '是')
 }
 
 /// "2020年5月29日": a full date (year, month and day) not followed by 前/之前/以前/起.
@@ -1983,7 +2061,9 @@ pub(super) fn opens_with_action(text: &str) -> bool {
 /// "关于建议在老城区增加室外体育设施的建议。", "关于路灯损坏的问题：": a part of the
 /// proposal named as the topic of what follows, one clause with nothing done or promised.
 pub(super) fn proposal_topic(body: &str) -> bool {
-    let b = body.trim_end_matches(['。', '：', '；']);
+    // "关于“加强管控，从源头治理”的建议。": the proposal's words quoted are one name.
+    let b = unquoted(body);
+    let b = b.trim_end_matches(['。', '：', '；']);
     b.starts_with("关于")
         && !b.contains(['，', '。', '；'])
         && ["建议", "问题", "提案", "意见"]
@@ -2257,10 +2337,19 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
                 .then_some(p)
         }))
         // "…正在进行招标，下一步实施动工": a clause that opens with the next steps.
-        .chain(seg.match_indices(['下', '今']).filter_map(|(p, _)| {
-            let opens = p == 0 || seg[..p].ends_with(['，', '；']);
-            (opens && next_steps_marker(&seg[p..]).is_some()).then_some(p)
-        }))
+        // "…，后续我们会继续…", "…，接下来将…": every marker, not only 下一步/今后; after
+        // 后续/接下来 the clause says who will act ("后续待X审查" awaits another body).
+        .chain(
+            seg.match_indices(['下', '今', '后', '接'])
+                .filter_map(|(p, w)| {
+                    let opens = p == 0 || seg[..p].ends_with(['，', '；']);
+                    let m = next_steps_marker(&seg[p..])?;
+                    let rest = &seg[p + m..];
+                    let own = &rest[..rest.find(['，', '；', '。']).unwrap_or(rest.len())];
+                    let acts = "下今".contains(w) || has_future(own) || own.contains('会');
+                    (opens && acts).then_some(p)
+                }),
+        )
         // "…已纳入规划当中，会逐步进行改造": a clause opening with 会 + an adverb of action.
         .chain(seg.match_indices('会').filter_map(|(p, w)| {
             let opens = seg[..p].ends_with(['，', '；']);
@@ -2397,7 +2486,18 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
     hits.into_iter().find_map(|p| {
         let start = clause_start(p);
         let clause = &seg[start..];
-        if purpose_report
+        // "为改善…，我局…，计划先利用…资金启动…": a plan is the sentence's act, not a
+        // purpose's report.
+        let plan_opening = plan_verb_opening(clause, p - start);
+        // "…，各施工单位表示会尽快上报，待审批后及时迁移": what another party said it would
+        // do is reported speech, not the writer's promise.
+        let others_said = seg[..start].split(['，', '；']).any(|c| {
+            c.contains("表示")
+                && !c.contains("表示感谢")
+                && starts_with_any(skip_heads(c), &SELF_REFS).is_none()
+        });
+        if (purpose_report && !plan_opening)
+            || others_said
             || advice(clause)
             || estimate(clause)
             || difficulty(clause)
@@ -2442,7 +2542,9 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         let noun_plan =
             seg[p..].starts_with("计划") && !verbal_plan && !dated_completion(&seg[p..]);
         let own_clause = &clause[..clause.find(['，', '；', '。']).unwrap_or(clause.len())];
-        let past = if dated_completion(clause) {
+        // "…，计划先利用专项资金启动…，目前正在进行勘察设计": the plan stated in its own
+        // clause stands, whatever the clauses after it report of its progress.
+        let past = if dated_completion(clause) || plan_opening {
             // A plan dated to its finish speaks for its own clause only.
             has_past(own_clause, reply_year)
         } else if own_subject || start == 0 || !noun_plan {
@@ -2475,6 +2577,8 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
         // to come is not put in the past by the time at the head of the sentence.
         let own_time = completion_date(own_clause).is_some()
             || intent_time(own_clause, reply_year)
+            || plan_opening
+            || awaits_event(clause)
             || next_steps_marker(clause).is_some()
             || future_year(own_clause, reply_year).is_some()
             || dated_completion(own_clause)
@@ -3315,5 +3419,139 @@ mod tests {
             !sources.iter().any(|s| s.starts_with("指导各地加强")),
             "{sources:?}"
         );
+    }
+
+    #[test]
+    fn a_plan_opening_its_clause_stands_whatever_the_sentence_reports_around_it() {
+        // Made-up examples: "计划" + an act, at the head of its clause (after at most a year),
+        // is the verb "plan to"; the clauses before or after it may report progress.
+        assert!(plan_verb_opening("计划先利用专项资金启动管网建设", 0));
+        assert!(plan_verb_opening("计划将现有便桥逐步改建为公路桥", 0));
+        assert!(plan_verb_opening("2024年计划下拨80万元", "2024年".len()));
+        assert!(!plan_verb_opening(
+            "护林员计划安排是每年20名",
+            "护林员".len()
+        ));
+        assert!(!plan_verb_opening("计划总投资300万元", 0));
+        assert!(!plan_verb_opening("计划在医疗卫生领域开展合作", 0));
+        assert!(intent_time("2024年计划下拨80万元", Some(2024)));
+        assert!(!intent_time("2022年计划下拨80万元", Some(2024)));
+        let letter = "关于改善排水的建议的答复\n\n李代表：\n\n为改善群众居住环境，我局结合资金情况，计划先利用专项资金启动主干管网建设，目前正在进行勘察设计。\n该镇已建成文化广场3个，计划将现有便桥逐步改建为公路桥。\n2023年下拨维修资金60万元，2024年计划下拨80万元，用于供水工程维修。\n该项目计划总投资300万元，已完成投资200万元。\n\n某县住房和城乡建设局\n2024年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        for key in ["计划先利用专项资金", "计划将现有便桥", "2024年计划下拨"] {
+            assert!(
+                sources.iter().any(|s| s.contains(key)),
+                "{key}: {sources:?}"
+            );
+        }
+        assert!(
+            !sources.iter().any(|s| s.contains("计划总投资")),
+            "{sources:?}"
+        );
+    }
+
+    #[test]
+    fn what_comes_once_an_awaited_step_is_taken_is_next_even_in_a_report() {
+        // Made-up examples: a clause opening with 待…后 sets its own time to come, so neither
+        // a report heading nor a past year at the sentence's head puts it in the past; what
+        // another party 表示 it will do is reported speech.
+        assert!(awaits_event("待上级审批后，立即开展相关工作"));
+        assert!(awaits_event("待指标下达后我局将优先安排"));
+        assert!(!awaits_event("待遇问题已解决"));
+        assert!(!awaits_event("待条件成熟时"));
+        let letter = "关于学校扩建的建议的答复\n\n王代表：\n\n一、办理情况\n\n我局多次组织人员实地勘察。截至目前，已完成项目建议书，正在报送规划项目，待上级审批后，立即开展相关工作。\n护林员名额原为每年30名，2021年增加了10名，待2022年度指标下达后我局将优先安排。\n各施工单位表示会向上级上报迁移计划，待审批后及时进行迁移。\n\n某县教育局\n2022年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        for key in ["立即开展相关工作", "我局将优先安排"] {
+            assert!(
+                sources.iter().any(|s| s.contains(key)),
+                "{key}: {sources:?}"
+            );
+        }
+        assert!(
+            !sources.iter().any(|s| s.contains("及时进行迁移")),
+            "{sources:?}"
+        );
+    }
+
+    #[test]
+    fn a_quoted_proposal_is_one_topic_and_a_split_measure_keeps_its_number() {
+        // Made-up examples. The proposal's words quoted in an item's topic are one name,
+        // commas and all.
+        assert!(proposal_topic("关于“加强管控，从源头治理”的建议。"));
+        assert!(!proposal_topic("关于路灯损坏的问题，我局将尽快维修。"));
+        // 将 (= 把) inside an order to another unit goes on with the order; 将 as "will"
+        // turns back to the writer.
+        assert!(measure_cuts("督促施工单位落实要求，将施工垃圾及时清理").is_empty());
+        assert_eq!(
+            measure_cuts("督促施工单位落实要求，将加强日常巡查").len(),
+            1
+        );
+        // The first measure of a split sentence keeps the sentence's number in its 原文.
+        let letter = "关于景区卫生的建议的答复\n\n王代表：\n\n下一步，我局将做好以下工作。一是提升环境卫生水平，组织人员定期清理垃圾。二是加强施工单位监管，督促施工单位落实文明施工要求，将施工垃圾及时清理，同时我局将加强日常巡查。\n\n某县住房和城乡建设局\n2024年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.starts_with("二是加强施工单位监管")),
+            "{sources:?}"
+        );
+        assert!(
+            !sources.iter().any(|s| s.starts_with("将施工垃圾")),
+            "{sources:?}"
+        );
+    }
+
+    #[test]
+    fn a_clause_opening_with_any_next_steps_marker_turns_to_the_future() {
+        // Made-up examples: 后续/接下来 open a clause of what comes next just as 下一步 does,
+        // when the clause says someone will act; awaiting another body's step does not.
+        assert!(
+            future_clause(
+                "近几年来，该品种种植面积逐年增长，后续我们专业科室会继续加大技术指导。",
+                Some(2023)
+            )
+            .is_some()
+        );
+        assert!(
+            future_clause(
+                "目前正在开展用地预审工作，后续待省发改委审查可研。",
+                Some(2023)
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn next_steps_framed_by_zai_zhong_open_the_next_steps() {
+        // Made-up example: "在下一步的工作中，" opens the next steps like "下一步，"; the
+        // sentences after it in the paragraph are measures.
+        let letter = "关于农村客运的建议的答复\n\n王代表：\n\n近年来，我局已改造农村公路50公里。在下一步的工作中，我们加大对危桥的改造。同时，公安部门加大对超载车辆的查处力度。\n\n某县交通运输局\n2024年5月6日\n";
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        for key in ["加大对危桥的改造", "加大对超载车辆的查处力度"] {
+            assert!(
+                sources.iter().any(|s| s.contains(key)),
+                "{key}: {sources:?}"
+            );
+        }
     }
 }

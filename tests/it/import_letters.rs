@@ -213,10 +213,12 @@ const RECORDED_HELDOUT6_SPURIOUS_AT_MOST: usize = 3;
 /// since 04:50 UTC; follow-up 10t5 (recall) raised heldout8 to 45 found, 20 of 68 spurious;
 /// follow-up 10u (2026-12-02, general rules tuned on heldout7–11) heldout7 to 32 found, 10 of
 /// 51 spurious, and heldout8 to 48 found, 17 of 67; the layout fixes of 2026-12-02 (a unit
-/// signing with two nameplates, a date line that lost its 年月日) heldout7 to 35.
-const RECORDED_HELDOUT7_FOUND: usize = 35;
+/// signing with two nameplates, a date line that lost its 年月日) heldout7 to 35; follow-up
+/// 10v (a clause opening with 后续/接下来 turns to the future as 下一步 does) heldout7 to
+/// 36, (在下一步的工作中，opens the next steps) heldout8 to 49.
+const RECORDED_HELDOUT7_FOUND: usize = 36;
 const RECORDED_HELDOUT7_SPURIOUS_AT_MOST: usize = 10;
-const RECORDED_HELDOUT8_FOUND: usize = 48;
+const RECORDED_HELDOUT8_FOUND: usize = 49;
 const RECORDED_HELDOUT8_SPURIOUS_AT_MOST: usize = 17;
 
 /// The recorded level over tests/letters/heldout9/*.txt (40 letters, 52 rows): annotated
@@ -225,8 +227,9 @@ const RECORDED_HELDOUT8_SPURIOUS_AT_MOST: usize = 17;
 /// right owner, 4 of 39 drafted spurious (17 missed, 12 owner errors). A development set
 /// since; follow-up 10t5 (recall) raised it to 28 found, 4 of 44 spurious, follow-up 10u to
 /// 36 found, 3 of 44, the merged bureaus' reductions of 2026-12-02 (科工信局, 农科局) to 37, a
-/// flattened page's signature and date split off its last line to 38.
-const RECORDED_HELDOUT9_FOUND: usize = 38;
+/// flattened page's signature and date split off its last line to 38; follow-up 10v (a plan
+/// 计划 + act opening its clause stands) to 39.
+const RECORDED_HELDOUT9_FOUND: usize = 39;
 const RECORDED_HELDOUT9_SPURIOUS_AT_MOST: usize = 3;
 
 /// The recorded level over tests/letters/heldout10/*.txt (40 letters, 57 rows): annotated
@@ -236,17 +239,19 @@ const RECORDED_HELDOUT9_SPURIOUS_AT_MOST: usize = 3;
 /// set since; the owner rules of the next session (a 会 glued to a name, a signer's line,
 /// two department reductions) raised it to 43 found, follow-up 10u to 45 found, 17 of 65
 /// spurious, the owner fixes of 2026-12-02 (a place ending in 城 before 县, partners read from
-/// inside 联合) to 46.
-const RECORDED_HELDOUT10_FOUND: usize = 46;
-const RECORDED_HELDOUT10_SPURIOUS_AT_MOST: usize = 17;
+/// inside 联合) to 46; follow-up 10v (将 = 把 inside an order does not split it, a split
+/// measure's 原文 keeps its number) to 47, 15 of 64 spurious.
+const RECORDED_HELDOUT10_FOUND: usize = 47;
+const RECORDED_HELDOUT10_SPURIOUS_AT_MOST: usize = 15;
 
 /// The recorded level over tests/letters/heldout11/*.txt (40 letters, 53 rows): annotated
 /// apart from the importer while the owner rules of the next session were written from
 /// heldout10, kept off main, and scored once, unseen, on 2026-12-01 with the importer of
 /// ff177d0: 36 of 53 found with the right owner, 9 of 54 drafted spurious (the importer
 /// before those rules scored the same). A development set since; follow-up 10u raised it to
-/// 41 found, 7 of 53 spurious; the level 地区 (a prefecture that is no city, 2026-12-02) to 42.
-const RECORDED_HELDOUT11_FOUND: usize = 42;
+/// 41 found, 7 of 53 spurious; the level 地区 (a prefecture that is no city, 2026-12-02) and
+/// follow-up 10v (a plan 计划 + act opening its clause stands) to 43.
+const RECORDED_HELDOUT11_FOUND: usize = 43;
 const RECORDED_HELDOUT11_SPURIOUS_AT_MOST: usize = 7;
 
 /// The recorded level over tests/letters/heldout12/*.txt (40 letters, 61 rows): annotated on
@@ -256,9 +261,12 @@ const RECORDED_HELDOUT11_SPURIOUS_AT_MOST: usize = 7;
 /// of 61). A development set since 2026-12-02 11:00 UTC: owner fixes read from its misses (a
 /// place ending in 城 before 县, a partner after 联合 read from inside the word, the 管理 work
 /// a letter thanks for, 向 before a level inside a name) raised it to 41 found, the merged
-/// bureaus' reductions (科工信局, 农科局) to 42.
-const RECORDED_HELDOUT12_FOUND: usize = 42;
-const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 13;
+/// bureaus' reductions (科工信局, 农科局) to 42; follow-up 10v (a plan 计划 + act opening its
+/// clause stands; a clause awaiting an event, 待…后, sets its own time to come; a quoted
+/// proposal is one topic, a split measure's 原文 keeps its head) to 45 found, 11 of 63
+/// spurious.
+const RECORDED_HELDOUT12_FOUND: usize = 45;
+const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 11;
 
 /// The recorded level over tests/letters/heldout13/*.txt (28 letters, 38 rows): annotated on
 /// 2026-12-02 apart from the importer (the search corpus gave few pages not used before),
@@ -267,8 +275,9 @@ const RECORDED_HELDOUT12_SPURIOUS_AT_MOST: usize = 13;
 /// spurious. A development set since 11:10 UTC on 2026-12-02: owner and layout fixes read
 /// from its misses (a unit signing with two nameplates, a date line that lost its 年月日, an
 /// economic zone is no district, the reductions 农委/教委/经信委) raised it to 25 found, 6 of
-/// 31 spurious.
-const RECORDED_HELDOUT13_FOUND: usize = 25;
+/// 31 spurious; follow-up 10v's promise-side rules (tuned on heldout7–13, see
+/// tests/letters/README.md) to 26 found, 6 of 34 spurious.
+const RECORDED_HELDOUT13_FOUND: usize = 26;
 const RECORDED_HELDOUT13_SPURIOUS_AT_MOST: usize = 6;
 
 /// The scorer's totals over one held-out folder: at least `letters` letters, at least `found`
