@@ -2626,6 +2626,16 @@ pub(super) fn future_clause(seg: &str, reply_year: Option<i32>) -> Option<usize>
 mod tests {
     use super::*;
 
+    /// The original text of every commitment drafted from a made-up letter.
+    fn sources_of(letter: &str) -> Vec<String> {
+        let options = Options {
+            prefix: "t",
+            resolve: None,
+        };
+        let d = import(letter, &options).expect("imports");
+        d.commitments.into_iter().map(|c| c.source).collect()
+    }
+
     #[test]
     fn quoted_titles_and_reported_documents_are_not_the_writers_tense() {
         // Future words inside a document title or a quotation are the document's.
@@ -3397,12 +3407,7 @@ mod tests {
         assert!(!measure_title("关于道路硬化的问题"));
         assert!(!measure_title("下一步工作打算"));
         let letter = "关于农村安葬的建议的答复\n\n王代表：\n\n下一步，我们将从以下几个方面重点用力。\n（一）加快推进公益性安葬设施建设。积极配合自然资源部门，指导各地推进规划编制。积极争取资金，持续加大投入。\n（二）加强公益性安葬设施的规范管理。指导各地加强对集中安葬点的规范管理。\n\n四川省民政厅\n2023年5月6日\n";
-        let options = Options {
-            prefix: "t",
-            resolve: None,
-        };
-        let d = import(letter, &options).expect("imports");
-        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        let sources = sources_of(letter);
         assert!(
             sources
                 .iter()
@@ -3437,12 +3442,7 @@ mod tests {
         assert!(intent_time("2024年计划下拨80万元", Some(2024)));
         assert!(!intent_time("2022年计划下拨80万元", Some(2024)));
         let letter = "关于改善排水的建议的答复\n\n李代表：\n\n为改善群众居住环境，我局结合资金情况，计划先利用专项资金启动主干管网建设，目前正在进行勘察设计。\n该镇已建成文化广场3个，计划将现有便桥逐步改建为公路桥。\n2023年下拨维修资金60万元，2024年计划下拨80万元，用于供水工程维修。\n该项目计划总投资300万元，已完成投资200万元。\n\n某县住房和城乡建设局\n2024年5月6日\n";
-        let options = Options {
-            prefix: "t",
-            resolve: None,
-        };
-        let d = import(letter, &options).expect("imports");
-        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        let sources = sources_of(letter);
         for key in ["计划先利用专项资金", "计划将现有便桥", "2024年计划下拨"] {
             assert!(
                 sources.iter().any(|s| s.contains(key)),
@@ -3465,12 +3465,7 @@ mod tests {
         assert!(!awaits_event("待遇问题已解决"));
         assert!(!awaits_event("待条件成熟时"));
         let letter = "关于学校扩建的建议的答复\n\n王代表：\n\n一、办理情况\n\n我局多次组织人员实地勘察。截至目前，已完成项目建议书，正在报送规划项目，待上级审批后，立即开展相关工作。\n护林员名额原为每年30名，2021年增加了10名，待2022年度指标下达后我局将优先安排。\n各施工单位表示会向上级上报迁移计划，待审批后及时进行迁移。\n\n某县教育局\n2022年5月6日\n";
-        let options = Options {
-            prefix: "t",
-            resolve: None,
-        };
-        let d = import(letter, &options).expect("imports");
-        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        let sources = sources_of(letter);
         for key in ["立即开展相关工作", "我局将优先安排"] {
             assert!(
                 sources.iter().any(|s| s.contains(key)),
@@ -3498,12 +3493,7 @@ mod tests {
         );
         // The first measure of a split sentence keeps the sentence's number in its 原文.
         let letter = "关于景区卫生的建议的答复\n\n王代表：\n\n下一步，我局将做好以下工作。一是提升环境卫生水平，组织人员定期清理垃圾。二是加强施工单位监管，督促施工单位落实文明施工要求，将施工垃圾及时清理，同时我局将加强日常巡查。\n\n某县住房和城乡建设局\n2024年5月6日\n";
-        let options = Options {
-            prefix: "t",
-            resolve: None,
-        };
-        let d = import(letter, &options).expect("imports");
-        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        let sources = sources_of(letter);
         assert!(
             sources
                 .iter()
@@ -3541,12 +3531,7 @@ mod tests {
         // Made-up example: "在下一步的工作中，" opens the next steps like "下一步，"; the
         // sentences after it in the paragraph are measures.
         let letter = "关于农村客运的建议的答复\n\n王代表：\n\n近年来，我局已改造农村公路50公里。在下一步的工作中，我们加大对危桥的改造。同时，公安部门加大对超载车辆的查处力度。\n\n某县交通运输局\n2024年5月6日\n";
-        let options = Options {
-            prefix: "t",
-            resolve: None,
-        };
-        let d = import(letter, &options).expect("imports");
-        let sources: Vec<&str> = d.commitments.iter().map(|c| c.source.as_str()).collect();
+        let sources = sources_of(letter);
         for key in ["加大对危桥的改造", "加大对超载车辆的查处力度"] {
             assert!(
                 sources.iter().any(|s| s.contains(key)),
